@@ -1,0 +1,7 @@
+"""The JSON API under /api/v1."""
+
+from apiflask import APIBlueprint
+
+api = APIBlueprint("api", __name__, url_prefix="/api/v1")
+
+from service.api import campaigns, documents, jobs, organisations  # noqa: E402,F401

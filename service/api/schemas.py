@@ -1,0 +1,335 @@
+"""Request and response shapes of the JSON API (they also make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import RAISE
+
+from service.commands.campaigns import TEAM_ROLES
+from workflows.documents import KINDS, SERIES_PLANS
+
+Text = String(validate=Length(max=20000))
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class PageQuery(StrictSchema):
+    page = Integer(load_default=1, validate=Range(min=1, max=100000))
+    per_page = Integer(load_default=20, validate=Range(min=1, max=100))
+
+
+class PageMeta(Schema):
+    page = Integer()
+    per_page = Integer()
+    total = Integer()
+    pages = Integer()
+
+
+class ContactOut(Schema):
+    id = Integer()
+    name = String()
+    role = String()
+    email = String()
+
+
+class OrganisationIn(StrictSchema):
+    parent_id = Integer(allow_none=True)
+    kind = String(required=True, validate=Length(min=1, max=32))
+    name = String(required=True, validate=Length(min=1, max=300))
+    header_name = String(validate=Length(max=300))
+    code = String(validate=Length(max=40))
+    place_name = String(validate=Length(max=100))
+    district = String(validate=Length(max=100))
+    email = String(allow_none=True, validate=Length(max=254))
+    series_plan = String(validate=OneOf(SERIES_PLANS))
+
+
+class OrganisationOut(Schema):
+    id = Integer()
+    parent_id = Integer(allow_none=True)
+    kind = String()
+    name = String()
+    header_name = String()
+    code = String()
+    place_name = String()
+    district = String()
+    email = String(allow_none=True)
+    series_plan = String()
+    contacts = List(Nested(ContactOut))
+
+
+class OrganisationPage(Schema):
+    items = List(Nested(OrganisationOut))
+    meta = Nested(PageMeta)
+
+
+class ContentArea(StrictSchema):
+    number = Integer(required=True, validate=Range(min=1, max=99))
+    title = String(required=True, validate=Length(min=1, max=500))
+    run_in = Boolean(load_default=False)
+    paragraphs = List(Text, load_default=list, validate=Length(max=200))
+
+
+def _lines() -> List:
+    return List(Text, validate=Length(max=200))
+
+
+class CampaignFields(StrictSchema):
+    unit_id = Integer(allow_none=True)
+    signer_id = Integer(allow_none=True)
+    year = Integer(validate=Range(min=2000, max=2100))
+    title = String(validate=Length(min=1, max=1000))
+    subject_lines = _lines()
+    legal_bases = _lines()
+    introduction = Text
+    purposes = _lines()
+    requirements = Text
+    contents = List(Nested(ContentArea), validate=Length(max=50))
+    targets_description = _lines()
+    method = Text
+    composition = _lines()
+    time_window = Text
+    time_note = Text
+    closing_paragraphs = _lines()
+    contact_phone = String(validate=Length(max=40))
+    recipients = _lines()
+    report_sections = Dict(
+        keys=String(validate=OneOf(("results", "shortcomings", "causes", "recommendations"))),
+        values=_lines(),
+    )
+
+
+class CampaignIn(CampaignFields):
+    issuer_id = Integer(required=True)
+    year = Integer(required=True, validate=Range(min=2000, max=2100))
+    title = String(required=True, validate=Length(min=1, max=1000))
+
+
+class TargetIn(StrictSchema):
+    office_id = Integer(required=True)
+    commune_id = Integer(allow_none=True)
+
+
+class VisitOut(Schema):
+    id = Integer()
+    target_id = Integer()
+    scheduled_start = DateTime()
+    scheduled_end = DateTime()
+    place = String()
+    status = String()
+    skip_reason = String()
+    sequence = Integer()
+    team_attendees = List(String())
+    unit_attendees = List(String())
+    statistics = Dict(keys=String(), values=Integer())
+    findings = Dict(keys=String(), values=String())
+    unit_comments = String()
+    unit_representative = String()
+    unit_representative_position = String()
+
+
+class TargetOut(Schema):
+    id = Integer()
+    office_id = Integer()
+    commune_id = Integer(allow_none=True)
+    office_name = String(attribute="office.name")
+    commune_name = String(attribute="commune.name", allow_none=True)
+    visit = Nested(VisitOut, allow_none=True)
+
+
+class MemberIn(StrictSchema):
+    person_id = Integer(required=True)
+    role = String(required=True, validate=OneOf(TEAM_ROLES))
+
+
+class MemberOut(Schema):
+    id = Integer()
+    person_id = Integer()
+    role = String()
+    name = String(attribute="person.full_name")
+    position = String(attribute="person.position")
+
+
+class CampaignSummary(Schema):
+    id = Integer()
+    issuer_id = Integer()
+    year = Integer()
+    title = String()
+    stage = String()
+    created_at = DateTime()
+
+
+class CampaignOut(CampaignSummary):
+    unit_id = Integer(allow_none=True)
+    signer_id = Integer(allow_none=True)
+    subject_lines = List(String())
+    legal_bases = List(String())
+    introduction = String()
+    purposes = List(String())
+    requirements = String()
+    contents = List(Dict())
+    targets_description = List(String())
+    method = String()
+    composition = List(String())
+    time_window = String()
+    time_note = String()
+    closing_paragraphs = List(String())
+    contact_phone = String()
+    recipients = List(String())
+    report_sections = Dict(keys=String(), values=List(String()))
+    targets = List(Nested(TargetOut))
+    members = List(Nested(MemberOut))
+
+
+class CampaignPage(Schema):
+    items = List(Nested(CampaignSummary))
+    meta = Nested(PageMeta)
+
+
+class EventOut(Schema):
+    id = Integer()
+    action = String()
+    from_stage = String()
+    to_stage = String()
+    actor = String()
+    reason = String()
+    at = DateTime()
+
+
+class StepOut(Schema):
+    action = String()
+    label = String()
+    target = String()
+    allowed = Boolean()
+    missing = List(String())
+
+
+class LifecycleOut(Schema):
+    stage = String()
+    stage_label = String()
+    next_steps = List(Nested(StepOut))
+    events = List(Nested(EventOut))
+
+
+class ActionIn(StrictSchema):
+    reason = String(load_default="", validate=Length(max=2000))
+    issue_date = Date(allow_none=True)
+
+
+class VisitScheduleIn(StrictSchema):
+    target_id = Integer(required=True)
+    start = DateTime(required=True)
+    end = DateTime(required=True)
+    place = String(load_default="", validate=Length(max=1000))
+    issue_date = Date(allow_none=True)
+
+
+class VisitResultIn(StrictSchema):
+    team_attendees = _lines()
+    unit_attendees = _lines()
+    statistics = Dict(keys=String(validate=Length(max=64)), values=Integer(strict=True))
+    findings = Dict(keys=String(validate=Length(max=4)), values=Text)
+    unit_comments = Text
+    unit_representative = String(validate=Length(max=200))
+    unit_representative_position = String(validate=Length(max=200))
+    place = String(validate=Length(max=1000))
+    actual_start = DateTime()
+    actual_end = DateTime()
+
+
+class VisitSkipIn(StrictSchema):
+    reason = String(required=True, validate=Length(min=1, max=2000))
+
+
+class DocumentIn(StrictSchema):
+    kind = String(required=True, validate=OneOf(tuple(KINDS)))
+    target_id = Integer(allow_none=True)
+    visit_id = Integer(allow_none=True)
+
+
+class IssueIn(StrictSchema):
+    issue_date = Date(allow_none=True)
+
+
+class FileOut(Schema):
+    format = String()
+    sha256 = String()
+    size = Integer()
+    page_count = Integer(allow_none=True)
+
+
+class JobOut(Schema):
+    id = Integer()
+    kind = String()
+    key = String()
+    campaign_id = Integer(allow_none=True)
+    document_id = Integer(allow_none=True)
+    state = String()
+    attempts = Integer()
+    max_attempts = Integer()
+    run_after = DateTime()
+    last_error = String()
+    created_at = DateTime()
+    updated_at = DateTime()
+    finished_at = DateTime(allow_none=True)
+
+
+class JobPage(Schema):
+    items = List(Nested(JobOut))
+    meta = Nested(PageMeta)
+
+
+class JobQuery(PageQuery):
+    campaign_id = Integer()
+    document_id = Integer()
+    state = String(validate=OneOf(("queued", "running", "done", "failed")))
+
+
+class DocumentOut(Schema):
+    id = Integer()
+    campaign_id = Integer()
+    kind = String()
+    version = Integer()
+    status = String()
+    title = String()
+    target_id = Integer(allow_none=True)
+    visit_id = Integer(allow_none=True)
+    number = Integer(allow_none=True)
+    code = String()
+    reference = String()
+    year = Integer()
+    issue_date = Date(allow_none=True)
+    pdf_note = String()
+    created_by = String()
+    issued_by = String()
+    created_at = DateTime()
+    issued_at = DateTime(allow_none=True)
+    files = List(Nested(FileOut))
+
+
+class DocumentPage(Schema):
+    items = List(Nested(DocumentOut))
+    meta = Nested(PageMeta)
+
+
+class DocumentQuery(PageQuery):
+    kind = String(validate=OneOf(tuple(KINDS)))
+    status = String(validate=OneOf(("draft", "issued", "superseded")))
+
+
+class TemplateOut(Schema):
+    id = Integer(allow_none=True)
+    kind = String()
+    version = Integer()
+    sha256 = String()
+    uploaded_by = String()
+    created_at = DateTime(allow_none=True)
+
+
+class TemplateIn(StrictSchema):
+    file = String(required=True)

@@ -1,0 +1,101 @@
+"""The Flask application factory: API, error answers, database and Celery wiring."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Flask
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from service import jobs
+from service.config import Config
+from service.database import init_engine, session
+from service.errors import Conflict, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None) -> APIFlask:
+    """Build the web application for `config` (settings from the environment by default)."""
+    config = config or Config()
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    app = APIFlask(
+        "vanthu",
+        title="Vanthu API",
+        version="1.0",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+    )
+    app.config.update(
+        VANTHU=config,
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=config.max_content_length,
+        JSON_AS_ASCII=False,
+        VALIDATION_ERROR_DESCRIPTION="Dữ liệu không hợp lệ",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    init_engine(config.database_url)
+
+    from service.api import api
+    from workers.celery_app import celery_init_app
+
+    app.register_blueprint(api)
+    _register_errors(app)
+    celery = celery_init_app(app)
+    jobs.set_doorbell(
+        lambda job_id, queue, delay: celery.send_task(
+            "vanthu.run_job",
+            args=[job_id],
+            queue=queue,
+            countdown=delay or None,
+            retry=False,
+        )
+    )
+    app.teardown_appcontext(lambda _exc: session.remove())
+
+    @app.get("/healthz")
+    @app.doc(hide=True)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    def problem(status: int, message: str, **extra: Any) -> tuple[dict[str, Any], int]:
+        return {"message": message, **extra}, status
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> tuple[dict[str, Any], int]:
+        return problem(404, str(error))
+
+    @app.errorhandler(Conflict)
+    def conflict(error: Conflict) -> tuple[dict[str, Any], int]:
+        return problem(409, str(error), problems=error.problems)
+
+    @app.errorhandler(Invalid)
+    def invalid(error: Invalid) -> tuple[dict[str, Any], int]:
+        detail = {"json": {field: [message] for field, message in error.fields.items()}}
+        return problem(422, "Dữ liệu không hợp lệ", detail=detail)
+
+    @app.errorhandler(IntegrityError)
+    def integrity(error: IntegrityError) -> tuple[dict[str, Any], int]:
+        log.warning("integrity error: %s", error)
+        return problem(409, "Xung đột dữ liệu: bản ghi đã tồn tại hoặc đang được thay đổi")
+
+    @app.errorhandler(OperationalError)
+    def unavailable(error: OperationalError) -> tuple[dict[str, Any], int]:
+        log.error("database unavailable: %s", error)
+        return problem(503, "Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[dict[str, Any], int]:
+        return problem(error.code or 500, error.description or error.name)
+
+    @app.errorhandler(HTTPError)
+    def api_error(error: HTTPError) -> tuple[dict[str, Any], int]:
+        return problem(error.status_code, error.message or "", detail=error.detail)

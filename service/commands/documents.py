@@ -1,0 +1,191 @@
+"""Draft and issue official documents; issuing takes the register number in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import jobs
+from service.commands import lifecycle as lifecycle_commands
+from service.commands.facts import campaign_facts
+from service.commands.numbering import take_number
+from service.documents import context as contexts
+from service.documents.store import active_template
+from service.errors import Conflict, Invalid, NotFound
+from service.models import Campaign, Document, Visit
+from workflows import formatting, lifecycle
+from workflows.documents import KINDS, series_for
+
+TEAM_CODE = "ĐKT"
+ISSUING_ACTION = {"KH": "issue_plan", "QD": "decide_team", "BC": "issue_report"}
+
+
+def today(tz: str = "Asia/Ho_Chi_Minh") -> date:
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def get_document(db: Session, doc_id: int) -> Document:
+    doc = db.get(Document, doc_id)
+    if doc is None:
+        raise NotFound("văn bản", doc_id)
+    return doc
+
+
+def issued_plan(db: Session, campaign_id: int) -> Document | None:
+    return db.scalar(
+        select(Document)
+        .where(
+            Document.campaign_id == campaign_id, Document.kind == "KH", Document.status == "issued"
+        )
+        .order_by(Document.version.desc())
+        .limit(1)
+    )
+
+
+def _subject(
+    db: Session, campaign: Campaign, kind: str, target_id: int | None, visit_id: int | None
+) -> tuple[str, int | None, int | None]:
+    per = KINDS[kind].per
+    if per == "visit":
+        visit = db.get(Visit, visit_id) if visit_id else None
+        if visit is None or visit.target.campaign_id != campaign.id:
+            raise Invalid({"visit_id": "Chọn cuộc kiểm tra thuộc kế hoạch này"})
+        problems = lifecycle.visit_minutes_problems(
+            lifecycle.VisitFacts(visit.target.office.name, lifecycle.VisitStatus(visit.status))
+        )
+        if problems:
+            raise Conflict(problems)
+        return f"v{visit.id}", visit.target_id, visit.id
+    if target_id is not None:
+        if per != "target":
+            raise Invalid({"target_id": "Loại văn bản này không lập theo từng đơn vị"})
+        if not any(t.id == target_id for t in campaign.targets):
+            raise Invalid({"target_id": "Đơn vị không thuộc kế hoạch này"})
+        return f"t{target_id}", target_id, None
+    return "", None, None
+
+
+def _context_key(doc: Document) -> str:
+    blob = json.dumps(doc.context, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _enqueue_render(db: Session, doc: Document) -> None:
+    jobs.enqueue(
+        db,
+        "render",
+        f"render:{doc.id}:{doc.status}:{_context_key(doc)}",
+        campaign_id=doc.campaign_id,
+        document_id=doc.id,
+    )
+
+
+def draft(
+    db: Session,
+    campaign: Campaign,
+    kind: str,
+    actor: str,
+    target_id: int | None = None,
+    visit_id: int | None = None,
+) -> Document:
+    """Create (or refresh) the draft of a document and have it rendered, marked DỰ THẢO."""
+    if kind not in KINDS:
+        raise Invalid({"kind": f"Loại văn bản phải là một trong: {', '.join(KINDS)}"})
+    subject_key, target_id, visit_id = _subject(db, campaign, kind, target_id, visit_id)
+    versions = db.scalars(
+        select(Document)
+        .where(
+            Document.campaign_id == campaign.id,
+            Document.kind == kind,
+            Document.subject_key == subject_key,
+        )
+        .order_by(Document.version.desc())
+    ).all()
+    doc = versions[0] if versions and versions[0].status == "draft" else None
+    if doc is None:
+        doc = Document(
+            campaign_id=campaign.id,
+            kind=kind,
+            subject_key=subject_key,
+            target_id=target_id,
+            visit_id=visit_id,
+            version=(versions[0].version + 1) if versions else 1,
+            status="draft",
+            issuer_id=campaign.issuer_id,
+            year=campaign.year,
+            created_by=actor,
+        )
+        db.add(doc)
+    doc.code = _code(campaign, kind)
+    doc.template_id, _ = active_template(db, kind)
+    doc.context = contexts.build(campaign, doc, issued_plan(db, campaign.id))
+    doc.title = _title(campaign, doc)
+    db.flush()
+    _enqueue_render(db, doc)
+    return doc
+
+
+def _code(campaign: Campaign, kind: str) -> str:
+    spec = KINDS[kind]
+    issuer_code = TEAM_CODE if spec.issued_by_team else campaign.issuer.code
+    return formatting.document_code(spec.type_code, issuer_code)
+
+
+def _title(campaign: Campaign, doc: Document) -> str:
+    lines = doc.context.get("subject_lines") or [campaign.title]
+    return f"{KINDS[doc.kind].label}: {' '.join(lines)}"
+
+
+def issue(
+    db: Session,
+    doc: Document,
+    actor: str,
+    issue_date: date | None = None,
+    tz: str = "Asia/Ho_Chi_Minh",
+) -> Document:
+    """Issue a draft: number and date from the register, the lifecycle step, the final render."""
+    if doc.status != "draft":
+        raise Conflict([f"Văn bản đã ở trạng thái «{doc.status}», chỉ dự thảo mới được ban hành"])
+    campaign = db.get(Campaign, doc.campaign_id)
+    assert campaign is not None
+    previous = db.scalars(
+        select(Document).where(
+            Document.campaign_id == doc.campaign_id,
+            Document.kind == doc.kind,
+            Document.subject_key == doc.subject_key,
+            Document.status == "issued",
+        )
+    ).all()
+    action = ISSUING_ACTION.get(doc.kind)
+    facts = campaign_facts(db, campaign)
+    if not previous and action:
+        problems = lifecycle.problems_for(action, facts)
+        if problems:
+            raise Conflict(problems)
+    elif not lifecycle.stage_reached(facts.stage, lifecycle.Stage.PLAN_ISSUED):
+        raise Conflict(["Chưa ban hành kế hoạch kiểm tra"])
+
+    day = issue_date or today(tz)
+    spec = KINDS[doc.kind]
+    series = series_for(spec, campaign.issuer.series_plan)
+    doc.register_id, doc.number = take_number(db, campaign.issuer_id, day.year, series)
+    doc.year = day.year
+    doc.issue_date = day
+    doc.status = "issued"
+    doc.issued_by = actor
+    doc.issued_at = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
+    for old in previous:
+        old.status = "superseded"
+    doc.context = contexts.build(campaign, doc, issued_plan(db, campaign.id))
+    db.flush()
+    if action and not previous:
+        lifecycle_commands.apply(db, campaign, action, actor)
+    else:
+        lifecycle_commands.advance(db, campaign, actor)
+    _enqueue_render(db, doc)
+    return doc

@@ -1,0 +1,164 @@
+"""`vanthu demo`: the whole Lạng Sơn 2023 campaign through real worker processes, files to DIR."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from service.commands import documents, visits
+from service.database import transaction
+from service.documents.store import file_of
+from service.models import Campaign, Document, Job
+from service.seed.load import load_demo
+from workflows import statistics
+from workflows.documents import FILING_ORDER, KINDS
+
+PLAN_DAY = date(2023, 4, 5)
+TEAM_DAY = date(2023, 4, 10)
+NOTICE_DAY = date(2023, 8, 21)
+FIRST_VISIT = datetime(2023, 9, 5, 8, 0)
+REPORT_DAY = date(2023, 11, 20)
+
+
+class DemoFailed(RuntimeError):
+    """A step of the demo did not complete; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Written:
+    reference: str
+    kind: str
+    title: str
+    docx: str
+    pdf: str
+    sha256: str
+
+
+def example_statistics(index: int) -> dict[str, int]:
+    """Plausible, valid II.3 figures for the index-th district."""
+    workers = 40 + 7 * index
+    values = {
+        "businesses": 12 + index,
+        "workers": workers,
+        "workers_male": workers // 3,
+        "workers_female": workers - workers // 3,
+        "workers_migrant": index + 2,
+        "workers_contract": workers - 5,
+        "workers_no_contract": 5,
+        "hotspots": index % 3,
+        "sex_workers": index % 4,
+        "sex_workers_reintegrated": index % 2 if index % 4 else 0,
+        "brokers": index % 2,
+        "businesses_inspected": 6 + index % 5,
+        "businesses_violating": index % 3,
+    }
+    assert not statistics.validate(values)
+    return values
+
+
+def drive_campaign(campaign_id: int, actor: str = "demo") -> None:
+    """Every lifecycle step of the campaign, as staff would take them."""
+    with transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None
+        documents.issue(db, documents.draft(db, campaign, "KH", actor), actor, PLAN_DAY)
+        documents.issue(db, documents.draft(db, campaign, "QD", actor), actor, TEAM_DAY)
+    with transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None
+        for i, target in enumerate(campaign.targets):
+            start = FIRST_VISIT + timedelta(days=2 * i)
+            visits.schedule(
+                db,
+                campaign,
+                target.id,
+                start,
+                start.replace(hour=11, minute=30),
+                f"Trụ sở {target.office.name}",
+                actor,
+            )
+        visits.announce(db, campaign, actor, NOTICE_DAY)
+    with transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None
+        for i, target in enumerate(campaign.targets):
+            visit = target.visit
+            assert visit is not None
+            visits.record(db, campaign, visit, _visit_data(i, target.office.name), actor)
+            minutes = documents.draft(db, campaign, "BB", actor, visit_id=visit.id)
+            documents.issue(db, minutes, actor, visit.scheduled_start.date())
+        documents.issue(db, documents.draft(db, campaign, "BC", actor), actor, REPORT_DAY)
+
+
+def _visit_data(index: int, office: str) -> dict[str, object]:
+    return {
+        "team_attendees": [
+            "Ông Nguyễn Văn Giang, Phó Giám đốc Sở, Trưởng đoàn",
+            "Bà Hoàng Thị Lan, Trưởng phòng PCTNXH, Phó Trưởng đoàn",
+            "Bà Vi Thị Hoa, chuyên viên, Thư ký",
+        ],
+        "unit_attendees": [f"Lãnh đạo và công chức {office}"],
+        "statistics": example_statistics(index),
+        "findings": {
+            "1": "Đơn vị đã ban hành kế hoạch thực hiện Chương trình năm 2023.",
+            "3": "Chấp hành chế độ báo cáo định kỳ; một số số liệu chưa cập nhật.",
+        },
+        "unit_comments": "Đơn vị thống nhất với nội dung biên bản.",
+        "unit_representative": "Trưởng phòng",
+        "unit_representative_position": "TRƯỞNG PHÒNG",
+    }
+
+
+def wait_for_jobs(campaign_id: int, timeout: float) -> None:
+    """Until every job of the campaign is done; DemoFailed names any that failed or stalled."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with transaction() as db:
+            rows = db.scalars(select(Job).where(Job.campaign_id == campaign_id)).all()
+            failed = [j for j in rows if j.state == "failed"]
+            pending = [j for j in rows if j.state not in ("done", "failed")]
+        if failed:
+            raise DemoFailed(
+                "; ".join(f"công việc {j.kind} #{j.id} thất bại: {j.last_error}" for j in failed)
+            )
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"{len(pending)} công việc chưa xong sau {timeout:.0f} giây")
+        time.sleep(0.2)
+
+
+def write_files(campaign_id: int, out: Path) -> list[Written]:
+    """Every issued DOCX with its PDF beside it under the same name, in filing order."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with transaction() as db:
+        docs = db.scalars(
+            select(Document).where(Document.campaign_id == campaign_id, Document.status == "issued")
+        ).all()
+        docs = sorted(docs, key=lambda d: (FILING_ORDER.index(d.kind), d.issue_date, d.id))
+        for doc in docs:
+            docx, pdf = file_of(doc, "docx"), file_of(doc, "pdf")
+            if docx is None:
+                raise DemoFailed(f"văn bản {doc.reference} chưa có bản DOCX")
+            stem = f"{doc.reference.replace('/', '-')} {KINDS[doc.kind].label}"
+            if doc.target_id:
+                stem += f" - {doc.subject_key}"
+            (out / f"{stem}.docx").write_bytes(docx.content)
+            pdf_name = ""
+            if pdf is not None:
+                pdf_name = f"{stem}.pdf"
+                (out / pdf_name).write_bytes(pdf.content)
+            written.append(
+                Written(doc.reference, doc.kind, doc.title, f"{stem}.docx", pdf_name, docx.sha256)
+            )
+    return written
+
+
+def prepare_campaign() -> int:
+    with transaction() as db:
+        return load_demo(db, new_campaign=True).id

@@ -1,0 +1,318 @@
+"""Build the render context of each document kind from the campaign's data (plain Python)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.models import Campaign, Document, Target, Visit
+from workflows import formatting, statistics
+from workflows.documents import KINDS
+
+ROLE_LABELS = {
+    "truong_doan": "Trưởng đoàn",
+    "pho_truong_doan": "Phó Trưởng đoàn",
+    "thanh_vien": "Thành viên",
+    "thu_ky": "Thư ký",
+}
+FINDING_TITLES = {
+    "1": "Việc quản lý thực hiện Chương trình phòng, chống mại dâm",
+    "2": "Tình hình thực hiện chương trình và sử dụng kinh phí",
+    "3": "Việc báo cáo, thống kê, quản lý số liệu",
+    "4": "Về công tác kiểm tra, giám sát",
+    "5": "Báo cáo sơ kết, tổng kết",
+}
+REPORT_SECTIONS = ("results", "shortcomings", "causes", "recommendations")
+
+
+def punctuate(lines: list[str], last: str = ".") -> list[str]:
+    """One item a line, each ending ';' and the last ending `last` (legal bases, recipients)."""
+    cleaned = [line.strip().rstrip(";.") for line in lines if line.strip()]
+    return [line + (last if i == len(cleaned) - 1 else ";") for i, line in enumerate(cleaned)]
+
+
+def recipient_lines(names: list[str], filing_unit: str) -> list[str]:
+    """The Nơi nhận block: `- name;` a line, ending `- Lưu: VT, <unit>.`."""
+    lines = [f"- {name.strip().rstrip(';.')};" for name in names if name.strip()]
+    return [*lines, f"- Lưu: VT, {filing_unit}."]
+
+
+def _signer(campaign: Campaign) -> dict[str, str]:
+    signer = campaign.signer
+    if signer is None:
+        return {"authority": "", "position": "", "name": ""}
+    authority = f"{signer.authority_prefix} {signer.authority_title}".strip()
+    return {
+        "authority": authority,
+        "position": signer.position_title,
+        "name": signer.person.full_name,
+    }
+
+
+def _header(campaign: Campaign, doc: Document) -> dict[str, Any]:
+    issuer = campaign.issuer
+    governing = issuer.parent.header_name if issuer.parent else ""
+    kind = KINDS[doc.kind]
+    return {
+        "governing_body": governing,
+        "issuer_header": issuer.header_name,
+        "number_line": formatting.number_line(doc.number, doc.code),
+        "date_line": formatting.date_line(issuer.place_name, doc.issue_date, doc.year),
+        "is_draft": doc.status == "draft",
+        "doc_type": kind.type_name,
+        "signer": _signer(campaign),
+        "issue_date_iso": doc.issue_date.isoformat() if doc.issue_date else "",
+    }
+
+
+def _filing_unit(campaign: Campaign) -> str:
+    return campaign.unit.code if campaign.unit else campaign.issuer.code
+
+
+def _office_name(target: Target) -> str:
+    return target.office.name
+
+
+def _commune_name(target: Target) -> str:
+    return target.commune.name if target.commune else ""
+
+
+def plan_reference(plan: Document | None, campaign: Campaign) -> str:
+    """`Kế hoạch số 05/KH-SLĐTBXH ngày 05/4/2023 của …` or the title alone before issue."""
+    if plan is None or plan.number is None or plan.issue_date is None:
+        return f"Kế hoạch kiểm tra {campaign.title[0].lower()}{campaign.title[1:]}"
+    return (
+        f"Kế hoạch số {plan.reference} ngày {formatting.short_date(plan.issue_date)} của "
+        f"{campaign.issuer.name} về kiểm tra {campaign.title[0].lower()}{campaign.title[1:]}"
+    )
+
+
+def plan_context(campaign: Campaign, doc: Document) -> dict[str, Any]:
+    closing = [*campaign.closing_paragraphs]
+    if campaign.contact_phone:
+        closing.append(
+            "Trong quá trình thực hiện nếu có vướng mắc đề nghị các đơn vị liên hệ qua số điện "
+            f"thoại {campaign.contact_phone} để được giải đáp./."
+        )
+    return {
+        **_header(campaign, doc),
+        "subject_lines": campaign.subject_lines,
+        "recipients": recipient_lines(campaign.recipients, _filing_unit(campaign)),
+        "legal_bases": punctuate(campaign.legal_bases),
+        "introduction": campaign.introduction,
+        "purposes": campaign.purposes,
+        "requirements": campaign.requirements,
+        "contents": campaign.contents,
+        "targets_description": campaign.targets_description,
+        "method": campaign.method,
+        "composition": campaign.composition,
+        "time_window": campaign.time_window,
+        "time_note": campaign.time_note,
+        "closing_paragraphs": closing,
+    }
+
+
+def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -> dict[str, Any]:
+    issuer = campaign.issuer
+    members = [
+        {
+            "index": i,
+            "name": m.person.full_name,
+            "position": m.person.position,
+            "role": ROLE_LABELS.get(m.role, m.role),
+        }
+        for i, m in enumerate(campaign.members, start=1)
+    ]
+    unit = campaign.unit.name if campaign.unit else issuer.name
+    return {
+        **_header(campaign, doc),
+        "subject_lines": [f"Về việc thành lập Đoàn kiểm tra {_lower_first(campaign.title)}"],
+        "recipients": recipient_lines(
+            ["Như Điều 3", "Lãnh đạo Sở", *[t.office.name for t in campaign.targets]],
+            _filing_unit(campaign),
+        ),
+        "decision_authority": f"GIÁM ĐỐC {issuer.header_name.removeprefix('SỞ ')}",
+        "legal_bases": punctuate([f"Căn cứ {plan_reference(plan, campaign)}"]),
+        "proposal": f"Xét đề nghị của Trưởng phòng {unit}.",
+        "team_name": f"Đoàn kiểm tra {_lower_first(campaign.title)}",
+        "members": members,
+        "team_duties": (
+            "Đoàn kiểm tra có nhiệm vụ kiểm tra các nội dung theo Kế hoạch kiểm tra đã ban hành; "
+            "lập biên bản kiểm tra tại từng đơn vị và báo cáo kết quả với Giám đốc Sở. "
+            "Đoàn kiểm tra tự giải thể sau khi hoàn thành nhiệm vụ."
+        ),
+        "time_window": campaign.time_window,
+        "responsible_parties": (
+            f"Chánh Văn phòng Sở, Trưởng phòng {unit}, các đơn vị được kiểm tra "
+            "và các thành viên có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./."
+        ),
+    }
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def schedule_row(index: int, target: Target) -> dict[str, Any]:
+    visit = target.visit
+    if visit is None:
+        return {
+            "index": index,
+            "date": "",
+            "time": "",
+            "office": _office_name(target),
+            "commune": _commune_name(target),
+            "place": "",
+        }
+    return {
+        "index": index,
+        "date": formatting.weekday_date(visit.scheduled_start.date()),
+        "time": formatting.clock_range(visit.scheduled_start, visit.scheduled_end),
+        "office": _office_name(target),
+        "commune": _commune_name(target),
+        "place": visit.place,
+    }
+
+
+def notice_context(
+    campaign: Campaign, doc: Document, plan: Document | None, targets: list[Target]
+) -> dict[str, Any]:
+    addressees = []
+    for target in targets:
+        addressees.append(_office_name(target))
+        if target.commune:
+            addressees.append(_commune_name(target))
+    if len(targets) > 1:
+        addressees = [
+            "Phòng Lao động, Thương binh, Xã hội - Dân tộc các huyện, thành phố",
+            "Ban Chỉ đạo 138 các xã, phường, thị trấn được lựa chọn",
+        ]
+    phone = campaign.contact_phone
+    return {
+        **_header(campaign, doc),
+        "subject_lines": [f"Lịch kiểm tra {_lower_first(campaign.title)}"],
+        "recipients": recipient_lines(["Như trên", "Lãnh đạo Sở"], _filing_unit(campaign)),
+        "addressees": addressees,
+        "plan_reference": plan_reference(plan, campaign),
+        "introduction": (
+            f"Thực hiện {plan_reference(plan, campaign)}, {campaign.issuer.name} thông báo lịch "
+            "kiểm tra cụ thể như sau:"
+        ),
+        "schedule": [schedule_row(i, t) for i, t in enumerate(targets, start=1)],
+        "preparation": [
+            "Báo cáo kết quả thực hiện công tác phòng, chống mại dâm theo các nội dung tại "
+            "Mục II của Kế hoạch kiểm tra;",
+            "Số liệu thống kê theo Mục II.3 của Kế hoạch (gửi kèm bản điện tử);",
+            "Hồ sơ, tài liệu có liên quan; bố trí thành phần làm việc theo Kế hoạch.",
+        ],
+        "contact": (
+            f"Mọi thông tin chi tiết xin liên hệ {campaign.unit.name if campaign.unit else ''}, "
+            f"số điện thoại {phone}./."
+            if phone
+            else "Đề nghị các đơn vị chuẩn bị nội dung để buổi làm việc đạt kết quả./."
+        ),
+    }
+
+
+def _leader_name(campaign: Campaign) -> tuple[str, str]:
+    for member in campaign.members:
+        if member.role == "truong_doan":
+            return member.person.full_name, member.person.position
+    return "", ""
+
+
+def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str, Any]:
+    target = visit.target
+    start, end = visit.scheduled_start, visit.scheduled_end
+    leader, leader_position = _leader_name(campaign)
+    stats = visit.statistics or {}
+    return {
+        **_header(campaign, doc),
+        "subject_lines": [
+            f"Kiểm tra {_lower_first(campaign.title)}",
+            f"tại {_office_name(target)}",
+        ],
+        "recipients": recipient_lines([_office_name(target), campaign.issuer.name], "Hồ sơ"),
+        "opening": (
+            f"Hôm nay, vào hồi {formatting.clock(start)} {formatting.long_date(start.date())}, "
+            f"tại {visit.place or _office_name(target)}, Đoàn kiểm tra theo "
+            f"{plan_reference(None, campaign)} tiến hành kiểm tra tại {_office_name(target)}"
+            + (f" và {_commune_name(target)}" if target.commune else "")
+            + "."
+        ),
+        "team_attendees": visit.team_attendees,
+        "unit_attendees": visit.unit_attendees,
+        "findings": [
+            {"number": int(key), "title": FINDING_TITLES.get(key, ""), "text": text}
+            for key, text in sorted(visit.findings.items(), key=lambda kv: int(kv[0]))
+            if key.isdigit()
+        ],
+        "statistics": [
+            {"label": f.label, "value": str(stats.get(f.key, 0))} for f in statistics.FIELDS
+        ],
+        "unit_comments": visit.unit_comments,
+        "closing": (
+            f"Biên bản kết thúc vào hồi {formatting.clock(end)} cùng ngày, được lập thành 02 bản "
+            "có giá trị như nhau, mỗi bên giữ 01 bản; các bên thống nhất nội dung và ký dưới đây."
+        ),
+        "signatures": {
+            "left": {
+                "title": "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA",
+                "position": visit.unit_representative_position,
+                "name": visit.unit_representative,
+            },
+            "right": {"title": "TRƯỞNG ĐOÀN KIỂM TRA", "position": leader_position, "name": leader},
+        },
+    }
+
+
+def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> dict[str, Any]:
+    held = [t for t in campaign.targets if t.visit and t.visit.status == "held"]
+    sums = statistics.totals(t.visit.statistics for t in held if t.visit)
+    sections = campaign.report_sections or {}
+    return {
+        **_header(campaign, doc),
+        "subject_lines": [f"Kết quả kiểm tra {_lower_first(campaign.title)}"],
+        "recipients": recipient_lines(
+            [
+                "UBND tỉnh (b/c)",
+                "Ban Chỉ đạo 138 tỉnh (b/c)",
+                "UBND các huyện, thành phố",
+                "Lãnh đạo Sở",
+            ],
+            _filing_unit(campaign),
+        ),
+        "introduction": (
+            f"Thực hiện {plan_reference(plan, campaign)}, Đoàn kiểm tra đã tiến hành kiểm tra "
+            f"tại {len(held)}/{len(campaign.targets)} đơn vị. {campaign.issuer.name} báo cáo "
+            "kết quả như sau:"
+        ),
+        "statistics": [
+            {"index": i, "label": f.label, "total": str(sums[f.key])}
+            for i, f in enumerate(statistics.FIELDS, start=1)
+        ],
+        "statistics_short_labels": [f.short for f in statistics.FIELDS],
+        "district_rows": [
+            {
+                "district": t.office.district or t.office.name,
+                "values": [str(t.visit.statistics.get(f.key, 0)) for f in statistics.FIELDS],
+            }
+            for t in held
+            if t.visit
+        ],
+        **{name: list(sections.get(name, [])) for name in REPORT_SECTIONS},
+    }
+
+
+def build(campaign: Campaign, doc: Document, plan: Document | None) -> dict[str, Any]:
+    """The context of `doc`, whatever its kind; `plan` is the issued plan it may cite."""
+    if doc.kind == "KH":
+        return plan_context(campaign, doc)
+    if doc.kind == "QD":
+        return decision_context(campaign, doc, plan)
+    if doc.kind == "TB":
+        targets = [t for t in campaign.targets if doc.target_id in (None, t.id)]
+        return notice_context(campaign, doc, plan, targets)
+    if doc.kind == "BB":
+        visit = next(t.visit for t in campaign.targets if t.visit and t.visit.id == doc.visit_id)
+        return minutes_context(campaign, doc, visit)
+    return report_context(campaign, doc, plan)

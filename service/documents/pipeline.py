@@ -1,0 +1,66 @@
+"""The work behind render and convert jobs: read, work outside any transaction, store.
+
+Both are idempotent: an issued document's DOCX, once stored, is never rewritten, and a PDF is
+keyed by the DOCX it came from.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from pypdf import PdfReader
+
+from service import jobs
+from service.commands.documents import get_document
+from service.database import transaction
+from service.documents.render import render_docx
+from service.documents.store import file_of, put_file, template_bytes
+
+NO_LIBREOFFICE = "LibreOffice không khả dụng: văn bản chỉ có bản DOCX"
+
+Converter = Callable[[bytes], bytes]
+
+
+def render(document_id: int) -> None:
+    with transaction() as db:
+        doc = get_document(db, document_id)
+        if doc.status != "draft" and file_of(doc, "docx") is not None:
+            return
+        template = template_bytes(db, doc.template_id, doc.kind)
+        context, context_status = doc.context, doc.status
+    content = render_docx(template, context)
+    with transaction() as db:
+        doc = get_document(db, document_id)
+        if doc.status != context_status or (doc.status != "draft" and file_of(doc, "docx")):
+            return  # issued meanwhile, or another worker stored it first
+        stored = put_file(db, doc, "docx", content)
+        jobs.enqueue(
+            db,
+            "convert",
+            f"convert:{doc.id}:{stored.sha256[:16]}",
+            campaign_id=doc.campaign_id,
+            document_id=doc.id,
+        )
+
+
+def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
+    """Make the PDF of the current DOCX; without LibreOffice, say so on the document."""
+    with transaction() as db:
+        doc = get_document(db, document_id)
+        docx = file_of(doc, "docx")
+        if docx is None:
+            raise RuntimeError("chưa có bản DOCX")
+        if docx_to_pdf is None:
+            doc.pdf_note = NO_LIBREOFFICE
+            return
+        source, source_sha = docx.content, docx.sha256
+    pdf = docx_to_pdf(source)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    with transaction() as db:
+        doc = get_document(db, document_id)
+        current = file_of(doc, "docx")
+        if current is None or current.sha256 != source_sha:
+            return  # a newer draft replaced the DOCX; its own job converts it
+        put_file(db, doc, "pdf", pdf, page_count=pages)
+        doc.pdf_note = ""

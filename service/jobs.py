@@ -1,0 +1,161 @@
+"""The job table as a work queue: enqueue with the business change, claim with a lease, finish.
+
+The broker only rings a doorbell after commit; a lost ring is made good by the periodic sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.database import SessionFactory
+from service.models import Job
+from service.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUES: dict[str, str] = {
+    "render": "render",
+    "convert": "convert",
+    "send": "mail",
+    "archive": "archive",
+}
+
+Doorbell = Callable[[int, str, float], None]
+_doorbell: Doorbell | None = None
+
+
+def set_doorbell(ring: Doorbell | None) -> None:
+    """Install how this process tells workers that job `id` on `queue` is due in `delay` s."""
+    global _doorbell
+    _doorbell = ring
+
+
+def ring(job_id: int, kind: str, delay: float = 0.0) -> None:
+    """Ring the doorbell, never failing: if the broker is away, the sweep finds the job."""
+    if _doorbell is None:
+        return
+    try:
+        _doorbell(job_id, QUEUES[kind], delay)
+    except Exception:  # the broker being down must not undo committed work
+        log.warning("could not notify workers of job %s; the sweep will", job_id, exc_info=True)
+
+
+@event.listens_for(SessionFactory, "after_commit")
+def _ring_after_commit(db: Session) -> None:
+    pending: list[tuple[int, str]] = db.info.pop("new_jobs", [])
+    for job_id, kind in pending:
+        ring(job_id, kind)
+
+
+@event.listens_for(SessionFactory, "after_rollback")
+def _forget_after_rollback(db: Session) -> None:
+    db.info.pop("new_jobs", None)
+
+
+def enqueue(
+    db: Session,
+    kind: str,
+    key: str,
+    *,
+    campaign_id: int | None = None,
+    document_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    max_attempts: int = 5,
+    run_after: datetime | None = None,
+) -> Job:
+    """Add a job in the caller's transaction (or return the existing one with that key)."""
+    existing = db.scalar(select(Job).where(Job.kind == kind, Job.key == key))
+    if existing is not None:
+        return existing
+    job = Job(
+        kind=kind,
+        key=key,
+        campaign_id=campaign_id,
+        document_id=document_id,
+        payload=payload or {},
+        max_attempts=max_attempts,
+        run_after=run_after or utcnow(),
+    )
+    db.add(job)
+    db.flush()
+    db.info.setdefault("new_jobs", []).append((job.id, kind))
+    return job
+
+
+def requeue(db: Session, job: Job) -> None:
+    """Make a finished or failed job due again (an explicit new attempt)."""
+    job.state = "queued"
+    job.attempts = 0
+    job.run_after = utcnow()
+    job.last_error = ""
+    job.finished_at = None
+    db.flush()
+    db.info.setdefault("new_jobs", []).append((job.id, job.kind))
+
+
+def _due(now: datetime) -> Any:
+    return or_(
+        and_(Job.state == "queued", Job.run_after <= now),
+        and_(Job.state == "running", Job.lease_until < now),
+    )
+
+
+def claim(db: Session, job_id: int, lease_seconds: int) -> bool:
+    """Take the job if it is due or its lease expired; exactly one claimer wins."""
+    now = utcnow()
+    result = db.execute(
+        update(Job)
+        .where(Job.id == job_id, _due(now), Job.attempts < Job.max_attempts)
+        .values(
+            state="running",
+            attempts=Job.attempts + 1,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next attempt: 5, 10, 20, 40… capped at ten minutes."""
+    return float(min(600, 5 * 2 ** max(0, attempts - 1)))
+
+
+def finish(db: Session, job: Job) -> None:
+    job.state = "done"
+    job.lease_until = None
+    job.last_error = ""
+    job.finished_at = utcnow()
+
+
+def fail(db: Session, job: Job, error: str, *, permanent: bool = False) -> float | None:
+    """Record a failed attempt; returns the delay before a retry, or None if it is over."""
+    job.last_error = error[:4000]
+    job.lease_until = None
+    if permanent or job.attempts >= job.max_attempts:
+        job.state = "failed"
+        job.finished_at = utcnow()
+        return None
+    delay = backoff(job.attempts)
+    job.state = "queued"
+    job.run_after = utcnow() + timedelta(seconds=delay)
+    return delay
+
+
+def sweep(db: Session) -> list[tuple[int, str]]:
+    """Jobs that are due or whose lease expired; jobs out of attempts are marked failed."""
+    now = utcnow()
+    exhausted = db.scalars(select(Job).where(_due(now), Job.attempts >= Job.max_attempts)).all()
+    for job in exhausted:
+        job.state = "failed"
+        job.last_error = job.last_error or "Hết số lần thử (tiến trình xử lý bị dừng)"
+        job.finished_at = now
+    due = db.execute(select(Job.id, Job.kind).where(_due(now), Job.attempts < Job.max_attempts))
+    return [(row.id, row.kind) for row in due]

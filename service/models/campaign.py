@@ -1,0 +1,110 @@
+"""A campaign: the plan's every field, its targets, team and visits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.database import Base
+from service.models.organisation import Organisation, Person, Signer
+from service.timeutil import utcnow
+
+
+class Campaign(Base):
+    """One inspection campaign of an issuing organisation in one year."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("signers.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    subject_lines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    legal_bases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    introduction: Mapped[str] = mapped_column(Text, default="")
+    purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    contents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    targets_description: Mapped[list[str]] = mapped_column(JSON, default=list)
+    method: Mapped[str] = mapped_column(Text, default="")
+    composition: Mapped[list[str]] = mapped_column(JSON, default=list)
+    time_window: Mapped[str] = mapped_column(Text, default="")
+    time_note: Mapped[str] = mapped_column(Text, default="")
+    closing_paragraphs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    report_sections: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    stage: Mapped[str] = mapped_column(String(32), default="plan_drafted")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    issuer: Mapped[Organisation] = relationship(foreign_keys=[issuer_id])
+    unit: Mapped[Organisation | None] = relationship(foreign_keys=[unit_id])
+    signer: Mapped[Signer | None] = relationship()
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="Target.position"
+    )
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="TeamMember.id"
+    )
+
+
+class Target(Base):
+    """An inspected office and the commune steering committee it chose."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("campaign_id", "office_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="targets")
+    office: Mapped[Organisation] = relationship(foreign_keys=[office_id])
+    commune: Mapped[Organisation | None] = relationship(foreign_keys=[commune_id])
+    visit: Mapped[Visit | None] = relationship(back_populates="target", uselist=False)
+
+
+class TeamMember(Base):
+    """A person on the inspection team with a role (trưởng đoàn, thành viên, thư ký…)."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[str] = mapped_column(String(32))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship()
+
+
+class Visit(Base):
+    """The visit to one target: schedule, outcome, the II.3 statistics and findings."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"), unique=True)
+    scheduled_start: Mapped[datetime] = mapped_column(DateTime)
+    scheduled_end: Mapped[datetime] = mapped_column(DateTime)
+    place: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    skip_reason: Mapped[str] = mapped_column(Text, default="")
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    team_attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unit_attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
+    statistics: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    findings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    unit_comments: Mapped[str] = mapped_column(Text, default="")
+    unit_representative: Mapped[str] = mapped_column(String(200), default="")
+    unit_representative_position: Mapped[str] = mapped_column(String(200), default="")
+
+    target: Mapped[Target] = relationship(back_populates="visit")

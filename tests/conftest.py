@@ -1,0 +1,84 @@
+"""Small fixtures: a database per test (SQLite, and PostgreSQL when configured), app, client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from service import migrate
+from service.app import create_app
+from service.config import Config
+from service.database import init_engine, session
+
+POSTGRES_URL = os.environ.get("VANTHU_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("VANTHU_TEST_REDIS_URL", "")
+REQUIRE_SERVICES = os.environ.get("VANTHU_REQUIRE_SERVICES") == "1"
+
+
+def need(available: bool, reason: str) -> None:
+    """Skip when a service is missing on a laptop; fail in CI, where it must be there."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    need(bool(POSTGRES_URL), "VANTHU_TEST_POSTGRES_URL is not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    migrate.upgrade(url)
+    yield url
+    session.remove()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Config:
+    return Config(var_dir=tmp_path / "var", database_url=database_url, broker_url="memory://")
+
+
+@pytest.fixture
+def app(config: Config):  # type: ignore[no-untyped-def]
+    application = create_app(config)
+    application.config["TESTING"] = True
+    yield application
+    session.remove()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(config: Config) -> Iterator[Session]:
+    """A session on the test database, for tests of commands without Flask."""
+    init_engine(config.database_url)
+    yield session()
+    session.remove()

@@ -1,0 +1,206 @@
+"""The JSON API: every lifecycle step, 404/409/422 answers, pagination, the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from service.database import session, transaction
+from service.models import Campaign, Document, LifecycleEvent
+from service.seed.load import load_demo
+
+
+@pytest.fixture
+def campaign_id(app: Any) -> int:
+    with app.app_context(), transaction() as db:
+        return load_demo(db).id
+
+
+def test_openapi_is_3_1(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.1")
+    assert "/api/v1/campaigns/{campaign_id}/lifecycle" in spec["paths"]
+
+
+def test_list_is_paginated(client: FlaskClient, campaign_id: int) -> None:
+    page = client.get("/api/v1/organisations?per_page=5&page=2").json
+    assert page["meta"]["per_page"] == 5 and page["meta"]["page"] == 2
+    assert page["meta"]["total"] > 30 and len(page["items"]) == 5
+    assert client.get("/api/v1/organisations?per_page=1000").status_code == 422
+
+
+def test_unknown_id_is_404(client: FlaskClient) -> None:
+    response = client.get("/api/v1/campaigns/999")
+    assert response.status_code == 404
+    assert "Không tìm thấy" in response.json["message"]
+    assert client.get("/api/v1/documents/999").status_code == 404
+    assert client.post("/api/v1/visits/999/skip", json={"reason": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"issuer_id": "một", "year": 2023, "title": "x"},
+        {"issuer_id": 1, "year": 1800, "title": "x"},
+        {"issuer_id": 1, "year": 2023, "title": ""},
+        {"issuer_id": 1, "year": 2023, "title": "x", "unexpected": True},
+        {"issuer_id": 1, "year": 2023, "title": "x", "contents": [{"number": "a"}]},
+    ],
+)
+def test_invalid_campaign_is_422_with_fields(client: FlaskClient, body: dict[str, Any]) -> None:
+    before = session().scalar(select(func.count(Campaign.id)))
+    response = client.post("/api/v1/campaigns", json=body)
+    assert response.status_code == 422
+    assert response.json["detail"]["json"]
+    assert session().scalar(select(func.count(Campaign.id))) == before
+
+
+def test_malformed_json_is_not_a_500(client: FlaskClient) -> None:
+    response = client.post("/api/v1/campaigns", data="{not json", content_type="application/json")
+    assert response.status_code in (400, 422)
+
+
+def test_unknown_reference_is_422(client: FlaskClient) -> None:
+    response = client.post(
+        "/api/v1/campaigns", json={"issuer_id": 424242, "year": 2023, "title": "x"}
+    )
+    assert response.status_code == 422
+    assert response.json["detail"]["json"] == {"issuer_id": ["Không tồn tại"]}
+
+
+def test_refused_transition_is_409_with_what_is_missing(
+    client: FlaskClient, campaign_id: int
+) -> None:
+    response = client.post(f"/api/v1/campaigns/{campaign_id}/actions/schedule_visits", json={})
+    assert response.status_code == 409
+    assert "Dự thảo kế hoạch" in response.json["message"]
+    steps = client.get(f"/api/v1/campaigns/{campaign_id}/lifecycle").json["next_steps"]
+    assert [s["action"] for s in steps] == ["issue_plan"] and steps[0]["allowed"]
+
+
+def test_visit_statistics_are_validated(client: FlaskClient, campaign_id: int) -> None:
+    _to_visits_scheduled(client, campaign_id)
+    visit_id = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"][0]["visit"]["id"]
+    response = client.post(
+        f"/api/v1/visits/{visit_id}/result",
+        json={"statistics": {"workers": 3, "workers_female": 5, "hotspots": -1}},
+    )
+    assert response.status_code == 422
+    fields = response.json["detail"]["json"]
+    assert "statistics.hotspots" in fields
+    assert client.get(f"/api/v1/visits/{visit_id}").json["status"] == "scheduled"
+
+
+def _to_visits_scheduled(client: FlaskClient, campaign_id: int) -> None:
+    plan = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json
+    assert plan["status"] == "draft" and plan["number"] is None
+    issued = client.post(f"/api/v1/documents/{plan['id']}/issue", json={"issue_date": "2023-04-05"})
+    assert issued.status_code == 200, issued.json
+    assert issued.json["reference"] == "01/KH-SLĐTBXH"
+    targets = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"]
+    for i, target in enumerate(targets):
+        response = client.post(
+            f"/api/v1/campaigns/{campaign_id}/visits",
+            json={
+                "target_id": target["id"],
+                "start": f"2023-09-{i + 5:02d}T08:00:00",
+                "end": f"2023-09-{i + 5:02d}T11:30:00",
+                "place": "Trụ sở",
+            },
+        )
+        assert response.status_code == 201, response.json
+    response = client.post(
+        f"/api/v1/campaigns/{campaign_id}/actions/schedule_visits",
+        json={"issue_date": "2023-08-21"},
+    )
+    assert response.status_code == 200, response.json
+
+
+def test_whole_lifecycle_through_the_api(client: FlaskClient, campaign_id: int) -> None:
+    _to_visits_scheduled(client, campaign_id)
+    campaign = client.get(f"/api/v1/campaigns/{campaign_id}").json
+    assert campaign["stage"] == "visits_scheduled"
+    notices = client.get(f"/api/v1/campaigns/{campaign_id}/documents?kind=TB&per_page=100").json
+    assert notices["meta"]["total"] == 11
+    assert [d["number"] for d in notices["items"]] == list(range(2, 13))
+
+    visit_ids = [t["visit"]["id"] for t in campaign["targets"]]
+    refused = client.post(
+        f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "BB", "visit_id": visit_ids[0]}
+    )
+    assert refused.status_code == 409 and "chưa diễn ra" in refused.json["message"]
+
+    refused = client.post(f"/api/v1/campaigns/{campaign_id}/actions/issue_report", json={})
+    assert refused.status_code == 409
+
+    for visit_id in visit_ids[:-1]:
+        response = client.post(
+            f"/api/v1/visits/{visit_id}/result",
+            json={
+                "statistics": {"businesses": 4, "workers": 10, "workers_female": 7},
+                "findings": {"1": "Đã ban hành kế hoạch."},
+                "unit_comments": "Nhất trí.",
+            },
+        )
+        assert response.status_code == 200, response.json
+        minutes = client.post(
+            f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "BB", "visit_id": visit_id}
+        ).json
+        issued = client.post(f"/api/v1/documents/{minutes['id']}/issue", json={}).json
+        assert issued["code"] == "BB-ĐKT"
+    assert (
+        client.post(f"/api/v1/visits/{visit_ids[-1]}/skip", json={"reason": ""}).status_code == 422
+    )
+    skipped = client.post(f"/api/v1/visits/{visit_ids[-1]}/skip", json={"reason": "Bão lũ"})
+    assert skipped.json["status"] == "skipped"
+    assert client.get(f"/api/v1/campaigns/{campaign_id}").json["stage"] == "minutes_issued"
+
+    response = client.post(
+        f"/api/v1/campaigns/{campaign_id}/actions/issue_report", json={"issue_date": "2023-11-20"}
+    )
+    assert response.status_code == 200, response.json
+    archived = client.post(f"/api/v1/campaigns/{campaign_id}/actions/archive", json={})
+    assert archived.status_code == 200, archived.json
+    assert archived.json["stage"] == "archived"
+    events = [e["action"] for e in archived.json["events"]]
+    assert events == [
+        "issue_plan",
+        "schedule_visits",
+        "complete_visits",
+        "complete_minutes",
+        "issue_report",
+        "archive",
+    ]
+    reports = client.get(f"/api/v1/campaigns/{campaign_id}/documents?kind=BC").json["items"]
+    assert reports[0]["reference"] == "13/BC-SLĐTBXH"
+    numbers = (
+        session()
+        .scalars(
+            select(Document.number).where(Document.status == "issued", Document.code.like("BB%"))
+        )
+        .all()
+    )
+    assert sorted(numbers) == list(range(1, 11))
+    assert session().scalar(select(func.count(LifecycleEvent.id))) == 6
+
+
+def test_issued_document_cannot_be_issued_again(client: FlaskClient, campaign_id: int) -> None:
+    plan = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json
+    assert client.post(f"/api/v1/documents/{plan['id']}/issue", json={}).status_code == 200
+    again = client.post(f"/api/v1/documents/{plan['id']}/issue", json={})
+    assert again.status_code == 409
+
+
+def test_correction_is_a_new_version(client: FlaskClient, campaign_id: int) -> None:
+    plan = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json
+    first = client.post(f"/api/v1/documents/{plan['id']}/issue", json={}).json
+    client.patch(f"/api/v1/campaigns/{campaign_id}", json={"contact_phone": "02053.000000"})
+    draft = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json
+    assert draft["version"] == 2 and draft["id"] != first["id"]
+    second = client.post(f"/api/v1/documents/{draft['id']}/issue", json={}).json
+    assert second["number"] == first["number"] + 1
+    assert client.get(f"/api/v1/documents/{first['id']}").json["status"] == "superseded"

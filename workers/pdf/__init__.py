@@ -1,0 +1,19 @@
+"""DOCX -> PDF conversion through LibreOffice (warm per-worker instance and cold baseline)."""
+
+from workers.pdf.converter import (
+    ConversionError,
+    ConversionTimeout,
+    PdfConverter,
+    convert_cold,
+    get_converter,
+    libreoffice_available,
+)
+
+__all__ = [
+    "ConversionError",
+    "ConversionTimeout",
+    "PdfConverter",
+    "convert_cold",
+    "get_converter",
+    "libreoffice_available",
+]

@@ -1,0 +1,42 @@
+"""Celery tasks: thin wrappers that hand a job id to the runner, and the periodic sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from flask import current_app
+
+from service import jobs, runner
+from service.database import transaction
+from service.documents import pipeline
+from service.models import Job
+from workers import pdf
+
+
+def _convert(job: Job) -> None:
+    config = current_app.config["VANTHU"]
+    available = pdf.libreoffice_available(config.soffice)
+    pipeline.convert(int(job.document_id or 0), pdf.get_converter().convert if available else None)
+
+
+HANDLERS: dict[str, runner.Handler] = {
+    "render": lambda job: pipeline.render(int(job.document_id or 0)),
+    "convert": _convert,
+}
+
+
+@shared_task(name="vanthu.run_job", ignore_result=True)
+def run_job(job_id: int) -> str:
+    config = current_app.config["VANTHU"]
+    return runner.execute(job_id, HANDLERS, config.lease_seconds)
+
+
+@shared_task(name="vanthu.sweep", ignore_result=True)
+def sweep() -> dict[str, Any]:
+    """Re-ring every job that is due or whose lease expired (a lost message loses nothing)."""
+    with transaction() as db:
+        due = jobs.sweep(db)
+    for job_id, kind in due:
+        jobs.ring(job_id, kind)
+    return {"rung": len(due)}
