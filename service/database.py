@@ -57,6 +57,7 @@ def init_engine(url: str) -> Engine:
 def transaction() -> Iterator[Session]:
     """The one place that commits: run a unit of work, commit on success, roll back on error."""
     db = session()
+    db.expire_all()  # objects kept from an earlier unit of work are re-read, never stale
     try:
         yield db
         db.commit()

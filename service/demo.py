@@ -12,7 +12,7 @@ from sqlalchemy import select
 from service.commands import documents, visits
 from service.database import transaction
 from service.documents.store import file_of
-from service.models import Campaign, Document, Job
+from service.models import Campaign, Document, Job, Target
 from service.seed.load import load_demo
 from workflows import statistics
 from workflows.documents import FILING_ORDER, KINDS
@@ -22,6 +22,10 @@ TEAM_DAY = date(2023, 4, 10)
 NOTICE_DAY = date(2023, 8, 21)
 FIRST_VISIT = datetime(2023, 9, 5, 8, 0)
 REPORT_DAY = date(2023, 11, 20)
+
+
+# Illustrative names of the inspected offices' heads.
+REPRESENTATIVES = ("Hoàng Văn Minh", "Lăng Thị Hà", "Nông Văn Bình", "Triệu Thị Mai", "Lộc Văn Sơn")
 
 
 class DemoFailed(RuntimeError):
@@ -108,7 +112,7 @@ def _visit_data(index: int, office: str) -> dict[str, object]:
             "3": "Chấp hành chế độ báo cáo định kỳ; một số số liệu chưa cập nhật.",
         },
         "unit_comments": "Đơn vị thống nhất với nội dung biên bản.",
-        "unit_representative": "Trưởng phòng",
+        "unit_representative": REPRESENTATIVES[index % len(REPRESENTATIVES)],
         "unit_representative_position": "TRƯỞNG PHÒNG",
     }
 
@@ -147,7 +151,8 @@ def write_files(campaign_id: int, out: Path) -> list[Written]:
                 raise DemoFailed(f"văn bản {doc.reference} chưa có bản DOCX")
             stem = f"{doc.reference.replace('/', '-')} {KINDS[doc.kind].label}"
             if doc.target_id:
-                stem += f" - {doc.subject_key}"
+                target = db.get(Target, doc.target_id)
+                stem += f" - {target.office.district}" if target else ""
             (out / f"{stem}.docx").write_bytes(docx.content)
             pdf_name = ""
             if pdf is not None:

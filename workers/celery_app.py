@@ -25,6 +25,7 @@ def broker_settings(config: Config) -> dict[str, Any]:
             "data_folder_out": str(folder),
             "processed_folder": str(folder / "processed"),
             "store_processed": False,
+            "polling_interval": 0.1,
         }
     elif config.broker_url.startswith("redis"):
         options = {"visibility_timeout": 3600, "socket_connect_timeout": 5}

@@ -227,6 +227,9 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
     stats = visit.statistics or {}
     return {
         **_header(campaign, doc),
+        # The team issues minutes in its own name, under the agency.
+        "governing_body": campaign.issuer.header_name,
+        "issuer_header": "ĐOÀN KIỂM TRA",
         "subject_lines": [
             f"Kiểm tra {_lower_first(campaign.title)}",
             f"tại {_office_name(target)}",

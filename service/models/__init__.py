@@ -1,13 +1,20 @@
 """Every model, imported so that metadata and Alembic see them all."""
 
+from service.models.archive import ArchiveBuild
 from service.models.campaign import Campaign, Target, TeamMember, Visit
+from service.models.dispatch import Dispatch
 from service.models.document import Document, DocumentFile, Register, Template
 from service.models.organisation import Contact, Organisation, Person, Signer
+from service.models.user import ApiToken, AuditEntry, User
 from service.models.work import Job, LifecycleEvent
 
 __all__ = [
+    "ApiToken",
+    "ArchiveBuild",
+    "AuditEntry",
     "Campaign",
     "Contact",
+    "Dispatch",
     "Document",
     "DocumentFile",
     "Job",
@@ -19,5 +26,6 @@ __all__ = [
     "Target",
     "TeamMember",
     "Template",
+    "User",
     "Visit",
 ]
