@@ -1,7 +1,17 @@
 """Entry point for `celery -A workers.worker worker|beat`: the Flask app carries the Celery app."""
 
+from typing import Any
+
+from celery.signals import worker_process_shutdown
+
 from service.app import create_app
-from workers import tasks  # noqa: F401  (registers the tasks)
+from workers import pdf, tasks  # noqa: F401  (tasks registers the Celery tasks)
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
+
+
+@worker_process_shutdown.connect
+def close_converter(**_kwargs: Any) -> None:
+    """Stop this process's LibreOffice with it (prefork children may skip exit handlers)."""
+    pdf.get_converter().close()

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
+from typing import Any
+
+from apiflask import Schema, fields
+from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE
 
 from service.commands.campaigns import TEAM_ROLES
 from workflows.documents import KINDS, SERIES_PLANS
+from workflows.text import clean_text
+
+
+class String(fields.String):
+    """Text as stored: input in NFD or NFC becomes NFC, control characters are dropped."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+
 
 Text = String(validate=Length(max=20000))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
@@ -22,11 +21,9 @@ from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-__all__ = ["TemplateError", "check_template", "render_docx", "template_variables"]
+from workflows.text import clean_text
 
-# C0 controls other than tab/newline/carriage return, the non-characters U+FFFE/U+FFFF and lone
-# surrogates: XML 1.0 cannot carry them, and a single one makes Word refuse the file.
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+__all__ = ["TemplateError", "check_template", "render_docx", "template_variables"]
 
 # A constant stamp keeps output independent of the clock; 1980-01-01 is the earliest ZIP date.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -116,8 +113,7 @@ def _open(template_bytes: bytes) -> Any:
 def _clean(value: Any) -> Any:
     """NFC text without XML-illegal characters, recursively; CR line ends become LF."""
     if isinstance(value, str):
-        text = value.replace("\r\n", "\n").replace("\r", "\n")
-        return unicodedata.normalize("NFC", _ILLEGAL_XML.sub("", text))
+        return clean_text(value)
     if isinstance(value, Mapping):
         return {_clean(key): _clean(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
