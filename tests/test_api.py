@@ -204,3 +204,44 @@ def test_correction_is_a_new_version(client: FlaskClient, campaign_id: int) -> N
     second = client.post(f"/api/v1/documents/{draft['id']}/issue", json={}).json
     assert second["number"] == first["number"] + 1
     assert client.get(f"/api/v1/documents/{first['id']}").json["status"] == "superseded"
+
+
+def test_people_signers_and_series_plan(client: FlaskClient, campaign_id: int) -> None:
+    campaign = client.get(f"/api/v1/campaigns/{campaign_id}").json
+    issuer = campaign["issuer_id"]
+    person = client.post(
+        "/api/v1/people", json={"full_name": "Hoàng Văn Thắng", "position": "Giám đốc Sở"}
+    )
+    assert person.status_code == 201
+    signer = client.post(
+        "/api/v1/signers",
+        json={"person_id": person.json["id"], "position_title": "GIÁM ĐỐC"},
+    )
+    assert signer.status_code == 201 and signer.json["name"] == "Hoàng Văn Thắng"
+    bad = client.post(
+        "/api/v1/signers",
+        json={"person_id": person.json["id"], "authority_prefix": "XX.", "position_title": "A"},
+    )
+    assert bad.status_code == 422 and "authority_prefix" in bad.json["detail"]["json"]
+    cycle = client.patch(f"/api/v1/organisations/{issuer}", json={"parent_id": issuer})
+    assert cycle.status_code == 422
+
+    # One series per kind: the plan and the team decision each start at 01.
+    assert (
+        client.patch(f"/api/v1/organisations/{issuer}", json={"series_plan": "per_kind"}).json[
+            "series_plan"
+        ]
+        == "per_kind"
+    )
+    client.patch(f"/api/v1/campaigns/{campaign_id}", json={"signer_id": signer.json["id"]})
+    plan = client.post(f"/api/v1/campaigns/{campaign_id}/actions/issue_plan", json={})
+    assert plan.status_code == 200, plan.json
+    team = client.post(f"/api/v1/campaigns/{campaign_id}/actions/decide_team", json={})
+    assert team.status_code == 200, team.json
+    refs = sorted(
+        d["reference"]
+        for d in client.get(f"/api/v1/campaigns/{campaign_id}/documents?status=issued").json[
+            "items"
+        ]
+    )
+    assert refs == ["01/KH-SLĐTBXH", "01/QĐ-SLĐTBXH"]

@@ -9,7 +9,7 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE
 
-from service.commands.campaigns import TEAM_ROLES
+from service.commands.campaigns import AUTHORITY_PREFIXES, TEAM_ROLES
 from workflows.documents import KINDS, SERIES_PLANS
 from workflows.text import clean_text
 
@@ -344,3 +344,59 @@ class TemplateOut(Schema):
 
 class TemplateIn(StrictSchema):
     file = String(required=True)
+
+
+class OrganisationPatch(StrictSchema):
+    parent_id = Integer(allow_none=True)
+    name = String(validate=Length(min=1, max=300))
+    header_name = String(validate=Length(max=300))
+    code = String(validate=Length(max=40))
+    place_name = String(validate=Length(max=100))
+    district = String(validate=Length(max=100))
+    email = String(allow_none=True, validate=Length(max=254))
+    series_plan = String(validate=OneOf(SERIES_PLANS))
+
+
+class ContactIn(StrictSchema):
+    name = String(required=True, validate=Length(min=1, max=200))
+    role = String(validate=Length(max=100))
+    email = String(required=True, validate=Length(min=3, max=254))
+    phone = String(validate=Length(max=40))
+
+
+class PersonIn(StrictSchema):
+    organisation_id = Integer(allow_none=True)
+    full_name = String(required=True, validate=Length(min=1, max=200))
+    position = String(validate=Length(max=200))
+    email = String(allow_none=True, validate=Length(max=254))
+    phone = String(validate=Length(max=40))
+
+
+class PersonOut(Schema):
+    id = Integer()
+    organisation_id = Integer(allow_none=True)
+    full_name = String()
+    position = String()
+    email = String(allow_none=True)
+    phone = String()
+
+
+class PersonPage(Schema):
+    items = List(Nested(PersonOut))
+    meta = Nested(PageMeta)
+
+
+class SignerIn(StrictSchema):
+    person_id = Integer(required=True)
+    authority_prefix = String(load_default="", validate=OneOf(AUTHORITY_PREFIXES))
+    authority_title = String(load_default="", validate=Length(max=200))
+    position_title = String(required=True, validate=Length(min=1, max=200))
+
+
+class SignerOut(Schema):
+    id = Integer()
+    person_id = Integer()
+    authority_prefix = String()
+    authority_title = String()
+    position_title = String()
+    name = String(attribute="person.full_name")

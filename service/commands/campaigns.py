@@ -8,7 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.errors import Conflict, Invalid, NotFound
-from service.models import Campaign, Organisation, Person, Signer, Target, TeamMember
+from service.models import (
+    Campaign,
+    Contact,
+    Organisation,
+    Person,
+    Signer,
+    Target,
+    TeamMember,
+)
 from workflows.lifecycle import Stage
 
 PLAN_ATTRIBUTES = (
@@ -31,6 +39,8 @@ PLAN_ATTRIBUTES = (
     "year",
 )
 TEAM_ROLES = ("truong_doan", "pho_truong_doan", "thanh_vien", "thu_ky")
+# Who signs for whom (Nghị định 30): none for the head, then TM., KT., Q., TL., TUQ.
+AUTHORITY_PREFIXES = ("", "TM.", "KT.", "Q.", "TL.", "TUQ.")
 
 
 def get(db: Session, model: type[Any], ident: int, what: str) -> Any:
@@ -133,3 +143,48 @@ def create_organisation(db: Session, data: dict[str, Any]) -> Organisation:
 
 def find_organisation(db: Session, code: str) -> Organisation | None:
     return db.scalar(select(Organisation).where(Organisation.code == code))
+
+
+def update_organisation(db: Session, org: Organisation, data: dict[str, Any]) -> Organisation:
+    """Edit an organisation; a parent may not be the organisation itself or below it."""
+    parent_id = data.get("parent_id")
+    if parent_id is not None:
+        node = db.get(Organisation, parent_id)
+        if node is None:
+            raise Invalid({"parent_id": "Không tồn tại"})
+        while node is not None:
+            if node.id == org.id:
+                raise Invalid({"parent_id": "Không thể đặt đơn vị cấp dưới làm cấp trên"})
+            node = node.parent
+    for key, value in data.items():
+        setattr(org, key, value)
+    db.flush()
+    return org
+
+
+def add_contact(db: Session, org: Organisation, data: dict[str, Any]) -> Contact:
+    contact = Contact(**data)
+    org.contacts.append(contact)
+    db.flush()
+    return contact
+
+
+def create_person(db: Session, data: dict[str, Any]) -> Person:
+    if (
+        data.get("organisation_id") is not None
+        and db.get(Organisation, data["organisation_id"]) is None
+    ):
+        raise Invalid({"organisation_id": "Không tồn tại"})
+    person = Person(**data)
+    db.add(person)
+    db.flush()
+    return person
+
+
+def create_signer(db: Session, data: dict[str, Any]) -> Signer:
+    if db.get(Person, data["person_id"]) is None:
+        raise Invalid({"person_id": "Không tồn tại"})
+    signer = Signer(**data)
+    db.add(signer)
+    db.flush()
+    return signer
