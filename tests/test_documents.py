@@ -176,3 +176,18 @@ def _with_paragraph(template: bytes, text: str) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def test_plan_of_the_demo_campaign_reproduces_the_seed(
+    client: FlaskClient, campaign_id: int
+) -> None:
+    """The whole chain (seed loader → context → template) prints every line of the real plan."""
+    from tests.test_templates import _seed_lines
+
+    draft = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json
+    run_due_jobs()
+    text = " ".join(
+        docx_text(client.get(f"/api/v1/documents/{draft['id']}/files/docx").data).split()
+    )
+    missing = [line for line in _seed_lines() if line not in text]
+    assert missing == []
