@@ -75,13 +75,13 @@ def drive_campaign(campaign_id: int, actor: str = "demo") -> None:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         for i, target in enumerate(campaign.targets):
-            start = FIRST_VISIT + timedelta(days=2 * i)
+            start = FIRST_VISIT + timedelta(days=i // 2, hours=6 * (i % 2))  # 08:00, 14:00
             visits.schedule(
                 db,
                 campaign,
                 target.id,
                 start,
-                start.replace(hour=11, minute=30),
+                start + timedelta(hours=3, minutes=30),
                 f"Trụ sở {target.office.name}",
                 actor,
             )

@@ -149,13 +149,21 @@ def fail(db: Session, job: Job, error: str, *, permanent: bool = False) -> float
     return delay
 
 
-def sweep(db: Session) -> list[tuple[int, str]]:
-    """Jobs that are due or whose lease expired; jobs out of attempts are marked failed."""
+def sweep(db: Session, grace_seconds: float) -> list[tuple[int, str]]:
+    """Jobs whose doorbell seems lost (due for `grace_seconds` already) or whose lease expired.
+
+    Jobs out of attempts are marked failed. The grace keeps the sweep from re-ringing work
+    whose message is simply still in the queue.
+    """
     now = utcnow()
-    exhausted = db.scalars(select(Job).where(_due(now), Job.attempts >= Job.max_attempts)).all()
+    lost = or_(
+        and_(Job.state == "queued", Job.run_after <= now - timedelta(seconds=grace_seconds)),
+        and_(Job.state == "running", Job.lease_until < now),
+    )
+    exhausted = db.scalars(select(Job).where(lost, Job.attempts >= Job.max_attempts)).all()
     for job in exhausted:
         job.state = "failed"
         job.last_error = job.last_error or "Hết số lần thử (tiến trình xử lý bị dừng)"
         job.finished_at = now
-    due = db.execute(select(Job.id, Job.kind).where(_due(now), Job.attempts < Job.max_attempts))
+    due = db.execute(select(Job.id, Job.kind).where(lost, Job.attempts < Job.max_attempts))
     return [(row.id, row.kind) for row in due]

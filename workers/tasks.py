@@ -34,9 +34,10 @@ def run_job(job_id: int) -> str:
 
 @shared_task(name="vanthu.sweep", ignore_result=True)
 def sweep() -> dict[str, Any]:
-    """Re-ring every job that is due or whose lease expired (a lost message loses nothing)."""
+    """Re-ring every job whose message seems lost or whose lease expired: nothing is lost."""
+    config = current_app.config["VANTHU"]
     with transaction() as db:
-        due = jobs.sweep(db)
+        due = jobs.sweep(db, grace_seconds=max(2.0, 2 * config.sweep_seconds))
     for job_id, kind in due:
         jobs.ring(job_id, kind)
     return {"rung": len(due)}
