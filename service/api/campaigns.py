@@ -152,17 +152,12 @@ def schedule_visit(campaign_id: int, data: dict[str, Any]) -> Visit:
             db,
             campaign,
             data["target_id"],
-            _naive(data["start"]),
-            _naive(data["end"]),
+            data["start"],
+            data["end"],
             data["place"],
             actor(),
             data.get("issue_date"),
         )
-
-
-def _naive(moment: Any) -> Any:
-    """Visit times are local wall-clock times: an offset, if given, is dropped."""
-    return moment.replace(tzinfo=None)
 
 
 @api.get("/visits/<int:visit_id>")
@@ -177,9 +172,6 @@ def get_visit(visit_id: int) -> Visit:
 def record_visit(visit_id: int, data: dict[str, Any]) -> Visit:
     with transaction() as db:
         visit = visits.get_visit(db, visit_id)
-        for name in ("actual_start", "actual_end"):
-            if data.get(name):
-                data[name] = _naive(data[name])
         return visits.record(db, visit.target.campaign, visit, data, actor())
 
 

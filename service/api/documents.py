@@ -56,7 +56,18 @@ def content_disposition(filename: str) -> str:
 
 
 @api.get("/documents/<int:doc_id>/files/<fmt>")
-@api.doc(responses={200: "The file", 404: "Not rendered yet or unknown format"})
+@api.doc(
+    responses={
+        200: {
+            "description": "Tệp DOCX hoặc PDF của văn bản",
+            "content": {
+                mimetype: {"schema": {"type": "string", "format": "binary"}}
+                for mimetype in MIMETYPES.values()
+            },
+        },
+        404: "Chưa kết xuất xong, hoặc định dạng không có",
+    }
+)
 def download_document(doc_id: int, fmt: str) -> Response:
     doc = documents.get_document(session(), doc_id)
     stored = file_of(doc, fmt) if fmt in MIMETYPES else None

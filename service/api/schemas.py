@@ -2,16 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apiflask import Schema, fields
-from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested
+from apiflask.fields import Boolean, Date, Dict, List, Nested
 from apiflask.validators import Length, OneOf, Range
-from marshmallow import RAISE
+from marshmallow import RAISE, ValidationError
 
 from service.commands.campaigns import AUTHORITY_PREFIXES, TEAM_ROLES
 from workflows.documents import KINDS, SERIES_PLANS
 from workflows.text import clean_text
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class DateTime(fields.DateTime):
+    """A moment the system recorded: stored as naive UTC, served with its offset (RFC 3339)."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class LocalDateTime(fields.DateTime):
+    """A wall-clock time in Việt Nam (a visit's start): stored naive, served with +07:00.
+
+    Input with an offset is converted to Vietnamese time; input without one is taken as such.
+    """
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=LOCAL_TZ)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
+        return moment
+
+
+INT_MAX = 2**31 - 1  # the database's INTEGER
+
+
+class Integer(fields.Integer):
+    """An integer the database can hold: larger ones are refused with 422, never a 500."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        number: int = super()._deserialize(value, attr, data, **kwargs)
+        if not -INT_MAX <= number <= INT_MAX:
+            raise ValidationError(f"Phải nằm trong khoảng ±{INT_MAX}")
+        return number
 
 
 class String(fields.String):
@@ -129,8 +173,8 @@ class TargetIn(StrictSchema):
 class VisitOut(Schema):
     id = Integer()
     target_id = Integer()
-    scheduled_start = DateTime()
-    scheduled_end = DateTime()
+    scheduled_start = LocalDateTime()
+    scheduled_end = LocalDateTime()
     place = String()
     status = String()
     skip_reason = String()
@@ -234,8 +278,8 @@ class ActionIn(StrictSchema):
 
 class VisitScheduleIn(StrictSchema):
     target_id = Integer(required=True)
-    start = DateTime(required=True)
-    end = DateTime(required=True)
+    start = LocalDateTime(required=True)
+    end = LocalDateTime(required=True)
     place = String(load_default="", validate=Length(max=1000))
     issue_date = Date(allow_none=True)
 
@@ -249,8 +293,8 @@ class VisitResultIn(StrictSchema):
     unit_representative = String(validate=Length(max=200))
     unit_representative_position = String(validate=Length(max=200))
     place = String(validate=Length(max=1000))
-    actual_start = DateTime()
-    actual_end = DateTime()
+    actual_start = LocalDateTime()
+    actual_end = LocalDateTime()
 
 
 class VisitSkipIn(StrictSchema):

@@ -1,0 +1,45 @@
+"""Answers every API operation may give, added to the OpenAPI document in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "message": {"type": "string"},
+        "detail": {"type": "object"},
+        "problems": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["message"],
+}
+
+COMMON_ERRORS = {
+    "400": "Thân yêu cầu không đọc được (JSON hỏng)",
+    "401": "Chưa xác thực",
+    "403": "Không có quyền",
+    "404": "Không tìm thấy",
+    "405": "Phương thức không được hỗ trợ",
+    "409": "Trạng thái hiện tại không cho phép; `problems` nói còn thiếu gì",
+    "413": "Yêu cầu quá lớn",
+    "422": "Dữ liệu không hợp lệ; `detail` có thông báo cho từng trường",
+    "503": "Cơ sở dữ liệu tạm thời không sẵn sàng",
+}
+
+
+def add_common_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    """Document the error answers of every operation, all with the same body."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in spec.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in COMMON_ERRORS.items():
+                responses.setdefault(
+                    code,
+                    {"description": description, "content": {"application/json": {"schema": ref}}},
+                )
+    return spec
