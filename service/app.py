@@ -41,9 +41,20 @@ def create_app(config: Config | None = None) -> APIFlask:
     init_engine(config.database_url)
 
     from service.api import api
+    from service.api.converters import IdConverter
+    from service.api.spec import add_common_errors
+    from service.health import health
+    from service.web import SESSION_SETTINGS, csrf, web
     from workers.celery_app import celery_init_app
 
+    app.config.update(SESSION_SETTINGS)
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(api)
+    app.register_blueprint(health)
+    app.spec_processor(add_common_errors)
+    app.register_blueprint(web)
+    csrf.init_app(app)
+    csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     _register_errors(app)
     celery = celery_init_app(app)
     jobs.set_doorbell(
@@ -56,11 +67,6 @@ def create_app(config: Config | None = None) -> APIFlask:
         )
     )
     app.teardown_appcontext(lambda _exc: session.remove())
-
-    @app.get("/healthz")
-    @app.doc(hide=True)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app
 
@@ -93,8 +99,10 @@ def _register_errors(app: Flask) -> None:
         return problem(503, "Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[dict[str, Any], int]:
-        return problem(error.code or 500, error.description or error.name)
+    def http_error(error: HTTPException) -> tuple[dict[str, Any], int, dict[str, str]]:
+        # Keep the exception's own headers (Allow on 405, Retry-After on 503…).
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return {"message": error.description or error.name}, error.code or 500, headers
 
     @app.errorhandler(HTTPError)
     def api_error(error: HTTPError) -> tuple[dict[str, Any], int]:

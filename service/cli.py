@@ -13,6 +13,7 @@ import click
 from service import migrate, processes
 from service.config import Config
 from service.database import init_engine, transaction
+from service.models.user import ROLES
 
 
 @click.group()
@@ -50,6 +51,7 @@ def run(host: str, port: int) -> None:
     config.var_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(config.database_url)
     click.get_current_context().invoke(seed_demo)
+    accounts = _demo_accounts(config) if _is_embedded_database(config) else []
     commands = (
         processes.web_command(host, port),
         processes.worker_command(),
@@ -57,12 +59,73 @@ def run(host: str, port: int) -> None:
     )
     with processes.children(*commands) as procs:
         click.echo(f"\nVanthu đang chạy tại http://{host}:{port}/  (API: /api/v1/docs)")
+        if accounts:
+            click.echo("Tài khoản dùng thử (mật khẩu mới sau mỗi lần chạy):")
+            for role, username, password in accounts:
+                click.echo(f"  {role:<20} {username:<14} {password}")
         click.echo("Nhấn Ctrl-C để dừng.\n")
         try:
             while all(p.poll() is None for p in procs):
                 time.sleep(1)
         except KeyboardInterrupt:
             pass
+
+
+def _is_embedded_database(config: Config) -> bool:
+    """The embedded default: a SQLite file under the var dir (never a production database)."""
+    prefix = "sqlite:///"
+    if not config.database_url.startswith(prefix):
+        return False
+    path = Path(config.database_url.removeprefix(prefix)).resolve()
+    return path.is_relative_to(config.var_dir.resolve())
+
+
+def _demo_accounts(config: Config) -> list[tuple[str, str, str]]:
+    """One account per role with a fresh password: (role label, username, password)."""
+    from service.auth import ROLE_LABELS
+    from service.commands.users import ensure_demo_accounts
+
+    init_engine(config.database_url)
+    with transaction() as db:
+        return [(ROLE_LABELS[u.role], u.username, pw) for u, pw in ensure_demo_accounts(db)]
+
+
+@main.command("create-user")
+@click.option("--username", required=True, help="Tên đăng nhập.")
+@click.option("--full-name", required=True, help="Họ và tên.")
+@click.option(
+    "--role", type=click.Choice(ROLES), default="admin", show_default=True, help="Vai trò."
+)
+@click.option(
+    "--organisation",
+    "organisation_code",
+    default="",
+    help="Mã phòng Lao động cấp huyện (bắt buộc với vai trò district), ví dụ LĐTBXH-TPLS.",
+)
+@click.password_option(envvar="VANTHU_NEW_USER_PASSWORD", help="Mật khẩu (hỏi nếu không nhập).")
+def create_user(
+    username: str, full_name: str, role: str, organisation_code: str, password: str
+) -> None:
+    """Create an account (in production, the first administrator)."""
+    from service.commands import campaigns, users
+    from service.errors import Invalid
+
+    config = Config()
+    init_engine(config.database_url)
+    try:
+        with transaction() as db:
+            organisation_id = None
+            if organisation_code:
+                org = campaigns.find_organisation(db, organisation_code)
+                if org is None:
+                    raise Invalid({"organisation": f"Không có đơn vị mã {organisation_code}"})
+                organisation_id = org.id
+            user = users.create(db, username, full_name, password, role, organisation_id, "cli")
+            click.echo(f"Đã tạo tài khoản {user.username} ({role})")
+    except Invalid as error:
+        for message in error.fields.values():
+            click.echo(f"Lỗi: {message}", err=True)
+        sys.exit(1)
 
 
 @main.command("demo")
@@ -72,6 +135,7 @@ def run(host: str, port: int) -> None:
 def demo(out_dir: Path, timeout: float, workers: int) -> None:
     """Run the whole demo campaign through real workers and write every issued file to OUT."""
     from service import demo as demo_run
+    from service.commands import archive as archive_commands
 
     env: dict[str, str] = {}
     if "VANTHU_DATABASE_URL" not in os.environ and "VANTHU_VAR_DIR" not in os.environ:
@@ -92,6 +156,7 @@ def demo(out_dir: Path, timeout: float, workers: int) -> None:
             demo_run.drive_campaign(campaign_id)
             demo_run.wait_for_jobs(campaign_id, timeout)
             written = demo_run.write_files(campaign_id, out_dir)
+            case_file = archive_commands.export(campaign_id, out_dir)
         except Exception as error:
             click.echo(f"Lỗi: {error}", err=True)
             sys.exit(1)
@@ -101,6 +166,7 @@ def demo(out_dir: Path, timeout: float, workers: int) -> None:
             f"{item.sha256}"
         )
     click.echo(f"{len(written)} văn bản đã ghi vào {out_dir}")
+    click.echo(f"Hồ sơ: {case_file}")
 
 
 def _safe_url(url: str) -> str:
@@ -109,3 +175,21 @@ def _safe_url(url: str) -> str:
         return url
     scheme, rest = url.split("://", 1)
     return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+@main.command("verify-archive")
+@click.argument("archive_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_archive(archive_file: Path) -> None:
+    """Check a case file ZIP: every checksum and the index against the files."""
+    from service.archive.verify import verify_archive as verify
+
+    report = verify(archive_file)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if not report.ok:
+        click.echo(f"Hồ sơ không toàn vẹn: {len(report.problems)} lỗi", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Hồ sơ toàn vẹn: {report.checked} tệp khớp mã SHA-256, "
+        f"{report.documents} văn bản trong mục lục khớp với tệp."
+    )

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+import click
+from sqlalchemy import distinct, func, select
 
 from service.commands import documents, visits
+from service.config import Config
 from service.database import transaction
 from service.documents.store import file_of
-from service.models import Campaign, Document, Job, Target
+from service.mail.transport import transport_for
+from service.models import Campaign, Dispatch, Document, Job, Target
 from service.seed.load import load_demo
 from workflows import statistics
 from workflows.documents import FILING_ORDER, KINDS
@@ -129,11 +132,35 @@ def wait_for_jobs(campaign_id: int, timeout: float) -> None:
             raise DemoFailed(
                 "; ".join(f"công việc {j.kind} #{j.id} thất bại: {j.last_error}" for j in failed)
             )
-        if not pending:
+        if not pending:  # send jobs included: every e-mail has been sent or has failed
+            click.echo(mail_summary(campaign_id))
             return
         if time.monotonic() > deadline:
             raise DemoFailed(f"{len(pending)} công việc chưa xong sau {timeout:.0f} giây")
         time.sleep(0.2)
+
+
+def mail_summary(campaign_id: int) -> str:
+    """How many e-mails went out, to how many addresses, through which transport."""
+    with transaction() as db:
+        counts = {
+            state: number
+            for state, number in db.execute(
+                select(Dispatch.state, func.count())
+                .where(Dispatch.campaign_id == campaign_id)
+                .group_by(Dispatch.state)
+            ).tuples()
+        }
+        addresses = db.scalar(
+            select(func.count(distinct(Dispatch.address))).where(
+                Dispatch.campaign_id == campaign_id, Dispatch.state == "sent"
+            )
+        )
+    where = transport_for(Config()).describe()
+    return (
+        f"Thư điện tử: {counts.get('sent', 0)} thư đã gửi tới {addresses} địa chỉ qua {where}; "
+        f"{counts.get('failed', 0)} thư lỗi"
+    )
 
 
 def write_files(campaign_id: int, out: Path) -> list[Written]:

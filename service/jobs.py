@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, delete, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.database import SessionFactory
@@ -88,6 +88,25 @@ def enqueue(
     return job
 
 
+def withdraw(db: Session, kind: str, document_id: int) -> int:
+    """Drop the document's queued `kind` jobs unrun: the state they were for is gone (a draft
+    issued, a DOCX replaced). Running ones finish and check for themselves; a doorbell already
+    rung finds no job and is skipped. Returns how many were dropped."""
+    ids = set(
+        db.scalars(
+            delete(Job)
+            .where(Job.kind == kind, Job.document_id == document_id, Job.state == "queued")
+            .returning(Job.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for job in [o for o in db.identity_map.values() if isinstance(o, Job) and o.id in ids]:
+        db.expunge(job)  # enqueued in this transaction: forget it, and do not ring for it
+    if ids and "new_jobs" in db.info:
+        db.info["new_jobs"] = [(i, k) for i, k in db.info["new_jobs"] if i not in ids]
+    return len(ids)
+
+
 def requeue(db: Session, job: Job) -> None:
     """Make a finished or failed job due again (an explicit new attempt)."""
     job.state = "queued"
@@ -153,17 +172,30 @@ def sweep(db: Session, grace_seconds: float) -> list[tuple[int, str]]:
     """Jobs whose doorbell seems lost (due for `grace_seconds` already) or whose lease expired.
 
     Jobs out of attempts are marked failed. The grace keeps the sweep from re-ringing work
-    whose message is simply still in the queue.
+    whose message is simply still in the queue, and so does a queue that moved within it (a
+    job of its kind claimed, finished or added): its backlog is waiting its turn, and ringing it
+    every sweep would flood a long queue with duplicates. Once it stops moving, all is re-rung.
     """
     now = utcnow()
+    since = now - timedelta(seconds=grace_seconds)
     lost = or_(
-        and_(Job.state == "queued", Job.run_after <= now - timedelta(seconds=grace_seconds)),
+        and_(Job.state == "queued", Job.run_after <= since),
         and_(Job.state == "running", Job.lease_until < now),
     )
+    moving = {
+        QUEUES.get(kind)
+        for kind in db.scalars(select(Job.kind).where(Job.updated_at >= since).distinct())
+    }
     exhausted = db.scalars(select(Job).where(lost, Job.attempts >= Job.max_attempts)).all()
     for job in exhausted:
         job.state = "failed"
         job.last_error = job.last_error or "Hết số lần thử (tiến trình xử lý bị dừng)"
         job.finished_at = now
-    due = db.execute(select(Job.id, Job.kind).where(lost, Job.attempts < Job.max_attempts))
-    return [(row.id, row.kind) for row in due]
+    due = db.execute(
+        select(Job.id, Job.kind, Job.state).where(lost, Job.attempts < Job.max_attempts)
+    )
+    return [
+        (row.id, row.kind)
+        for row in due
+        if row.state == "running" or QUEUES.get(row.kind) not in moving
+    ]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from flask import current_app
 
 from service import jobs, runner
+from service.archive import builder
+from service.commands import dispatch
 from service.database import transaction
 from service.documents import pipeline
+from service.mail import delivery
+from service.mail.transport import transport_for
 from service.models import Job
 from workers import pdf
 
@@ -20,9 +26,22 @@ def _convert(job: Job) -> None:
     pipeline.convert(int(job.document_id or 0), pdf.get_converter().convert if available else None)
 
 
+def _send(job: Job) -> None:
+    config = current_app.config["VANTHU"]
+    delivery.deliver(job, transport_for(config), config.mail_from, config.timezone)
+
+
+def _archive(job: Job) -> None:
+    config = current_app.config["VANTHU"]
+    available = pdf.libreoffice_available(config.soffice)
+    builder.handle(job, pdf.get_converter().convert if available else None, config.timezone)
+
+
 HANDLERS: dict[str, runner.Handler] = {
     "render": lambda job: pipeline.render(int(job.document_id or 0)),
     "convert": _convert,
+    "archive": _archive,
+    "send": _send,
 }
 
 
@@ -40,4 +59,8 @@ def sweep() -> dict[str, Any]:
         due = jobs.sweep(db, grace_seconds=max(2.0, 2 * config.sweep_seconds))
     for job_id, kind in due:
         jobs.ring(job_id, kind)
-    return {"rung": len(due)}
+    with transaction() as db:  # the database decides which reminders are due, once each
+        now = datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None)
+        reminders = dispatch.schedule_reminders(db, config.reminder_days, now)
+        dispatch.reconcile(db)
+    return {"rung": len(due), "reminders": len(reminders)}

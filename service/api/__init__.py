@@ -4,4 +4,11 @@ from apiflask import APIBlueprint
 
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
-from service.api import campaigns, documents, jobs, organisations  # noqa: E402,F401
+from service.api import (  # noqa: E402,F401
+    archive,
+    campaigns,
+    dispatches,
+    documents,
+    jobs,
+    organisations,
+)

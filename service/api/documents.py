@@ -55,19 +55,20 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
-@api.get("/documents/<int:doc_id>/files/<fmt>")
-@api.doc(
-    responses={
-        200: {
-            "description": "Tệp DOCX hoặc PDF của văn bản",
-            "content": {
-                mimetype: {"schema": {"type": "string", "format": "binary"}}
-                for mimetype in MIMETYPES.values()
-            },
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Tệp DOCX hoặc PDF của văn bản",
+        "content": {
+            mimetype: {"schema": {"type": "string", "format": "binary"}}
+            for mimetype in MIMETYPES.values()
         },
-        404: "Chưa kết xuất xong, hoặc định dạng không có",
-    }
-)
+    },
+    404: {"description": "Chưa kết xuất xong, hoặc định dạng không có"},
+}
+
+
+@api.get("/documents/<int:doc_id>/files/<fmt>")
+@api.doc(responses=FILE_RESPONSES)  # type: ignore[arg-type]
 def download_document(doc_id: int, fmt: str) -> Response:
     doc = documents.get_document(session(), doc_id)
     stored = file_of(doc, fmt) if fmt in MIMETYPES else None

@@ -27,8 +27,10 @@ COMMON_ERRORS = {
 }
 
 
-def add_common_errors(spec: dict[str, Any]) -> dict[str, Any]:
+def add_common_errors(spec: dict[str, Any] | str) -> dict[str, Any] | str:
     """Document the error answers of every operation, all with the same body."""
+    if isinstance(spec, str):
+        return spec
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import jobs
+from service.commands import archive as archive_commands
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.facts import campaign_facts
 from service.commands.numbering import take_number
@@ -18,6 +19,7 @@ from service.documents import context as contexts
 from service.documents.store import active_template
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Document, Visit
+from service.timeutil import utcnow
 from workflows import formatting, lifecycle
 from workflows.documents import KINDS, series_for
 
@@ -162,12 +164,11 @@ def issue(
         )
     ).all()
     action = ISSUING_ACTION.get(doc.kind)
-    facts = campaign_facts(db, campaign)
     if not previous and action:
-        problems = lifecycle.problems_for(action, facts)
+        problems = lifecycle.problems_for(action, campaign_facts(db, campaign))
         if problems:
             raise Conflict(problems)
-    elif not lifecycle.stage_reached(facts.stage, lifecycle.Stage.PLAN_ISSUED):
+    elif not lifecycle.stage_reached(lifecycle.Stage(campaign.stage), lifecycle.Stage.PLAN_ISSUED):
         raise Conflict(["Chưa ban hành kế hoạch kiểm tra"])
 
     day = issue_date or today(tz)
@@ -178,14 +179,21 @@ def issue(
     doc.issue_date = day
     doc.status = "issued"
     doc.issued_by = actor
-    doc.issued_at = datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
+    doc.issued_at = utcnow()
     for old in previous:
         old.status = "superseded"
     doc.context = contexts.build(campaign, doc, issued_plan(db, campaign.id))
+    # The draft's files and its pending render and convert are not the issued document's:
+    # without them only the issued render runs, and no draft DOCX stays filed as the issued one.
+    doc.files.clear()
+    jobs.withdraw(db, "render", doc.id)
+    jobs.withdraw(db, "convert", doc.id)
     db.flush()
     if action and not previous:
         lifecycle_commands.apply(db, campaign, action, actor)
     else:
         lifecycle_commands.advance(db, campaign, actor)
     _enqueue_render(db, doc)
+    if doc.kind == "BC":
+        archive_commands.request_build(db, campaign, actor)
     return doc

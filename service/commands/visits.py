@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.commands import documents
+from service.commands import dispatch, documents
 from service.commands import lifecycle as lifecycle_commands
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Target, Visit
@@ -68,6 +68,7 @@ def cancel(db: Session, campaign: Campaign, visit: Visit, reason: str, actor: st
     visit.status = VisitStatus.SKIPPED
     visit.skip_reason = reason
     visit.sequence += 1
+    dispatch.cancel_invitations(db, visit)
     lifecycle_commands.advance(db, campaign, actor)
     return visit
 

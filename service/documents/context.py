@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from service.models import Campaign, Document, Target, Visit
-from workflows import formatting, statistics
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from service.models import Campaign, Document, Organisation, Person, Target, Visit
+from workflows import formatting, routing, statistics
 from workflows.documents import KINDS
 
 ROLE_LABELS = {
@@ -31,9 +35,59 @@ def punctuate(lines: list[str], last: str = ".") -> list[str]:
 
 
 def recipient_lines(names: list[str], filing_unit: str) -> list[str]:
-    """The Nơi nhận block: `- name;` a line, ending `- Lưu: VT, <unit>.`."""
-    lines = [f"- {name.strip().rstrip(';.')};" for name in names if name.strip()]
-    return [*lines, f"- Lưu: VT, {filing_unit}."]
+    """The Nơi nhận block of plain names (template samples); documents use `recipients`."""
+    return routing.printed_block(names, ("VT", filing_unit))
+
+
+def _org(org: Organisation) -> routing.Org:
+    contacts = tuple(routing.Recipient(c.name, c.email, org.id) for c in org.contacts)
+    return routing.Org(org.id, org.name, org.code, org.email, org.district, contacts)
+
+
+def _person(person: Person) -> routing.Recipient:
+    return routing.Recipient(person.full_name, person.email or "")
+
+
+def directory(campaign: Campaign, targets: Iterable[Target]) -> routing.Directory:
+    """The agency tree as the routing rules see it, for a document about `targets`."""
+    db = object_session(campaign)
+    assert db is not None
+    issuer, governing = campaign.issuer, campaign.issuer.parent
+
+    def children(parents: list[int], kind: str) -> list[Organisation]:
+        query = select(Organisation).where(
+            Organisation.parent_id.in_(parents), Organisation.kind == kind
+        )
+        return list(db.scalars(query.order_by(Organisation.id)))
+
+    province = [governing.id] if governing else []
+    committees = children(province, "district_committee")
+    leaders = db.scalars(select(Person).where(Person.organisation_id == issuer.id))
+    steering = children(province, "steering")
+    return routing.Directory(
+        issuer=_org(issuer),
+        filing_unit=_filing_unit(campaign),
+        governing=_org(governing) if governing else None,
+        steering=_org(steering[0]) if steering else None,
+        unit=_org(campaign.unit) if campaign.unit else None,
+        units=tuple(_org(o) for o in children([issuer.id], "unit")),
+        leaders=tuple(map(_person, leaders)),
+        team=tuple(_person(m.person) for m in campaign.members),
+        committees=tuple(_org(o) for o in committees),
+        offices=tuple(_org(o) for o in children([c.id for c in committees], "district_office")),
+        targets=tuple(
+            routing.TargetOrgs(_org(t.office), _org(t.commune) if t.commune else None)
+            for t in targets
+        ),
+    )
+
+
+def recipients(
+    kind: str, campaign: Campaign, targets: Iterable[Target], plan_lines: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The printed Nơi nhận block and, frozen beside it, whom it is e-mailed to."""
+    resolved = routing.route(kind, directory(campaign, targets), plan_lines)
+    return {"recipients": resolved.printed(), "routing": resolved.to_dict()}
 
 
 def _signer(campaign: Campaign) -> dict[str, str]:
@@ -86,17 +140,22 @@ def plan_reference(plan: Document | None, campaign: Campaign) -> str:
     )
 
 
+def contact_sentence(phone: str) -> str:
+    """The plan's last line: whom to call with questions."""
+    return (
+        "Trong quá trình thực hiện nếu có vướng mắc đề nghị các đơn vị liên hệ qua số điện "
+        f"thoại {phone} để được giải đáp./."
+    )
+
+
 def plan_context(campaign: Campaign, doc: Document) -> dict[str, Any]:
     closing = [*campaign.closing_paragraphs]
     if campaign.contact_phone:
-        closing.append(
-            "Trong quá trình thực hiện nếu có vướng mắc đề nghị các đơn vị liên hệ qua số điện "
-            f"thoại {campaign.contact_phone} để được giải đáp./."
-        )
+        closing.append(contact_sentence(campaign.contact_phone))
     return {
         **_header(campaign, doc),
         "subject_lines": campaign.subject_lines,
-        "recipients": recipient_lines(campaign.recipients, _filing_unit(campaign)),
+        **recipients("KH", campaign, campaign.targets, campaign.recipients),
         "legal_bases": punctuate(campaign.legal_bases),
         "introduction": campaign.introduction,
         "purposes": campaign.purposes,
@@ -126,10 +185,7 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
     return {
         **_header(campaign, doc),
         "subject_lines": [f"Về việc thành lập Đoàn kiểm tra {_lower_first(campaign.title)}"],
-        "recipients": recipient_lines(
-            ["Như Điều 3", "Lãnh đạo Sở", *[t.office.name for t in campaign.targets]],
-            _filing_unit(campaign),
-        ),
+        **recipients("QD", campaign, campaign.targets),
         "decision_authority": f"GIÁM ĐỐC {issuer.header_name.removeprefix('SỞ ')}",
         "legal_bases": punctuate([f"Căn cứ {plan_reference(plan, campaign)}"]),
         "proposal": f"Xét đề nghị của Trưởng phòng {unit}.",
@@ -173,6 +229,21 @@ def schedule_row(index: int, target: Target) -> dict[str, Any]:
     }
 
 
+def invitation(campaign: Campaign, targets: list[Target]) -> dict[str, Any] | None:
+    """The calendar event a one-visit notice invites to, frozen with the visit's SEQUENCE."""
+    visit = targets[0].visit if len(targets) == 1 else None
+    if visit is None:
+        return None
+    return {
+        "visit_id": visit.id,
+        "sequence": visit.sequence,
+        "start": visit.scheduled_start.isoformat(),
+        "end": visit.scheduled_end.isoformat(),
+        "place": visit.place,
+        "summary": f"Kiểm tra {_lower_first(campaign.title)} tại {_office_name(targets[0])}",
+    }
+
+
 def notice_context(
     campaign: Campaign, doc: Document, plan: Document | None, targets: list[Target]
 ) -> dict[str, Any]:
@@ -190,7 +261,8 @@ def notice_context(
     return {
         **_header(campaign, doc),
         "subject_lines": [f"Lịch kiểm tra {_lower_first(campaign.title)}"],
-        "recipients": recipient_lines(["Như trên", "Lãnh đạo Sở"], _filing_unit(campaign)),
+        **recipients("TB", campaign, targets),
+        "invitation": invitation(campaign, targets),
         "addressees": addressees,
         "plan_reference": plan_reference(plan, campaign),
         "introduction": (
@@ -234,7 +306,7 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
             f"Kiểm tra {_lower_first(campaign.title)}",
             f"tại {_office_name(target)}",
         ],
-        "recipients": recipient_lines([_office_name(target), campaign.issuer.name], "Hồ sơ"),
+        **recipients("BB", campaign, [target]),
         "opening": (
             f"Hôm nay, vào hồi {formatting.clock(start)} {formatting.long_date(start.date())}, "
             f"tại {visit.place or _office_name(target)}, Đoàn kiểm tra theo "
@@ -275,15 +347,7 @@ def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> 
     return {
         **_header(campaign, doc),
         "subject_lines": [f"Kết quả kiểm tra {_lower_first(campaign.title)}"],
-        "recipients": recipient_lines(
-            [
-                "UBND tỉnh (b/c)",
-                "Ban Chỉ đạo 138 tỉnh (b/c)",
-                "UBND các huyện, thành phố",
-                "Lãnh đạo Sở",
-            ],
-            _filing_unit(campaign),
-        ),
+        **recipients("BC", campaign, held),
         "introduction": (
             f"Thực hiện {plan_reference(plan, campaign)}, Đoàn kiểm tra đã tiến hành kiểm tra "
             f"tại {len(held)}/{len(campaign.targets)} đơn vị. {campaign.issuer.name} báo cáo "

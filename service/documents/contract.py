@@ -7,7 +7,11 @@ the seed document, typos included, so the KH template is checked against the rea
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from service.documents.context import contact_sentence, punctuate, recipient_lines
+from service.seed import lang_son_2023 as seed
 
 _COMMON: frozenset[str] = frozenset(
     {
@@ -133,133 +137,30 @@ def _count(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+_PLAN_TEXT = (
+    "introduction",
+    "purposes",
+    "requirements",
+    "contents",
+    "targets_description",
+    "method",
+    "composition",
+    "time_window",
+    "time_note",
+)
+
+# The plan's text is the seed's, word for word: the demo campaign's data.
 _KH: dict[str, Any] = {
     **_header("KH-SLĐTBXH", "68", "05", "4", "2023-04-05"),
     "doc_type": "KẾ HOẠCH",
-    "subject_lines": [
-        "Kiểm tra công tác quản lý nhà nước về Chương trình",
-        "phòng, chống mại dâm năm 2023",
-    ],
+    "subject_lines": list(seed.PLAN["subject_lines"]),
     "signer": dict(_DEPUTY),
-    "recipients": [
-        "- UBND các huyện, thành phố (PHCĐ);",
-        "- Phòng LĐ, TB, XH-DT các huyện (TH);",
-        "- Phòng LĐTBXH TPLS (TH);",
-        "- Lãnh đạo Sở;",
-        "- VP, Phòng KH-TC;",
-        "- Lưu: VT, PCTNXH.",
-    ],
-    "legal_bases": [
-        "Kế hoạch số 48/KH-UBND ngày 27/02/2023 của Ủy ban nhân dân tỉnh về thực hiện Chương"
-        " trình phòng, chống mại dâm năm 2023;",
-        "Kế hoạch số 53/KH-SLĐTBXH ngày 20/3/2023 của Sở Lao động - Thương binh và Xã hội về"
-        " thực hiện Chương trình phòng, chống mại dâm năm 2023.",
-    ],
-    "introduction": "Sở Lao động – Thương binh và Xã hội xây dựng Kế hoạch kiểm tra công tác"
-    " quản lý nhà nước về công tác phòng, chống mại dâm năm 2023 tại các huyện, thành phố, cụ"
-    " thể như sau:",
-    "purposes": [
-        "- Kiểm tra đánh giá kết quả triển khai các chương trình, kế hoạch về phòng, chống mại"
-        " dâm. Qua đó phân tích, chỉ ra những tồn tại, hạn chế, khó khăn vướng mắc ở cơ sở; dự"
-        " báo tình hình, tham mưu UBND tỉnh, Ban chỉ đạo tỉnh các giải pháp chỉ đạo phù hợp.",
-        "- Hướng dẫn, cập nhật đầy đủ các văn bản QPPL nhằm nâng cao trách nhiệm quản lý nhà"
-        " nước trong tham mưu, chỉ đạo, điều hành tại địa phương.",
-    ],
-    "requirements": "Các đơn vị, cá nhân có liên quan cần đánh giá đúng tình hình, hiệu quả,"
-    " bám sát mục đích, nội dung các chương trình quản lý nhà nước được giao; thống kê, tổng"
-    " hợp đầy đủ, chính xác, đảm bảo tiến độ, thời gian.",
-    "contents": [
-        {
-            "number": 1,
-            "title": "Việc quản lý thực hiện Chương trình phòng, chống mại dâm",
-            "run_in": False,
-            "paragraphs": [
-                "- Xây dựng, ban hành văn bản quản lý, tổ chức thực hiện chương trình; kế hoạch"
-                " thực hiện giai đoạn và kế hoạch hằng năm; thực hiện và điều chỉnh kế hoạch"
-                " triển khai chương trình; truyền thông, tăng cường năng lực quản lý chương"
-                " trình.",
-                "- Chỉ đạo, hướng dẫn tổ chức, thực hiện các chương trình, kế hoạch đến các"
-                " thôn, bản, tổ dân phố; được chuyển thể thành tài liệu tuyên truyền hàng tháng"
-                " ít nhất một lần được đăng tải trên các hệ thống loa phát thanh.",
-                "- Phối hợp thực hiện các nội dung, hình thức tuyên truyền, giáo dục, phổ biến"
-                " pháp luật về công tác phòng, chống mại dâm.",
-                "- Thành lập, kiện toàn và tổ chức các hoạt động của Đội kiểm tra liên ngành về"
-                " phòng, chống tệ nạn mại dâm.",
-            ],
-        },
-        {
-            "number": 2,
-            "title": "Tình hình thực hiện chương trình và sử dụng kinh phí",
-            "run_in": False,
-            "paragraphs": [
-                "Tiến độ, mức độ, kết quả thực hiện mục tiêu, nhiệm vụ; khối lượng thực hiện"
-                " các nội dung, hoạt động thuộc chương trình.",
-                "Tình hình xây dựng, giao dự toán và sử dụng vốn ngân sách nhà nước trong thực"
-                " hiện các nội dung hoạt động của chương trình.",
-            ],
-        },
-        {
-            "number": 3,
-            "title": "Việc báo cáo, thống kê, quản lý số liệu",
-            "run_in": False,
-            "paragraphs": [
-                "- Việc chấp hành chế độ thống kê, báo cáo định kỳ, đột xuất gửi cấp trên đúng"
-                " thời gian quy định. Số cơ sở kinh doanh dịch vụ có điều kiện trên địa bàn;"
-                " số lao động nữ làm việc tại các cơ sở KDDV; số nam, nữ; số lao động là người"
-                " ngoài tỉnh nhập cư; số đã được sử dụng lao động ký HĐLĐ, chưa được ký HĐLĐ;"
-                " số tụ điểm hoạt động mại dâm (hoặc cơ sở KDDV nghi hoạt động mại dâm); số"
-                " người bán dâm, (hoặc nghi bán dâm); là người của địa phương nay đã hoàn"
-                " lương; số đối tượng chủ chứa, môi giới (hoặc số vụ đã bị triệt phá).",
-            ],
-        },
-        {
-            "number": 4,
-            "title": "Về công tác kiểm tra, giám sát",
-            "run_in": False,
-            "paragraphs": [
-                "Tổ chức kiểm tra, giám sát đánh giá tình hình, kết quả thực hiện công tác"
-                " phòng, chống mại dâm giữa Phòng Lao động, Thương binh, Xã hội - Dân tộc"
-                " huyện, thành phố, Ban chỉ đạo các xã, phường, thị trấn.",
-            ],
-        },
-        {
-            "number": 5,
-            "title": "Báo cáo sơ kết, tổng kết",
-            "run_in": True,
-            "paragraphs": [
-                "Tổ chức các hội nghị, hội thảo đánh giá các nội dung nêu trên, đặc biệt đi"
-                " sâu đánh giá, làm rõ: (i) kết quả đạt được; (ii) chỉ ra những tồn tại, bất"
-                " cập, yếu kém; (iii) nguyên nhân của những hạn chế, bất cập, (iiii) có đề"
-                " xuất, kiến nghị, giải pháp khắc phục tồn tại, bất cập, yếu kém.",
-            ],
-        },
-    ],
-    "targets_description": [
-        "- Phòng Lao động - Thương binh và Xã hội các huyện, thành phố.",
-        "- Tại mỗi huyện, thành phố thực hiện kiểm tra 1 Ban Chỉ đạo (BCĐ) xã, phường, thị trấn"
-        " có nhiều cơ sở kinh doanh dịch vụ dễ bị lợi dụng để hoạt động mại dâm (BCĐ xã,"
-        " phường, thị trấn do Phòng LĐ,TB,XH-DT các huyện, thành phố lựa chọn).",
-    ],
-    "method": "Kiểm tra và giám sát theo Bộ chỉ số giám sát, quy trình kiểm tra và đánh giá"
-    " thực hiện Chương trình phòng, chống mại dâm giai đoạn 2021 -2025 của Bộ Lao động –"
-    " Thương binh và Xã hội. (Quyết định số: 29/QĐ-BLĐTBXH ngày 16/01/2023)",
-    "composition": [
-        "- Sở Lao động - Thương binh và Xã hội: Đồng chí Phó Giám đốc Sở làm Trưởng đoàn. Lãnh"
-        " đạo, chuyên viên Phòng Phòng, chống tệ nạn xã hội – Bình đẳng giới.",
-        "- Các huyện, thành phố: Lãnh đạo và công chức có liên quan thuộc Phòng Lao động,"
-        " Thương binh, Xã hội - Dân tộc.",
-        "- Các xã, phường, thị trấn: Trưởng Ban Chỉ đạo phòng, chống tội phạm, TNXH và"
-        " XDPTTDBVANTQ (Ban Chỉ đạo 138) và các công chức có liên quan.",
-    ],
-    "time_window": "Trong quý III, IV năm 2023",
-    "time_note": "Lịch cụ thể sẽ thông báo sau",
+    "recipients": recipient_lines(seed.PLAN["recipients"], "PCTNXH"),
+    "legal_bases": punctuate(seed.PLAN["legal_bases"]),
+    **{name: copy.deepcopy(seed.PLAN[name]) for name in _PLAN_TEXT},
     "closing_paragraphs": [
-        "Đề nghị Phòng Lao động, Thương binh, Xã hội - Dân tộc các huyện, phòng LĐTBXH Thành"
-        " phố và Ban Chỉ đạo 138 các xã, phường, thị trấn được lựa chọn để kiểm tra, căn cứ"
-        " nội dung kế hoạch này chuẩn bị báo cáo; triệu tập thành phần đoàn và chuẩn bị các"
-        " điều kiện cần thiết khác để buổi làm việc diễn ra được thuận lợi.",
-        "Trong quá trình thực hiện nếu có vướng mắc đề nghị các đơn vị liên hệ qua số điện"
-        " thoại 02053.875710 để được giải đáp./.",
+        *seed.PLAN["closing_paragraphs"],
+        contact_sentence(seed.PLAN["contact_phone"]),
     ],
 }
 

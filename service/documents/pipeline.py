@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pypdf import PdfReader
 
 from service import jobs
+from service.commands import dispatch
 from service.commands.documents import get_document
 from service.database import transaction
 from service.documents.render import render_docx
@@ -35,6 +36,7 @@ def render(document_id: int) -> None:
         if doc.status != context_status or (doc.status != "draft" and file_of(doc, "docx")):
             return  # issued meanwhile, or another worker stored it first
         stored = put_file(db, doc, "docx", content)
+        jobs.withdraw(db, "convert", doc.id)  # a queued convert of the replaced draft DOCX
         jobs.enqueue(
             db,
             "convert",
@@ -50,9 +52,10 @@ def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
         doc = get_document(db, document_id)
         docx = file_of(doc, "docx")
         if docx is None:
-            raise RuntimeError("chưa có bản DOCX")
+            return  # a draft's convert outlived its DOCX at issue; the issued render enqueues one
         if docx_to_pdf is None:
             doc.pdf_note = NO_LIBREOFFICE
+            dispatch.document_ready(db, doc)  # the DOCX alone is final: mail it
             return
         source, source_sha = docx.content, docx.sha256
     pdf = docx_to_pdf(source)
@@ -64,3 +67,4 @@ def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
             return  # a newer draft replaced the DOCX; its own job converts it
         put_file(db, doc, "pdf", pdf, page_count=pages)
         doc.pdf_note = ""
+        dispatch.document_ready(db, doc)  # DOCX and PDF are final: mail them (once)

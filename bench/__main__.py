@@ -1,0 +1,197 @@
+"""`python -m bench` (`make bench`): every measurement in one run, a table, bench/results.json.
+
+`--tiny` runs every piece at smoke-test sizes (the test suite does); the figures then mean
+nothing, only the shape of the results does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import api, archive, pdf, render, scale
+from bench.env import Backend
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    render_docs: int = 40
+    render_workers: int = 1
+    pdf_cold: int = 6
+    pdf_warm: int = 30
+    scale: tuple[int, int] = (70, 700)
+    scale_workers: int = 2
+    archive: tuple[int, int] = (100, 1000)
+    api_requests: int = 200
+    api_clients: int = 20
+
+
+TINY = Sizes(
+    render_docs=3,
+    pdf_cold=1,
+    pdf_warm=2,
+    scale=(1, 2),
+    archive=(3, 6),
+    api_requests=8,
+    api_clients=4,
+)
+
+
+def run(sizes: Sizes, backend: Backend) -> dict[str, Any]:
+    """Every measurement, each on a fresh database and broker; the whole results document."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def timed(name: str, value: Any) -> Any:
+        timings[name] = round(time.perf_counter() - started - sum(timings.values()), 1)
+        return value
+
+    results: dict[str, Any] = {}
+    results["pdf"], sample_pdf = timed("pdf", pdf.measure(sizes.pdf_cold, sizes.pdf_warm))
+    results["render"] = timed(
+        "render", render.measure(backend, sizes.render_docs, sizes.render_workers)
+    )
+    results["archive"] = timed("archive", archive.measure(backend, sizes.archive, sample_pdf))
+    results["api"] = timed("api", api.measure(backend, sizes.api_requests, sizes.api_clients))
+    results["scale"] = timed("scale", scale.measure(backend, sizes.scale, sizes.scale_workers))
+    results["run"] = {
+        "backend": backend.name,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "sizes": asdict(sizes),
+        "seconds": timings,
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    """The figures side by side: each against its baseline measured in the same run."""
+    r, p, s, a, q = (results[k] for k in ("render", "pdf", "scale", "archive", "api"))
+    small, large = s["small"], s["large"]
+    rows = [
+        ("measurement", "product", "baseline", "ratio", "target"),
+        (
+            f"render {r['kind']} (docs/s per worker process)",
+            f"{r['pipeline_docs_per_s_per_worker']}",
+            f"raw docxtpl {r['raw_docs_per_s']}",
+            f"{r['ratio_pipeline_to_raw']}",
+            _met(r["ratio_pipeline_to_raw"] >= 0.8, ">= 0.8"),
+        ),
+        (
+            "  renderer alone, no pipeline (docs/s)",
+            f"{r['renderer_docs_per_s']}",
+            f"raw docxtpl {r['raw_docs_per_s']}",
+            f"{r['ratio_renderer_to_raw']}",
+            "",
+        ),
+        (
+            "PDF warm converter (s/doc)",
+            f"{p['warm_s_per_doc']}",
+            f"cold soffice {p['cold_s_per_doc']}",
+            f"{p['ratio_warm_to_cold']}x faster",
+            _met(p["ratio_warm_to_cold"] >= 3, ">= 3x"),
+        ),
+        *(
+            (
+                f"scale {n['targets']} targets: {n['documents']} docs, {n['emails']} mails",
+                f"{n['wall_s']} s, {n['docs_per_s']} docs/s",
+                f"drive {n['drive_s']} s",
+                f"{n['per_doc_ms']} ms/doc",
+                "",
+            )
+            for n in (small, large)
+        ),
+        (
+            f"scale per-doc time {large['targets']} vs {small['targets']} targets",
+            f"{large['per_doc_ms']} ms",
+            f"{small['per_doc_ms']} ms",
+            f"{s['ratio_per_doc_700_to_70']}",
+            _met(s["ratio_per_doc_700_to_70"] <= 1.1, "linear (<= 1.1)"),
+        ),
+        (
+            "scale peak memory (MB)",
+            f"worker {_worst(large['peak_mb'], 'celery worker')}",
+            f"driver {large['peak_mb']['driver']}",
+            f"LibreOffice {_worst(large['peak_mb'], 'LibreOffice')}",
+            "",
+        ),
+        *(
+            (
+                f"archive {n} docs: builder / whole job",
+                f"{a['by_size'][str(n)]['builder']['seconds']} s / "
+                f"{a['by_size'][str(n)]['job']['seconds']} s",
+                f"peak {a['by_size'][str(n)]['builder']['peak_mb']} MB",
+                f"job peak {a['by_size'][str(n)]['job']['peak_mb']} MB",
+                "",
+            )
+            for n in a["sizes"]
+        ),
+        (
+            "archive memory growth, builder (whole job)",
+            f"{a['memory_growth_mb']} MB ({a['job_memory_growth_mb']} MB)",
+            f"{a['sizes'][0]} -> {a['sizes'][1]} docs",
+            "",
+            _met(a["memory_growth_mb"] < 50, "< 50 MB"),
+        ),
+        *(
+            (
+                f"API {name} ({q['clients']} clients)",
+                f"p50 {e['p50_ms']} p95 {e['p95_ms']} ms",
+                f"/healthz p95 {q['p95_baseline_ms']} ms",
+                f"{round(e['p95_ms'] / max(q['p95_baseline_ms'], 0.1), 1)}x",
+                "",
+            )
+            for name, e in q["endpoints"].items()
+        ),
+    ]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _met(ok: bool, target: str) -> str:
+    return f"{target} {'met' if ok else 'NOT met'}"
+
+
+def _worst(peaks: dict[str, Any], name: str) -> float:
+    """The largest peak among processes called `name` in any child's tree."""
+    found = [p["peak_mb"] for tree in peaks.values() if isinstance(tree, list) for p in tree]
+    named = [
+        p["peak_mb"]
+        for tree in peaks.values()
+        if isinstance(tree, list)
+        for p in tree
+        if p["name"] == name
+    ]
+    return max(named or found or [0.0])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--tiny", action="store_true", help="smoke-test sizes")
+    parser.add_argument("--embedded", action="store_true", help="SQLite + file-system broker")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where results.json goes")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="vanthu-bench-") as root:
+        backend = Backend.detect(Path(root), embedded=args.embedded)
+        print(f"Backend: {backend.name}", flush=True)
+        results = run(TINY if args.tiny else Sizes(), backend)
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(table(results))
+    print(f"\nBackend: {backend.name}; {results['run']['total_s']} s in all")
+    print(f"Results: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""API: p50 and p95 latency of the main endpoints under concurrent clients, against /healthz.
+
+gunicorn as `vanthu run` starts it (two sync workers) on a free port. The reads go to the demo
+campaign, driven through every step with its documents rendered; the generate request drafts a
+notice for a different target of a large synthetic campaign each time (no worker runs: the web
+process only enqueues). Each client thread opens a connection per request, as a browser would
+against gunicorn's sync workers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from bench.env import Backend, BenchError, child_env, children, free_port, peaks_json
+from bench.render import wait_http
+from service import processes, runner
+from service.database import transaction
+from service.demo import drive_campaign
+from service.models import Job, Target
+from service.seed.load import load_demo
+from service.seed.synthetic import synthetic_campaign
+from workers.tasks import HANDLERS
+
+Request = tuple[str, str, dict[str, Any] | None]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (p95: 95 % of the requests took at most this long)."""
+    ordered = sorted(values)
+    rank = max(1, round(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def load(port: int, requests: list[Request], clients: int) -> list[float]:
+    """Send every request from `clients` threads; each one's latency in ms."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    queue = list(reversed(requests))
+
+    def client() -> None:
+        while True:
+            with lock:
+                if not queue or errors:
+                    return
+                method, path, body = queue.pop()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            started = time.perf_counter()
+            try:
+                payload = json.dumps(body) if body is not None else None
+                headers = {"Content-Type": "application/json"} if body is not None else {}
+                connection.request(method, path, payload, headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            finally:
+                connection.close()
+            elapsed = 1000 * (time.perf_counter() - started)
+            with lock:
+                if status >= 400:
+                    errors.append(f"{method} {path}: {status}")
+                latencies.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise BenchError(f"{len(errors)} requests failed, e.g. {errors[0]}")
+    return latencies
+
+
+def summary(latencies: list[float]) -> dict[str, float]:
+    return {
+        "requests": len(latencies),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+    }
+
+
+def prepare(generate_targets: int) -> tuple[int, list[int], int]:
+    """The demo campaign driven to the end with its documents rendered (no PDF needed for
+    reads), and a large one whose targets each get one draft; (read id, target ids, large id)."""
+    with transaction() as db:
+        demo = load_demo(db, new_campaign=True).id
+        large = synthetic_campaign(db, generate_targets)
+        large_id = large.id
+    drive_campaign(demo)
+    with transaction() as db:
+        renders = db.scalars(select(Job.id).where(Job.kind == "render", Job.campaign_id == demo))
+        render_ids = list(renders)
+        targets = list(db.scalars(select(Target.id).where(Target.campaign_id == large_id)))
+    for job_id in render_ids:
+        runner.execute(job_id, HANDLERS, 300)
+    return demo, targets, large_id
+
+
+def measure(backend: Backend, requests: int, clients: int) -> dict[str, Any]:
+    with backend.stage("api") as config:
+        campaign_id, targets, large_id = prepare(requests)
+        port = free_port()
+        env = child_env(config)
+        web = {"web": processes.web_command("127.0.0.1", port, workers=2)}
+        with children(web, env, config.var_dir / "logs") as group:
+            wait_http(port)
+            base = f"/api/v1/campaigns/{campaign_id}"
+            reads: dict[str, Callable[[int], Request]] = {
+                "campaign_list": lambda _i: ("GET", "/api/v1/campaigns", None),
+                "campaign_detail": lambda _i: ("GET", base, None),
+                "lifecycle": lambda _i: ("GET", f"{base}/lifecycle", None),
+                "documents_list": lambda _i: ("GET", f"{base}/documents", None),
+            }
+            load(port, [("GET", "/healthz", None)] * clients, clients)  # warm every worker
+            baseline = summary(load(port, [("GET", "/healthz", None)] * requests, clients))
+            endpoints = {
+                name: summary(load(port, [make(i) for i in range(requests)], clients))
+                for name, make in reads.items()
+            }
+            drafts: list[Request] = [
+                ("POST", f"/api/v1/campaigns/{large_id}/documents", {"kind": "TB", "target_id": t})
+                for t in targets[:requests]
+            ]
+            endpoints["generate_draft"] = summary(load(port, drafts, clients))
+            memory = group.peaks()
+    worst = max(endpoints.values(), key=lambda e: e["p95_ms"])
+    return {
+        "clients": clients,
+        "baseline": baseline,
+        "endpoints": endpoints,
+        "p95_ms": worst["p95_ms"],
+        "p95_baseline_ms": baseline["p95_ms"],
+        "ratio_p95_to_baseline": round(worst["p95_ms"] / max(baseline["p95_ms"], 0.1), 1),
+        "peak_mb": peaks_json(memory),
+    }

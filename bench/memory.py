@@ -1,0 +1,73 @@
+"""Peak memory from /proc: VmHWM (the high-water mark of resident memory) of a process tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class Peak:
+    """One process and the most resident memory it ever held."""
+
+    pid: int
+    name: str
+    peak_mb: float
+
+
+def peak_mb(pid: int | str = "self") -> float:
+    """VmHWM of `pid` in MB, 0.0 if the process is gone (or is a zombie, which has none)."""
+    try:
+        status = (PROC / str(pid) / "status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every live process."""
+    found: dict[int, int] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def _name(pid: int) -> str:
+    """What the process runs: LibreOffice, its UNO bridge, or the Python program's role."""
+    try:
+        comm = (PROC / str(pid) / "comm").read_text().strip()
+        argv = (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    words = [a.decode(errors="replace") for a in argv if a]
+    if comm.startswith(("soffice", "oosplash")):
+        return "LibreOffice"
+    if any(w.endswith("uno_bridge.py") for w in words):
+        return "UNO bridge"
+    if "celery" in words:
+        return "celery " + next((w for w in ("worker", "beat") if w in words), "")
+    if any("gunicorn" in w for w in words):
+        return "gunicorn"
+    return comm
+
+
+def tree_peaks(root: int) -> list[Peak]:
+    """`root` and every descendant (Celery pool children, LibreOffice and its bridge)."""
+    parents = _parents()
+    tree, frontier = [root], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += children
+        frontier = children
+    return [Peak(pid, _name(pid), round(peak_mb(pid), 1)) for pid in tree if peak_mb(pid) > 0]

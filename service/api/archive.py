@@ -1,0 +1,59 @@
+"""The case file (hồ sơ): request a build, follow its progress, download the newest ZIP."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import DateTime, Integer, String
+from flask import Response
+
+from service.api import api
+from service.api.campaigns import actor
+from service.api.documents import content_disposition
+from service.commands import archive
+from service.commands.campaigns import get_campaign
+from service.database import session, transaction
+from service.models import ArchiveBuild
+
+
+class ArchiveBuildOut(Schema):
+    id = Integer()
+    campaign_id = Integer()
+    state = String()
+    progress = Integer()
+    total = Integer()
+    sha256 = String()
+    size = Integer()
+    filename = String()
+    last_error = String()
+    requested_by = String()
+    created_at = DateTime()
+    built_at = DateTime(allow_none=True)
+
+
+@api.post("/campaigns/<int:campaign_id>/archive")
+@api.output(ArchiveBuildOut, status_code=202)
+@api.doc(responses={202: "Build requested (or the pending one)", 409: "Report not issued yet"})
+def request_archive(campaign_id: int) -> ArchiveBuild:
+    with transaction() as db:
+        return archive.request_build(db, get_campaign(db, campaign_id), actor())
+
+
+@api.get("/campaigns/<int:campaign_id>/archive")
+@api.output(ArchiveBuildOut)
+def archive_status(campaign_id: int) -> ArchiveBuild:
+    db = session()
+    get_campaign(db, campaign_id)
+    return archive.newest_build(db, campaign_id)
+
+
+@api.get("/campaigns/<int:campaign_id>/archive/file")
+@api.doc(responses={200: "The ZIP of the newest finished build", 404: "No finished build"})
+def download_archive(campaign_id: int) -> Response:
+    db = session()
+    get_campaign(db, campaign_id)
+    build = archive.newest_build(db, campaign_id, finished=True)
+    response = Response(archive.content_chunks(build.id, build.size), mimetype="application/zip")
+    response.headers["Content-Disposition"] = content_disposition(build.filename)
+    response.headers["Content-Length"] = str(build.size)
+    response.headers["ETag"] = build.sha256
+    return response

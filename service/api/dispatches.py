@@ -1,0 +1,144 @@
+"""E-mail dispatches: the log (who got what, when, or the server's refusal), resends, routing
+previews and the outgoing register as CSV or XLSX."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apiflask import Schema
+from apiflask.fields import DateTime, Integer, List, Nested, String
+from apiflask.validators import OneOf, Range
+from flask import Response, current_app
+from sqlalchemy import select
+
+from service.api import api
+from service.api.documents import content_disposition
+from service.api.paging import paginate
+from service.api.schemas import PageMeta, PageQuery, StrictSchema
+from service.commands import dispatch as commands
+from service.commands.documents import get_document
+from service.database import session, transaction
+from service.mail import register
+from service.models import Dispatch
+from workflows.routing import Routing
+
+STATES = ("queued", "sending", "sent", "failed")
+PURPOSES = ("document", "reminder", "cancel")
+REGISTER_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class DispatchOut(Schema):
+    id = Integer()
+    document_id = Integer()
+    document_reference = String(attribute="document.reference")
+    campaign_id = Integer()
+    purpose = String()
+    recipient_name = String()
+    organisation_id = Integer(allow_none=True)
+    address = String()
+    state = String()
+    message_id = String()
+    attempts = Integer()
+    last_error = String()
+    run_after = DateTime(allow_none=True)
+    created_at = DateTime()
+    sent_at = DateTime(allow_none=True)
+
+
+class DispatchPage(Schema):
+    items = List(Nested(DispatchOut))
+    meta = Nested(PageMeta)
+
+
+class DispatchQuery(PageQuery):
+    campaign_id = Integer()
+    document_id = Integer()
+    state = String(validate=OneOf(STATES))
+    purpose = String(validate=OneOf(PURPOSES))
+
+
+class RecipientOut(Schema):
+    name = String()
+    address = String()
+    organisation_id = Integer(allow_none=True)
+
+
+class RouteLineOut(Schema):
+    text = String()
+    recipients = List(Nested(RecipientOut))
+    missing = List(String())
+
+
+class RoutingOut(Schema):
+    printed = List(String())
+    lines = List(Nested(RouteLineOut))
+    mailing = List(Nested(RecipientOut))
+    unmailed = List(String())
+    copies = Integer()
+
+
+class RegisterQuery(StrictSchema):
+    campaign_id = Integer()
+    year = Integer(validate=Range(min=2000, max=2100))
+    format = String(load_default="xlsx", validate=OneOf(tuple(REGISTER_TYPES)))
+
+
+@api.get("/dispatches")
+@api.input(DispatchQuery, location="query", arg_name="query")
+@api.output(DispatchPage)
+def list_dispatches(query: dict[str, Any]) -> dict[str, Any]:
+    stmt = select(Dispatch).order_by(Dispatch.id)
+    for name in ("campaign_id", "document_id", "state", "purpose"):
+        if query.get(name) is not None:
+            stmt = stmt.where(getattr(Dispatch, name) == query[name])
+    return paginate(stmt, query["page"], query["per_page"])
+
+
+@api.get("/dispatches/<int:dispatch_id>")
+@api.output(DispatchOut)
+def get_dispatch(dispatch_id: int) -> Dispatch:
+    return commands.get_dispatch(session(), dispatch_id)
+
+
+@api.post("/dispatches/<int:dispatch_id>/resend")
+@api.output(DispatchOut, status_code=202)
+@api.doc(responses={409: "Still queued or being sent"})
+def resend_dispatch(dispatch_id: int) -> Dispatch:
+    """An explicit new attempt (a new Message-ID): for a failed e-mail, or a lost one."""
+    with transaction() as db:
+        dispatch = commands.get_dispatch(db, dispatch_id)
+        commands.resend(db, dispatch)
+        return dispatch
+
+
+@api.get("/documents/<int:doc_id>/routing")
+@api.output(RoutingOut)
+def document_routing(doc_id: int) -> dict[str, Any]:
+    """Whom the document is printed for and e-mailed to, and who has no address."""
+    doc = get_document(session(), doc_id)
+    resolved = Routing.from_dict(doc.context.get("routing") or {})
+    return {
+        "printed": doc.context.get("recipients") or resolved.printed(),
+        "lines": resolved.lines,
+        "mailing": resolved.mailing(),
+        "unmailed": resolved.unmailed(),
+        "copies": resolved.copies(),
+    }
+
+
+@api.get("/register")
+@api.input(RegisterQuery, location="query", arg_name="query")
+@api.doc(responses={200: "The outgoing register (sổ đăng ký văn bản đi) as CSV or XLSX"})
+def outgoing_register(query: dict[str, Any]) -> Response:
+    tz = ZoneInfo(current_app.config["VANTHU"].timezone)
+    rows = register.register_rows(session(), tz, query.get("campaign_id"), query.get("year"))
+    fmt = query["format"]
+    content = register.to_csv(rows) if fmt == "csv" else register.to_xlsx(rows)
+    response = Response(content, content_type=REGISTER_TYPES[fmt])
+    suffix = f" {query['year']}" if query.get("year") else ""
+    response.headers["Content-Disposition"] = content_disposition(f"Sổ văn bản đi{suffix}.{fmt}")
+    return response

@@ -1,0 +1,230 @@
+"""Write the case file ZIP member by member into a temporary file, and run the archive job.
+
+Byte-identical output for the same data: members in a fixed order, each stamped with a date
+from the data (a document's issue date, the closing date for the rest), fixed attributes, and
+fixed compression (DOCX and PDF are already compressed and are stored, text is deflated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from service.archive import index, metadata, naming
+from service.archive.catalogue import CaseFile, collect
+from service.archive.register import RegisterFile, register_csv
+from service.commands.archive import CHUNK, store_content
+from service.database import transaction
+from service.models import ArchiveBuild, DocumentFile, Job
+from service.runner import PermanentError
+from service.timeutil import utcnow
+
+Converter = Callable[[bytes], bytes]
+Progress = Callable[[int, int], None]
+
+NO_LIBREOFFICE = "LibreOffice không khả dụng khi lập hồ sơ"
+UTF8_FLAG = 0x800
+
+
+class NotReady(RuntimeError):
+    """Some issued document is not rendered or converted yet: the job retries later."""
+
+
+class _Utf8Info(zipfile.ZipInfo):
+    """Every name stored as UTF-8 with general purpose bit 11, ASCII-only names included,
+    so that Windows and macOS never guess a code page."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
+        return self.filename.encode("utf-8"), self.flag_bits | UTF8_FLAG
+
+
+class ArchiveWriter:
+    """A ZIP with one root folder; remembers each member's SHA-256 for SHA256SUMS."""
+
+    def __init__(self, path: Path, root: str) -> None:
+        self.root = root
+        self.sums: list[tuple[str, str]] = []
+        self._zip = zipfile.ZipFile(path, "w", allowZip64=True)
+
+    def add(self, relative: str, data: bytes, day: date, *, compress: bool) -> None:
+        stamp = (day.year, day.month, day.day, 0, 0, 0)
+        info = _Utf8Info(naming.join(self.root, relative), date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.create_system = 3
+        info.external_attr = 0o644 << 16
+        self._zip.writestr(info, data)
+        self.sums.append((relative, hashlib.sha256(data).hexdigest()))
+
+    def finish(self, day: date) -> None:
+        """SHA256SUMS last, over every other member (`sha256sum -c` reads it in the root)."""
+        lines = "".join(f"{digest}  {relative}\n" for relative, digest in self.sums)
+        self.add(naming.CHECKSUMS_NAME, lines.encode(), day, compress=True)
+        self._zip.close()
+
+    def abort(self) -> None:
+        self._zip.close()
+
+
+@dataclass(frozen=True)
+class Built:
+    members: int
+    index_formats: list[str]
+
+
+def member_count(case: CaseFile, with_pdf_index: bool) -> int:
+    """Index (2 or 3), document files, metadata (2), register, closing note, SHA256SUMS."""
+    return (3 if with_pdf_index else 2) + len(case.files) + 5
+
+
+def write_archive(
+    path: Path,
+    case: CaseFile,
+    register: RegisterFile,
+    read_file: Callable[[int], bytes],
+    converter: Converter | None,
+    progress: Progress,
+) -> Built:
+    """Write the whole case file to `path`, reading one document file at a time."""
+    total = member_count(case, converter is not None)
+    closing = case.end_date
+    writer = ArchiveWriter(path, case.root)
+    try:
+        index_docx = index.index_docx(case)
+        formats = ["docx", "csv"]
+        if converter is not None:
+            pdf = index.index_pdf(case, converter)
+            writer.add(naming.file_name(naming.INDEX_STEM, "pdf"), pdf, closing, compress=False)
+            formats.insert(0, "pdf")
+        writer.add(naming.file_name(naming.INDEX_STEM, "docx"), index_docx, closing, compress=False)
+        csv = index.index_csv(case)
+        writer.add(naming.file_name(naming.INDEX_STEM, "csv"), csv, closing, compress=True)
+        progress(len(writer.sums), total)
+        for doc in case.documents:
+            for stored in doc.files:
+                content = read_file(stored.file_id)
+                if hashlib.sha256(content).hexdigest() != stored.sha256:
+                    raise PermanentError(
+                        f"Tệp {stored.path} trong cơ sở dữ liệu không khớp mã SHA-256 đã lưu"
+                    )
+                writer.add(stored.path, content, doc.issue_date, compress=False)
+                progress(len(writer.sums), total)
+        for extension, data in (
+            ("json", metadata.as_json(case, formats)),
+            ("xml", metadata.as_xml(case, formats)),
+        ):
+            writer.add(
+                naming.file_name(naming.METADATA_STEM, extension), data, closing, compress=True
+            )
+        writer.add(naming.REGISTER_NAME, register.data, closing, compress=True)
+        note = metadata.closing_note(
+            case, total, formats, "" if converter else NO_LIBREOFFICE, register
+        )
+        writer.add(naming.CLOSING_NAME, note.encode(), closing, compress=True)
+        writer.finish(closing)
+    except BaseException:
+        writer.abort()
+        raise
+    progress(total, total)
+    return Built(total, formats)
+
+
+def read_document_file(file_id: int) -> bytes:
+    """One stored file's bytes, in a short transaction of its own."""
+    with transaction() as db:
+        content = db.scalar(select(DocumentFile.content).where(DocumentFile.id == file_id))
+    if content is None:
+        raise RuntimeError(f"Không tìm thấy tệp văn bản #{file_id}")
+    return bytes(content)
+
+
+def handle(job: Job, converter: Converter | None, tz: str) -> None:
+    """The archive job: read the catalogue, refuse while documents are not ready, build, store.
+
+    Idempotent: a finished build is left alone; an interrupted one is built again from scratch.
+    """
+    build_id = int(job.payload["build_id"])
+    with transaction() as db:
+        build = _build(db, build_id)
+        if build is None:
+            raise PermanentError(f"Không tìm thấy bản lập hồ sơ #{build_id}")
+        if build.state == "done":
+            return
+        case = collect(db, build.campaign_id)
+        register = register_csv(db, case, tz) if not case.problems else None
+        if not case.problems:
+            build.state = "running"
+            build.progress = 0
+            build.total = member_count(case, converter is not None)
+            build.last_error = ""
+    if register is None:
+        raise _failed(job, NotReady("Chưa thể lập hồ sơ: " + "; ".join(case.problems)))
+    try:
+        with tempfile.TemporaryDirectory(prefix="vanthu-archive-") as folder:
+            path = Path(folder) / "archive.zip"
+            write_archive(path, case, register, read_document_file, converter, _reporter(build_id))
+            _store(build_id, path, f"{case.root}.zip")
+    except Exception as error:
+        raise _failed(job, error) from None
+
+
+def _store(build_id: int, path: Path, filename: str) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while piece := source.read(CHUNK):
+            digest.update(piece)
+    with transaction() as db:
+        build = _build(db, build_id)
+        if build is None:
+            raise PermanentError(f"Không tìm thấy bản lập hồ sơ #{build_id}")
+        store_content(db, build, path)
+        build.sha256 = digest.hexdigest()
+        build.size = path.stat().st_size
+        build.filename = filename
+        build.state = "done"
+        build.progress = build.total
+        build.last_error = ""
+        build.built_at = utcnow()
+
+
+def _build(db: Session, build_id: int) -> ArchiveBuild | None:
+    """The build row without its content (which may be a large ZIP)."""
+    return db.get(ArchiveBuild, build_id, options=[defer(ArchiveBuild.content)])
+
+
+def _reporter(build_id: int, every: float = 0.5) -> Progress:
+    """Record progress at most every `every` seconds (and at the end) in a short transaction."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < every:
+            return
+        last[0] = now
+        with transaction() as db:
+            build = _build(db, build_id)
+            if build is not None:
+                build.progress, build.total = done, total
+
+    return report
+
+
+def _failed(job: Job, error: Exception) -> Exception:
+    """Note the failed attempt on the build (retrying, or failed when no attempt is left)."""
+    final = isinstance(error, PermanentError) or job.attempts >= job.max_attempts
+    known = isinstance(error, NotReady | PermanentError)
+    message = str(error) if known else f"{type(error).__name__}: {error}"
+    with transaction() as db:
+        build = _build(db, int(job.payload["build_id"]))
+        if build is not None:
+            build.state = "failed" if final else "retrying"
+            build.last_error = message[:4000]
+    return error

@@ -1,0 +1,316 @@
+"""The document index (Mục lục văn bản) as CSV and as a Nghị định 30 style DOCX, and a PDF
+made stable: LibreOffice stamps the conversion time and a random ID, which would make two
+builds of the same data differ.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from datetime import datetime, time
+from xml.sax.saxutils import escape
+
+from docx import Document as Docx
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.oxml.text.font import CT_RPr
+from docx.shared import Mm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from pypdf import PdfReader, PdfWriter
+
+from service.archive.catalogue import CaseFile, DocEntry
+from service.documents.render import _clean, _stable_zip
+from service.mail.register import neutralise
+from workflows import formatting
+
+Converter = Callable[[bytes], bytes]
+
+# The columns of the index (domain §3); the CSV adds where each document's files are.
+COLUMNS = (
+    "STT",
+    "Số, ký hiệu",
+    "Ngày tháng",
+    "Tên loại và trích yếu nội dung",
+    "Tác giả",
+    "Số trang",
+    "Ghi chú",
+)
+CSV_FILE_COLUMNS = ("Tệp DOCX", "Tệp PDF")
+REFERENCE, PAGES = COLUMNS[1], COLUMNS[5]
+PDF_FILE = CSV_FILE_COLUMNS[1]
+WIDTHS_MM = (10, 28, 21, 52, 24, 15, 15)  # 165 mm: A4 less 30 mm left and 15 mm right margins
+HEADER_WIDTHS_MM = (75, 90)
+CENTRED = (0, 2, 5)  # STT, date, page count
+FONT = "Times New Roman"
+PART_ROWS = 300  # rows of the index converted to PDF at a time
+
+
+def row(doc: DocEntry) -> list[str]:
+    return [
+        str(doc.order),
+        doc.reference,
+        doc.date_text,
+        doc.type_and_subject,
+        doc.author,
+        "" if doc.page_count is None else str(doc.page_count),
+        "; ".join(doc.notes),
+    ]
+
+
+def index_csv(case: CaseFile) -> bytes:
+    """UTF-8 with a BOM so that spreadsheet programs show the diacritics; no cell is a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*COLUMNS, *CSV_FILE_COLUMNS])
+    for doc in case.documents:
+        paths = {f.format: f.path for f in doc.files}
+        cells = [*row(doc), paths.get("docx", ""), paths.get("pdf", "")]
+        writer.writerow([neutralise(cell) for cell in cells])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    """The rows of an index CSV as dictionaries keyed by column title."""
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def index_docx(case: CaseFile) -> bytes:
+    """A4 portrait, Times New Roman, margins of Nghị định 30, page numbers from page 2."""
+    return _index_document(case, case.documents, first_page=1, opening=True, closing=True)
+
+
+def index_pdf(case: CaseFile, converter: Converter) -> bytes:
+    """The index as PDF, converted PART_ROWS rows at a time and joined.
+
+    LibreOffice lays out one long table in more than linear time (a few thousand rows take
+    minutes, past the converter's timeout); parts of a few hundred rows convert in seconds, and
+    each part continues the page numbers of the one before.
+    """
+    parts: list[bytes] = []
+    first_page = 1
+    chunks = [
+        case.documents[start : start + PART_ROWS]
+        for start in range(0, max(1, len(case.documents)), PART_ROWS)
+    ]
+    for number, chunk in enumerate(chunks):
+        opening, closing = number == 0, number == len(chunks) - 1
+        docx = _index_document(case, chunk, first_page=first_page, opening=opening, closing=closing)
+        pdf = converter(docx)
+        parts.append(pdf)
+        first_page += len(PdfReader(io.BytesIO(pdf)).pages)
+    moment = _moment(case)
+    return stable_pdf(parts[0] if len(parts) == 1 else _join(parts, moment), moment)
+
+
+def _join(parts: list[bytes], moment: datetime) -> bytes:
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    stamp = moment.strftime("D:%Y%m%d%H%M%S")
+    writer.add_metadata({"/Title": "Mục lục văn bản", "/CreationDate": stamp})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _moment(case: CaseFile) -> datetime:
+    return datetime.combine(case.end_date, time())
+
+
+def _index_document(
+    case: CaseFile, docs: list[DocEntry], *, first_page: int, opening: bool, closing: bool
+) -> bytes:
+    """The index, or one part of it: the heading opens the first part, the total closes the
+    last, and a later part numbers its pages from `first_page`."""
+    document = Docx()
+    _page_setup(document, first_page, numbered_first=not opening)
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(13)
+    _font_all_scripts(normal.element.get_or_add_rPr())
+    normal.paragraph_format.space_after = Pt(0)
+    if opening:
+        _heading(document, case)
+
+    table = document.add_table(rows=1, cols=len(COLUMNS))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, WIDTHS_MM)
+    for cell, text in zip(table.rows[0].cells, COLUMNS, strict=True):
+        _line(cell.paragraphs[0], text, bold=True, size=11)
+    _repeat_as_header(table)
+    _add_rows(table, [row(doc) for doc in docs])
+
+    if closing:
+        total = document.add_paragraph()
+        total.paragraph_format.space_before = Pt(12)
+        total.paragraph_format.first_line_indent = Mm(10)
+        total.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        total.add_run(
+            f"Mục lục này gồm {len(case.documents)} văn bản ({len(case.current)} văn bản hiện "
+            f"hành, {len(case.superseded)} văn bản đã được thay thế), tổng số {case.page_count} "
+            "trang văn bản hiện hành."
+        )
+
+    moment = _moment(case)
+    properties = document.core_properties
+    properties.title = _clean(f"Mục lục văn bản - {case.file_code}")
+    properties.author = _clean(case.organ_name)
+    properties.last_modified_by = _clean(case.organ_name)
+    properties.language = "vi-VN"
+    properties.created = moment
+    properties.modified = moment
+    properties.last_printed = moment
+    properties.revision = 1
+    out = io.BytesIO()
+    document.save(out)
+    return _stable_zip(out.getvalue())
+
+
+def _heading(document: DocxDocument, case: CaseFile) -> None:
+    """Organ and national motto side by side, then the title, the file's title and its span."""
+    header = document.add_table(rows=1, cols=2)
+    header.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(header, HEADER_WIDTHS_MM)
+    left, right = header.rows[0].cells
+    _line(left.paragraphs[0], case.organ_name.upper(), bold=True, size=12)
+    _line(left.add_paragraph(), f"Mã hồ sơ: {case.file_code}", size=12)
+    _line(right.paragraphs[0], "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12)
+    _line(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", bold=True, size=13)
+
+    title = document.add_paragraph()
+    title.paragraph_format.space_before = Pt(18)
+    _line(title, "MỤC LỤC VĂN BẢN", bold=True, size=14)
+    _line(document.add_paragraph(), case.title, bold=True, size=13)
+    span = (
+        f"Thời gian: từ {formatting.long_date(case.start_date)} "
+        f"đến {formatting.long_date(case.end_date)}"
+    )
+    _line(document.add_paragraph(), span, italic=True, size=13)
+    document.add_paragraph().paragraph_format.space_after = Pt(6)
+
+
+_CREATION = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})")
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32})>\s*<([0-9A-Fa-f]{32})>\s*\]")
+_CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]{32})")
+
+
+def stable_pdf(pdf: bytes, moment: datetime) -> bytes:
+    """Replace LibreOffice's conversion time, /ID and /DocChecksum by values from the data.
+
+    Every replacement keeps its length, so the cross-reference offsets stay right.
+    """
+    stamp = moment.strftime("%Y%m%d%H%M%S").encode()
+    pdf = _CREATION.sub(lambda m: m.group(0)[: -len(stamp)] + stamp, pdf)
+    masked = _CHECKSUM.sub(_zero, _ID.sub(_zero, pdf))
+    digest = hashlib.md5(masked, usedforsecurity=False).hexdigest().upper().encode()
+    pdf = _ID.sub(lambda m: _replace_groups(m, digest), masked)
+    return _CHECKSUM.sub(lambda m: _replace_groups(m, digest), pdf)
+
+
+def _zero(match: re.Match[bytes]) -> bytes:
+    return _replace_groups(match, b"0" * 32)
+
+
+def _replace_groups(match: re.Match[bytes], value: bytes) -> bytes:
+    """The match with each captured group replaced by `value` (of the same length)."""
+    text = match.group(0)
+    start = match.start(0)
+    pieces, cursor = [], 0
+    for group in range(1, (match.lastindex or 0) + 1):
+        begin, end = match.start(group) - start, match.end(group) - start
+        pieces += [text[cursor:begin], value[: end - begin]]
+        cursor = end
+    return b"".join([*pieces, text[cursor:]])
+
+
+def _page_setup(document: DocxDocument, first_page: int, *, numbered_first: bool) -> None:
+    """A4 with Nghị định 30 margins; the page number centred in the top margin, from page 2."""
+    section = document.sections[0]
+    section.page_height, section.page_width = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.header_distance = Mm(10)
+    section.different_first_page_header_footer = not numbered_first
+    numbering = OxmlElement("w:pgNumType")
+    numbering.set(qn("w:start"), str(first_page))
+    section._sectPr.append(numbering)
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = str(first_page + 1)
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _font_all_scripts(rpr: CT_RPr) -> None:
+    """Times New Roman for Latin, complex and East Asian text alike (Vietnamese diacritics)."""
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attribute), FONT)
+
+
+def _line(
+    paragraph: Paragraph,
+    text: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: int = 13,
+    centred: bool = True,
+) -> None:
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
+    run = paragraph.add_run(_clean(text))
+    run.bold = bold
+    run.italic = italic
+    run.font.size = Pt(size)
+
+
+_CELL = (
+    '<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr><w:jc w:val="{align}"/>'
+    '</w:pPr><w:r><w:rPr><w:sz w:val="22"/><w:szCs w:val="22"/></w:rPr>'
+    '<w:t xml:space="preserve">{text}</w:t></w:r></w:p></w:tc>'
+)
+
+
+def _add_rows(table: Table, rows: list[list[str]]) -> None:
+    """Append body rows as XML in one parse: python-docx adds each cell and run property with
+    a search over its siblings, which makes an index of thousands of documents take minutes."""
+    cells = []
+    for texts in rows:
+        cells.append("<w:tr>")
+        for i, (text, width) in enumerate(zip(_clean(texts), WIDTHS_MM, strict=True)):
+            align = "center" if i in CENTRED else "left"
+            cells.append(_CELL.format(width=Mm(width).twips, align=align, text=escape(text)))
+        cells.append("</w:tr>")
+    body = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(cells)}</w:tbl>")
+    for tr in list(body):
+        table._tbl.append(tr)
+
+
+def _widths(table: Table, widths: tuple[int, ...]) -> None:
+    """Fixed column widths, in the grid (which LibreOffice reads) and in every cell (Word)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+        for cell in column.cells:
+            cell.width = Mm(width)
+
+
+def _repeat_as_header(table: Table) -> None:
+    """The column titles repeat at the top of every page."""
+    properties = table.rows[0]._tr.get_or_add_trPr()
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    properties.append(marker)

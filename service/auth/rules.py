@@ -1,0 +1,141 @@
+"""Who may do what: role rules and district scoping, as plain functions over the models.
+
+A district user sees only its own office's target: that target's visit, its notices (TB) and
+its minutes (BB). Objects outside a user's scope are reported as missing, not as forbidden, so
+that their existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import object_session
+
+from service.errors import NotFound
+from service.models import ArchiveBuild, Campaign, Dispatch, Document, Target, User, Visit
+from service.models.user import ROLES
+from workflows.lifecycle import Stage, stage_reached
+
+ROLE_LABELS: dict[str, str] = {
+    "admin": "Quản trị hệ thống",
+    "staff": "Chuyên viên",
+    "leader": "Lãnh đạo",
+    "district": "Cán bộ cấp huyện",
+}
+
+EVERYONE = frozenset(ROLES)
+OFFICE = frozenset({"admin", "staff", "leader"})
+SIGNERS = frozenset({"admin", "leader"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "campaign.view": EVERYONE,
+    "campaign.create": OFFICE,
+    "campaign.edit": OFFICE,
+    "visit.view": EVERYONE,
+    "visit.schedule": OFFICE,
+    "visit.record": OFFICE,
+    "document.view": EVERYONE,
+    "document.draft": OFFICE,
+    "document.issue": SIGNERS,
+    "dispatch.resend": OFFICE,
+    "archive.build": OFFICE,
+    "archive.download": OFFICE,
+    "statistics.view": EVERYONE,
+    "user.manage": frozenset({"admin"}),
+}
+
+REFUSALS: dict[str, str] = {
+    "document.issue": "Chỉ lãnh đạo (hoặc quản trị) mới được ban hành văn bản",
+    "visit.schedule": "Đã thông báo lịch kiểm tra: đổi lịch sẽ ban hành thông báo mới, "
+    "chỉ lãnh đạo (hoặc quản trị) mới được thực hiện",
+    "user.manage": "Chỉ quản trị hệ thống mới được quản lý tài khoản",
+}
+
+# Document kinds a district user may see when they concern its own office.
+DISTRICT_KINDS = frozenset({"TB", "BB"})
+
+WHAT: dict[type, str] = {
+    Campaign: "kế hoạch kiểm tra",
+    Target: "đơn vị được kiểm tra",
+    Visit: "cuộc kiểm tra",
+    Document: "văn bản",
+    Dispatch: "lượt gửi",
+    ArchiveBuild: "hồ sơ lưu trữ",
+}
+
+T = TypeVar("T")
+
+
+class Forbidden(Exception):
+    """The user's role does not allow the action (answers 403)."""
+
+
+def _target_of_document(doc: Document) -> Target | None:
+    if doc.target_id is None:
+        return None
+    db = object_session(doc)
+    return db.get(Target, doc.target_id) if db is not None else None
+
+
+def sees(user: User, obj: Any) -> bool:
+    """Whether `obj` is within the user's scope (everything, except for district users)."""
+    if not user.active:
+        return False
+    if user.role != "district":
+        return True
+    office = user.organisation_id
+    if office is None:
+        return False
+    if isinstance(obj, Campaign):
+        return any(t.office_id == office for t in obj.targets)
+    if isinstance(obj, Target):
+        return obj.office_id == office
+    if isinstance(obj, Visit):
+        return obj.target.office_id == office
+    if isinstance(obj, Document):
+        target = _target_of_document(obj)
+        return obj.kind in DISTRICT_KINDS and target is not None and target.office_id == office
+    if isinstance(obj, Dispatch):
+        return sees(user, obj.document)
+    return False
+
+
+def _campaign_of(obj: Any) -> Campaign | None:
+    if isinstance(obj, Campaign):
+        return obj
+    if isinstance(obj, Target):
+        return obj.campaign
+    if isinstance(obj, Visit):
+        return obj.target.campaign
+    return None
+
+
+def can(user: User | None, action: str, obj: Any = None) -> bool:
+    """Whether `user` may do `action` (a key of PERMISSIONS), on `obj` if given."""
+    if user is None or not user.active or user.role not in PERMISSIONS[action]:
+        return False
+    if obj is not None and not sees(user, obj):
+        return False
+    if action == "visit.schedule":
+        # Once the notices are out, moving a visit issues a new notice: that is signing.
+        campaign = _campaign_of(obj)
+        if campaign is not None and stage_reached(Stage(campaign.stage), Stage.VISITS_SCHEDULED):
+            return user.role in SIGNERS
+    return True
+
+
+def check(user: User | None, action: str, obj: Any = None) -> None:
+    """Raise NotFound for an object out of scope, Forbidden for an action the role lacks."""
+    if user is not None and obj is not None and not sees(user, obj):
+        raise NotFound(WHAT.get(type(obj), "đối tượng"), getattr(obj, "id", ""))
+    if not can(user, action, obj):
+        raise Forbidden(REFUSALS.get(action, "Bạn không có quyền thực hiện thao tác này"))
+
+
+def visible_targets(user: User, campaign: Campaign) -> list[Target]:
+    return [t for t in campaign.targets if sees(user, t)]
+
+
+def visible_documents(user: User, documents: Iterable[T]) -> list[T]:
+    return [d for d in documents if sees(user, d)]

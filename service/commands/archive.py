@@ -1,0 +1,140 @@
+"""Request a build of a campaign's case file, find the newest build, read its ZIP in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, defer
+
+from service import jobs
+from service.database import transaction
+from service.errors import Conflict, NotFound
+from service.models import ArchiveBuild, Campaign, Document
+
+# queued → running → done; a failed attempt leaves `retrying` (or `failed` once out of attempts).
+PENDING = ("queued", "running", "retrying")
+# Waiting for renders and conversions can take a while on a busy queue: 5 s doubling to 10 min,
+# about half an hour in all, before the build is given up.
+MAX_ATTEMPTS = 10
+CHUNK = 1024 * 1024
+TABLE = ArchiveBuild.__tablename__
+
+
+def report_problems(db: Session, campaign_id: int) -> list[str]:
+    """Why the case file cannot be built yet (it needs the issued summary report)."""
+    issued = db.scalar(
+        select(func.count())
+        .select_from(Document)
+        .where(
+            Document.campaign_id == campaign_id,
+            Document.kind == "BC",
+            Document.status == "issued",
+        )
+    )
+    if issued:
+        return []
+    return ["Chưa ban hành báo cáo kết quả kiểm tra: hồ sơ chỉ được lập sau khi có báo cáo"]
+
+
+def request_build(db: Session, campaign: Campaign, actor: str) -> ArchiveBuild:
+    """A new build of the case file, enqueued; a build still pending is returned instead."""
+    problems = report_problems(db, campaign.id)
+    if problems:
+        raise Conflict(problems)
+    pending = db.scalar(
+        select(ArchiveBuild)
+        .options(defer(ArchiveBuild.content))
+        .where(ArchiveBuild.campaign_id == campaign.id, ArchiveBuild.state.in_(PENDING))
+        .order_by(ArchiveBuild.id.desc())
+        .limit(1)
+    )
+    if pending is not None:
+        return pending
+    build = ArchiveBuild(campaign_id=campaign.id, state="queued", requested_by=actor)
+    db.add(build)
+    db.flush()
+    jobs.enqueue(
+        db,
+        "archive",
+        f"archive:{build.id}",
+        campaign_id=campaign.id,
+        payload={"build_id": build.id},
+        max_attempts=MAX_ATTEMPTS,
+    )
+    return build
+
+
+def newest_build(db: Session, campaign_id: int, *, finished: bool = False) -> ArchiveBuild:
+    """The newest build (or newest finished one) of the campaign, without its content."""
+    stmt = (
+        select(ArchiveBuild)
+        .options(defer(ArchiveBuild.content))
+        .where(ArchiveBuild.campaign_id == campaign_id)
+        .order_by(ArchiveBuild.id.desc())
+        .limit(1)
+    )
+    if finished:
+        stmt = stmt.where(ArchiveBuild.state == "done")
+    build = db.scalar(stmt)
+    if build is None:
+        what = "hồ sơ đã lập xong của kế hoạch" if finished else "bản lập hồ sơ của kế hoạch"
+        raise NotFound(what, campaign_id)
+    return build
+
+
+def store_content(db: Session, build: ArchiveBuild, path: Path) -> None:
+    """Put the ZIP into the build's content column. SQLite takes it piece by piece through
+    incremental blob I/O; PostgreSQL's bytea is written whole, as the schema keeps one column."""
+    raw = _sqlite(db)
+    if raw is None:
+        build.content = path.read_bytes()
+        return
+    db.execute(
+        update(ArchiveBuild)
+        .where(ArchiveBuild.id == build.id)
+        .values(content=func.zeroblob(path.stat().st_size))
+        .execution_options(synchronize_session=False)
+    )
+    with raw.blobopen(TABLE, "content", build.id) as blob, path.open("rb") as source:
+        while piece := source.read(CHUNK):
+            blob.write(piece)
+
+
+def content_chunks(build_id: int, size: int, chunk: int = CHUNK) -> Iterator[bytes]:
+    """The stored ZIP piece by piece, each in its own short read, so memory stays flat."""
+    for offset in range(0, size, chunk):
+        with transaction() as db:
+            raw = _sqlite(db)
+            if raw is not None:
+                with raw.blobopen(TABLE, "content", build_id, readonly=True) as blob:
+                    blob.seek(offset)
+                    piece = blob.read(chunk)
+            else:  # PostgreSQL fetches a slice of an uncompressed TOAST value
+                piece = db.scalar(
+                    select(func.substr(ArchiveBuild.content, offset + 1, chunk)).where(
+                        ArchiveBuild.id == build_id
+                    )
+                )
+        yield bytes(piece or b"")
+
+
+def _sqlite(db: Session) -> Any:
+    """The sqlite3 connection under the session's transaction, or None on another database."""
+    connection = db.connection()
+    return connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+
+
+def export(campaign_id: int, folder: Path) -> Path:
+    """Write the newest finished build of the campaign into `folder` under its own name."""
+    with transaction() as db:
+        build = newest_build(db, campaign_id, finished=True)
+        build_id, size, name = build.id, build.size, build.filename
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    with path.open("wb") as out:
+        for piece in content_chunks(build_id, size):
+            out.write(piece)
+    return path

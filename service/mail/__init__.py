@@ -1,0 +1,1 @@
+"""E-mail of issued documents: composing, the SMTP/outbox transport, invitations, the register."""

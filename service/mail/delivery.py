@@ -1,0 +1,158 @@
+"""The work behind a send job: read the dispatch, send outside any transaction, record the outcome.
+
+Reading and recording are separate transactions, so no database lock is held while an SMTP
+server takes its time. A worker killed mid-send leaves the dispatch `sending`; the job's lease
+expires, the sweep rings it again and the same Message-ID goes out, which receivers de-duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import jobs
+from service.api.documents import download_name
+from service.commands import dispatch as commands
+from service.database import transaction
+from service.documents.store import file_of
+from service.mail import icalendar
+from service.mail.compose import DOCX, PDF, Attachment, Mail, VisitFacts, compose
+from service.mail.transport import PermanentFailure, TemporaryFailure, Transport
+from service.models import Campaign, Dispatch, Document, Job, Organisation, Target, Visit
+from service.runner import PermanentError
+from workflows.documents import KINDS
+
+
+def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
+    """Send the job's dispatch once; raise so that the runner retries or gives up."""
+    dispatch_id = int(job.payload["dispatch_id"])
+    now = datetime.now(UTC)
+    with transaction() as db:
+        dispatch = commands.begin_sending(db, dispatch_id)
+        if dispatch is None:
+            return  # already sent, or given up: nothing to do on a re-run
+        mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now)
+    message = compose(mail, now)
+    try:
+        transport.send(message, sender, mail.recipient)
+    except TemporaryFailure as error:
+        final = job.attempts >= job.max_attempts
+        with transaction() as db:
+            retry_in = None if final else jobs.backoff(job.attempts)
+            commands.record_failure(db, dispatch_id, str(error), retry_in)
+        raise
+    except PermanentFailure as error:
+        with transaction() as db:
+            commands.record_failure(db, dispatch_id, str(error), None)
+        raise PermanentError(str(error)) from error
+    with transaction() as db:
+        commands.record_sent(db, dispatch_id)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _contact(campaign: Campaign, issuer: Organisation) -> tuple[str, str]:
+    """(whom to call, the reply address): the unit in charge, its phone and mailbox."""
+    unit = campaign.unit or issuer
+    parts = [unit.name if unit is issuer else f"{unit.name}, {issuer.name}"]
+    if campaign.contact_phone:
+        parts.append(f"điện thoại {campaign.contact_phone}")
+    if unit.email:
+        parts.append(f"thư điện tử {unit.email}")
+    return ", ".join(parts), unit.email or ""
+
+
+def _replaces(db: Session, doc: Document) -> str:
+    """The reference of the version this one corrects, if any."""
+    earlier = db.scalar(
+        select(Document)
+        .where(
+            Document.campaign_id == doc.campaign_id,
+            Document.kind == doc.kind,
+            Document.subject_key == doc.subject_key,
+            Document.version < doc.version,
+            Document.number.is_not(None),
+        )
+        .order_by(Document.version.desc())
+        .limit(1)
+    )
+    return earlier.reference if earlier is not None else ""
+
+
+def _visit(db: Session, doc: Document) -> tuple[VisitFacts | None, dict[str, object]]:
+    """The visit a notice is about, as frozen in it at issue (reminders and cancellations too)."""
+    invitation = doc.context.get("invitation") or {}
+    target = db.get(Target, doc.target_id) if doc.target_id else None
+    if not invitation or target is None:
+        return None, {}
+    facts = VisitFacts(
+        office=target.office.name,
+        start=datetime.fromisoformat(str(invitation["start"])),
+        end=datetime.fromisoformat(str(invitation["end"])),
+        place=str(invitation.get("place") or target.office.name),
+    )
+    return facts, invitation
+
+
+def read_mail(db: Session, dispatch: Dispatch, sender: str, tz: ZoneInfo, now: datetime) -> Mail:
+    """Everything the e-mail says, read in one transaction."""
+    doc = dispatch.document
+    campaign = db.get(Campaign, doc.campaign_id)
+    issuer = db.get(Organisation, doc.issuer_id)
+    assert campaign is not None and issuer is not None and doc.issue_date is not None
+    contact, reply_to = _contact(campaign, issuer)
+    visit, invitation = _visit(db, doc)
+    attachments: tuple[Attachment, ...] = ()
+    if dispatch.purpose != "cancel":
+        attachments = tuple(
+            Attachment(download_name(doc, stored.format), stored.content, mimetype)
+            for stored, mimetype in ((file_of(doc, "pdf"), PDF), (file_of(doc, "docx"), DOCX))
+            if stored is not None
+        )
+    method = {"document": "REQUEST", "cancel": "CANCEL"}.get(dispatch.purpose, "")
+    calendar = ""
+    if visit is not None and method:
+        sequence = int(str(invitation.get("sequence", 0)))
+        if method == "CANCEL":
+            current = db.get(Visit, int(str(invitation["visit_id"])))
+            sequence = max(sequence + 1, current.sequence if current else 0)
+        event = icalendar.Event(
+            uid=icalendar.uid(int(str(invitation["visit_id"])), commands.mail_domain(issuer)),
+            sequence=sequence,
+            start=visit.start.replace(tzinfo=tz),
+            end=visit.end.replace(tzinfo=tz),
+            summary=str(invitation.get("summary") or doc.title),
+            location=visit.place,
+            description=f"{KINDS[doc.kind].label} số {doc.reference}. Liên hệ: {contact}.",
+            organizer_name=issuer.name,
+            organizer=sender,
+            attendee_name=dispatch.recipient_name,
+            attendee=dispatch.address,
+        )
+        calendar = icalendar.calendar(event, method, now)
+    has_pdf = file_of(doc, "pdf") is not None
+    return Mail(
+        purpose=dispatch.purpose,
+        message_id=dispatch.message_id,
+        sender=sender,
+        sender_name=issuer.name,
+        recipient=dispatch.address,
+        recipient_name=dispatch.recipient_name,
+        kind_label=KINDS[doc.kind].label,
+        reference=doc.reference,
+        issue_date=doc.issue_date,
+        subject_line=_lower_first(" ".join(doc.context.get("subject_lines") or [doc.title])),
+        contact=contact,
+        reply_to=reply_to,
+        replaces=_replaces(db, doc),
+        visit=visit,
+        pdf_note="" if has_pdf else (doc.pdf_note or "chưa có bản PDF"),
+        attachments=attachments,
+        calendar=calendar,
+        calendar_method=method if calendar else "",
+    )

@@ -1,0 +1,182 @@
+"""How the UI writes dates, times, numbers and states: as Vietnamese users write them."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from service.web.blueprint import web
+from workflows import formatting, lifecycle
+
+DOCUMENT_STATUS = {"draft": "Dự thảo", "issued": "Đã ban hành", "superseded": "Đã thay thế"}
+VISIT_STATUS = {
+    "": "Chưa xếp lịch",
+    "scheduled": "Đã xếp lịch",
+    "held": "Đã kiểm tra",
+    "skipped": "Không kiểm tra",
+    "cancelled": "Đã hủy",
+}
+TEAM_ROLES = {
+    "truong_doan": "Trưởng đoàn",
+    "pho_truong_doan": "Phó Trưởng đoàn",
+    "thanh_vien": "Thành viên",
+    "thu_ky": "Thư ký",
+}
+JOB_KINDS = {
+    "render": "Dựng văn bản",
+    "convert": "Chuyển sang PDF",
+    "send": "Gửi thư điện tử",
+    "archive": "Lập hồ sơ",
+}
+JOB_RUNNING = {
+    "render": "Đang dựng văn bản",
+    "convert": "Đang chuyển sang PDF",
+    "send": "Đang gửi",
+    "archive": "Đang lập hồ sơ",
+}
+DISPATCH_STATES = {
+    "queued": "Chờ gửi",
+    "sending": "Đang gửi",
+    "sent": "Đã gửi",
+    "delivered": "Đã nhận",
+    "failed": "Gửi lỗi",
+    "cancelled": "Đã hủy",
+}
+ARCHIVE_STATES = {
+    "": "Chưa lập",
+    "queued": "Đang chờ lập hồ sơ",
+    "running": "Đang lập hồ sơ",
+    "retrying": "Chờ các văn bản xử lý xong, sẽ thử lại",
+    "done": "Đã lập xong",
+    "failed": "Lập hồ sơ lỗi",
+}
+DISPATCH_PURPOSES = {"document": "Văn bản", "reminder": "Nhắc lịch", "cancel": "Hủy lịch"}
+REPORT_SECTIONS = {
+    "results": "Kết quả đạt được",
+    "shortcomings": "Tồn tại, hạn chế",
+    "causes": "Nguyên nhân",
+    "recommendations": "Kiến nghị, đề xuất",
+}
+
+
+def job_label(kind: str, state: str, attempts: int = 0) -> str:
+    """`Đang chờ xử lý`, `Đang chuyển sang PDF`, `Xong`, `Lỗi`…"""
+    if state == "queued":
+        return f"Chờ thử lại (lần {attempts + 1})" if attempts else "Đang chờ xử lý"
+    if state == "running":
+        return JOB_RUNNING.get(kind, "Đang xử lý")
+    if state == "done":
+        return "Xong"
+    if state == "failed":
+        return "Lỗi"
+    return state
+
+
+def local_moment(moment: datetime) -> datetime:
+    """A stored (naive UTC) instant in the configured time zone."""
+    zone = ZoneInfo(current_app.config["VANTHU"].timezone)
+    return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
+@web.app_template_filter("ngay")
+def date_vn(value: date | datetime | None) -> str:
+    """`05/09/2023`."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@web.app_template_filter("gio")
+def time_vn(value: datetime | None) -> str:
+    """`08 giờ 00`."""
+    return formatting.clock(value) if value else ""
+
+
+@web.app_template_filter("khung_gio")
+def time_range_vn(start: datetime | None, end: datetime | None) -> str:
+    """`08 giờ 00 - 11 giờ 30, Thứ Ba, ngày 05/09/2023` for a visit (local wall-clock times)."""
+    if start is None or end is None:
+        return ""
+    weekday = formatting.WEEKDAYS[start.weekday()]
+    return f"{formatting.clock_range(start, end)}, {weekday}, ngày {date_vn(start)}"
+
+
+@web.app_template_filter("luc")
+def moment_vn(value: datetime | None) -> str:
+    """A stored UTC instant as `05/09/2023, 08 giờ 00` local time."""
+    if value is None:
+        return ""
+    local = local_moment(value)
+    return f"{date_vn(local)}, {formatting.clock(local)}"
+
+
+@web.app_template_filter("so")
+def number_vn(value: int | None) -> str:
+    """`1.234`: Vietnamese groups thousands with dots."""
+    return f"{value:,}".replace(",", ".") if value is not None else ""
+
+
+@web.app_template_filter("kich_thuoc")
+def size_vn(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+# Vietnamese alphabetical order: letters with breve, circumflex, horn and đ are letters of
+# their own; tones (ngang, huyền, hỏi, ngã, sắc, nặng) only break ties.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_COMPOSED = {
+    ("a", "\u0306"): "ă",
+    ("a", "\u0302"): "â",
+    ("e", "\u0302"): "ê",
+    ("o", "\u0302"): "ô",
+    ("o", "\u031b"): "ơ",
+    ("u", "\u031b"): "ư",
+}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vietnamese_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A sort key following Vietnamese collation (a ă â b c d đ e ê …), case-insensitive."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFC", text.lower()):
+        decomposed = unicodedata.normalize("NFD", char)
+        base, marks = decomposed[0], decomposed[1:]
+        tone = 0
+        for mark in marks:
+            if mark in _TONES:
+                tone = _TONES[mark]
+            else:
+                base = _COMPOSED.get((base, mark), base)
+        position = _ALPHABET.find(base)
+        # Spaces, digits and punctuation come before every letter.
+        letters.append(position if position >= 0 else ord(base) - 0x110000)
+        tones.append(tone)
+    return tuple(letters), tuple(tones)
+
+
+@web.app_template_filter("stage_label")
+def stage_label(stage: str) -> str:
+    try:
+        return lifecycle.STAGE_LABELS[lifecycle.Stage(stage)]
+    except ValueError:
+        return stage
+
+
+@web.app_template_filter("action_label")
+def action_label(action: str) -> str:
+    transition = lifecycle.TRANSITIONS.get(action)
+    return transition.label if transition else action
+
+
+@web.app_template_filter("visit_status")
+def visit_status(status: str | None) -> str:
+    return VISIT_STATUS.get(status or "", status or "")
+
+
+@web.app_template_filter("doc_status")
+def document_status(status: str) -> str:
+    return DOCUMENT_STATUS.get(status, status)

@@ -1,0 +1,128 @@
+"""A document: its preview (the PDF in the page), downloads, issuing, and delivery per recipient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from service.api.documents import MIMETYPES, content_disposition, download_name
+from service.commands import dispatch as dispatch_commands
+from service.commands import documents
+from service.commands.campaigns import get_campaign
+from service.database import session as db_session
+from service.database import transaction
+from service.documents.store import file_of
+from service.errors import Invalid, NotFound
+from service.models import Dispatch, Document, Job, Target
+from service.web.blueprint import web
+from service.web.formatting import DISPATCH_PURPOSES, DISPATCH_STATES, DOCUMENT_STATUS
+from service.web.forms import Form
+from service.web.session import actor, can, current_user, require
+from service.web.views.campaigns import display_names
+from service.web.views.progress import document_row
+from workflows.documents import KINDS
+
+
+@web.get("/documents/<int:doc_id>")
+def document_page(doc_id: int) -> str:
+    db = db_session()
+    doc = documents.get_document(db, doc_id)
+    require("document.view", doc)
+    campaign = get_campaign(db, doc.campaign_id)
+    target = db.get(Target, doc.target_id) if doc.target_id else None
+    jobs = db.scalars(select(Job).where(Job.document_id == doc.id).order_by(Job.id)).all()
+    versions = db.scalars(
+        select(Document)
+        .where(
+            Document.campaign_id == doc.campaign_id,
+            Document.kind == doc.kind,
+            Document.subject_key == doc.subject_key,
+        )
+        .order_by(Document.version.desc())
+    ).all()
+    dispatches = db.scalars(
+        select(Dispatch).where(Dispatch.document_id == doc.id).order_by(Dispatch.id)
+    ).all()
+    return render_template(
+        "document.html",
+        doc=doc,
+        kind=KINDS[doc.kind],
+        campaign=campaign,
+        target=target,
+        row=document_row(doc, list(jobs), {target.id: target} if target else {}),
+        versions=versions,
+        status_labels=DOCUMENT_STATUS,
+        dispatches=dispatches,
+        dispatch_states=DISPATCH_STATES,
+        dispatch_purposes=DISPATCH_PURPOSES,
+        resendable=lambda d: (
+            d.state not in dispatch_commands.OPEN_STATES and can("dispatch.resend", d)
+        ),
+        can_issue=doc.status == "draft" and can("document.issue", doc),
+        can_redraft=can("document.draft", campaign) and doc.kind != "TB",
+        user=current_user(),
+        names=display_names(db),
+    )
+
+
+@web.get("/documents/<int:doc_id>/files/<fmt>")
+def document_file(doc_id: int, fmt: str) -> Response:
+    """The stored DOCX or PDF; `?inline=1` shows a PDF in the page instead of downloading it."""
+    doc = documents.get_document(db_session(), doc_id)
+    require("document.view", doc)
+    stored = file_of(doc, fmt) if fmt in MIMETYPES else None
+    if stored is None:
+        raise NotFound(f"tệp {fmt.upper()} của văn bản", doc_id)
+    response = Response(stored.content, mimetype=MIMETYPES[fmt])
+    disposition = content_disposition(download_name(doc, fmt))
+    if fmt == "pdf" and request.args.get("inline"):
+        disposition = disposition.replace("attachment", "inline", 1)
+    response.headers["Content-Disposition"] = disposition
+    response.set_etag(stored.sha256)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+@web.post("/documents/<int:doc_id>/issue")
+def document_issue(doc_id: int) -> Response:
+    """The leader issues a reviewed draft: number and date from the register, final render."""
+    form = Form(request.form)
+    issue_date = form.date("issue_date")
+    if form.errors:
+        raise Invalid(form.errors)
+    config: Any = current_app.config["VANTHU"]
+    with transaction() as db:
+        doc = documents.get_document(db, doc_id)
+        require("document.issue", doc)
+        documents.issue(db, doc, actor(), issue_date, config.timezone)
+        reference = doc.reference
+    flash(f"Đã ban hành văn bản số {reference}", "success")
+    return redirect(url_for("web.document_page", doc_id=doc_id), 303)
+
+
+@web.post("/documents/<int:doc_id>/redraft")
+def document_redraft(doc_id: int) -> Response:
+    """Refresh a draft from the current data, or start the next version of an issued document."""
+    with transaction() as db:
+        doc = documents.get_document(db, doc_id)
+        campaign = get_campaign(db, doc.campaign_id)
+        require("document.draft", campaign)
+        new = documents.draft(db, campaign, doc.kind, actor(), doc.target_id, doc.visit_id)
+        new_id = new.id
+    flash("Đã tạo lại dự thảo từ dữ liệu hiện tại", "success")
+    return redirect(url_for("web.document_page", doc_id=new_id), 303)
+
+
+@web.post("/dispatches/<int:dispatch_id>/resend")
+def dispatch_resend(dispatch_id: int) -> Response:
+    """Send a document to one recipient again (a failed e-mail, or one the recipient lost)."""
+    with transaction() as db:
+        dispatch = dispatch_commands.get_dispatch(db, dispatch_id)
+        require("dispatch.resend", dispatch)
+        dispatch_commands.resend(db, dispatch)
+        doc_id, address = dispatch.document_id, dispatch.address
+    flash(f"Đã xếp lịch gửi lại tới {address}", "success")
+    return redirect(url_for("web.document_page", doc_id=doc_id), 303)

@@ -1,0 +1,178 @@
+"""Live progress: the documents of a campaign with their files, and every job's state (JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from service import auth
+from service.commands import archive as archive_commands
+from service.commands.campaigns import get_campaign
+from service.database import session as db_session
+from service.documents.store import file_of
+from service.errors import NotFound
+from service.models import ArchiveBuild, Campaign, Document, Job, Target, User
+from service.web.blueprint import web
+from service.web.formatting import (
+    ARCHIVE_STATES,
+    DOCUMENT_STATUS,
+    JOB_KINDS,
+    date_vn,
+    job_label,
+    moment_vn,
+    size_vn,
+)
+from service.web.session import can, current_user, require
+from workflows.documents import FILING_ORDER, KINDS
+
+UNFINISHED = ("queued", "running")
+RECENT_JOBS = 40
+
+
+def campaign_documents(db: Session, user: User, campaign: Campaign) -> list[Document]:
+    """The campaign's current documents the user may see, in filing order."""
+    docs = db.scalars(
+        select(Document).where(Document.campaign_id == campaign.id, Document.status != "superseded")
+    ).all()
+    positions = {t.id: t.position for t in campaign.targets}
+    visible = auth.visible_documents(user, docs)
+    return sorted(
+        visible,
+        key=lambda d: (FILING_ORDER.index(d.kind), positions.get(d.target_id or 0, -1), d.id),
+    )
+
+
+def _activity(doc: Document, jobs: list[Job]) -> tuple[str, str]:
+    """(state, label) of a document's work: busy while a job is due, failed, or ready."""
+    pending = [j for j in jobs if j.state in UNFINISHED]
+    if pending:
+        job = pending[0]
+        return "busy", job_label(job.kind, job.state, job.attempts)
+    if jobs and jobs[-1].state == "failed":
+        return "failed", f"Lỗi: {jobs[-1].last_error[:300]}"
+    if file_of(doc, "pdf") is not None:
+        return "ready", "Sẵn sàng"
+    if file_of(doc, "docx") is not None:
+        return "ready", doc.pdf_note or "Có bản DOCX"
+    return "busy", "Đang chờ xử lý"
+
+
+def document_row(doc: Document, jobs: list[Job], targets: dict[int, Target]) -> dict[str, Any]:
+    files = {}
+    for stored in doc.files:
+        query: dict[str, Any] = {"v": stored.sha256[:12]}
+        files[stored.format] = {
+            "url": url_for("web.document_file", doc_id=doc.id, fmt=stored.format, **query),
+            "inline_url": url_for(
+                "web.document_file", doc_id=doc.id, fmt=stored.format, inline=1, **query
+            ),
+            "size": size_vn(stored.size),
+            "pages": stored.page_count,
+        }
+    state, label = _activity(doc, jobs)
+    target = targets.get(doc.target_id or 0)
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "kind_label": KINDS[doc.kind].label,
+        "reference": doc.reference,
+        "version": doc.version,
+        "status": doc.status,
+        "status_label": DOCUMENT_STATUS.get(doc.status, doc.status),
+        "issue_date": date_vn(doc.issue_date),
+        "about": target.office.name if target else "",
+        "url": url_for("web.document_page", doc_id=doc.id),
+        "files": files,
+        "pdf_note": doc.pdf_note,
+        "activity": state,
+        "activity_label": label,
+    }
+
+
+def _jobs_by_document(db: Session, campaign_id: int) -> dict[int | None, list[Job]]:
+    rows = db.scalars(select(Job).where(Job.campaign_id == campaign_id).order_by(Job.id)).all()
+    grouped: dict[int | None, list[Job]] = {}
+    for job in rows:
+        grouped.setdefault(job.document_id, []).append(job)
+    return grouped
+
+
+def _newest_build(db: Session, campaign_id: int, finished: bool) -> ArchiveBuild | None:
+    try:
+        return archive_commands.newest_build(db, campaign_id, finished=finished)
+    except NotFound:
+        return None
+
+
+def archive_state(db: Session, campaign: Campaign) -> dict[str, Any] | None:
+    """The newest case-file build (state, progress) and the newest one ready to download."""
+    if not can("archive.download", campaign):
+        return None
+    newest = _newest_build(db, campaign.id, finished=False)
+    ready = _newest_build(db, campaign.id, finished=True)
+    state = newest.state if newest else ""
+    label = ARCHIVE_STATES.get(state, state)
+    if newest is not None and state == "running" and newest.total:
+        label = f"{label} ({newest.progress}/{newest.total} văn bản)"
+    return {
+        "state": state,
+        "label": label,
+        "busy": state in archive_commands.PENDING,
+        "error": newest.last_error[:300] if newest and state != "done" else "",
+        "download": f"/api/v1/campaigns/{campaign.id}/archive/file" if ready else "",
+        "filename": ready.filename if ready else "",
+        "size": size_vn(ready.size) if ready else "",
+        "built_at": moment_vn(ready.built_at) if ready and ready.built_at else "",
+    }
+
+
+def campaign_progress(db: Session, user: User, campaign: Campaign) -> dict[str, Any]:
+    """Documents with their files and activity, the recent jobs and the case-file build."""
+    docs = campaign_documents(db, user, campaign)
+    jobs = _jobs_by_document(db, campaign.id)
+    targets = {t.id: t for t in campaign.targets}
+    names = {d.id: d for d in docs}
+    visible_jobs = [
+        j
+        for doc_id, group in jobs.items()
+        for j in group
+        if doc_id in names or (doc_id is None and user.role != "district")
+    ]
+    visible_jobs.sort(key=lambda j: j.id, reverse=True)
+    return {
+        "archive": archive_state(db, campaign),
+        "pending": sum(1 for j in visible_jobs if j.state in UNFINISHED),
+        "documents": [document_row(d, jobs.get(d.id, []), targets) for d in docs],
+        "jobs": [
+            {
+                "id": j.id,
+                "kind": JOB_KINDS.get(j.kind, j.kind),
+                "state": j.state,
+                "label": job_label(j.kind, j.state, j.attempts),
+                "document": _document_label(names.get(j.document_id or 0)),
+                "attempts": j.attempts,
+                "error": j.last_error[:300],
+                "updated": moment_vn(j.updated_at),
+            }
+            for j in visible_jobs[:RECENT_JOBS]
+        ],
+    }
+
+
+def _document_label(doc: Document | None) -> str:
+    if doc is None:
+        return ""
+    name = doc.reference or f"Dự thảo v{doc.version}"
+    return f"{KINDS[doc.kind].label} {name}"
+
+
+@web.get("/campaigns/<int:campaign_id>/progress.json")
+def campaign_progress_json(campaign_id: int) -> Response:
+    db = db_session()
+    campaign = get_campaign(db, campaign_id)
+    require("campaign.view", campaign)
+    return jsonify(campaign_progress(db, current_user(), campaign))

@@ -1,0 +1,331 @@
+"""The visit schedule (date and time pickers, conflicts flagged) and a visit's data entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from service.commands import visits
+from service.commands.facts import campaign_facts
+from service.database import session as db_session
+from service.database import transaction
+from service.errors import Invalid
+from service.models import Campaign, Document, Person, Target, TeamMember, Visit
+from service.web.blueprint import web
+from service.web.conflicts import Slot, find_conflicts
+from service.web.formatting import TEAM_ROLES, VISIT_STATUS
+from service.web.forms import Form
+from service.web.session import actor, can, require
+from service.web.views.campaigns import load
+from workflows import lifecycle, statistics
+from workflows.lifecycle import VisitStatus
+
+FINISHED = (VisitStatus.HELD, VisitStatus.SKIPPED)
+FINDING_AREAS = ("1", "2", "3", "4", "5")
+
+
+def _slots(campaign: Campaign, people: frozenset[int]) -> list[Slot]:
+    return [
+        Slot(
+            t.id,
+            t.office.name,
+            t.visit.scheduled_start,
+            t.visit.scheduled_end,
+            people,
+            campaign.title,
+        )
+        for t in campaign.targets
+        if t.visit is not None and t.visit.status != VisitStatus.SKIPPED
+    ]
+
+
+def schedule_conflicts(db: Session, campaign: Campaign) -> dict[int, list[str]]:
+    """Per target id: visits of this campaign that overlap, and team members booked elsewhere."""
+    team = frozenset(m.person_id for m in campaign.members)
+    others: list[Slot] = []
+    if team:
+        shared = db.scalars(
+            select(Campaign)
+            .join(TeamMember, TeamMember.campaign_id == Campaign.id)
+            .where(TeamMember.person_id.in_(team), Campaign.id != campaign.id)
+            .distinct()
+        ).all()
+        for other in shared:
+            others += _slots(other, frozenset(m.person_id for m in other.members))
+    names = {p.id: p.full_name for p in db.scalars(select(Person).where(Person.id.in_(team)))}
+    return find_conflicts(_slots(campaign, team), others, names)
+
+
+def _row_values(target: Target) -> dict[str, str]:
+    visit = target.visit
+    if visit is None:
+        return {"date": "", "start": "", "end": "", "place": f"Trụ sở {target.office.name}"}
+    return {
+        "date": visit.scheduled_start.strftime("%Y-%m-%d"),
+        "start": visit.scheduled_start.strftime("%H:%M"),
+        "end": visit.scheduled_end.strftime("%H:%M"),
+        "place": visit.place,
+    }
+
+
+def _schedule_page(
+    db: Session,
+    campaign: Campaign,
+    values: dict[int, dict[str, str]],
+    errors: dict[str, str],
+    status: int = 200,
+) -> tuple[str, int]:
+    stage = lifecycle.Stage(campaign.stage)
+    rows = [
+        {
+            "target": t,
+            "visit": t.visit,
+            "status": VISIT_STATUS[t.visit.status if t.visit else ""],
+            "fields": values.get(t.id) or _row_values(t),
+            "finished": t.visit is not None and t.visit.status in FINISHED,
+        }
+        for t in campaign.targets
+    ]
+    return (
+        render_template(
+            "schedule.html",
+            campaign=campaign,
+            rows=rows,
+            errors=errors,
+            conflicts=schedule_conflicts(db, campaign),
+            can_schedule=can("visit.schedule", campaign),
+            announced=lifecycle.stage_reached(stage, lifecycle.Stage.VISITS_SCHEDULED),
+            can_announce=stage in lifecycle.TRANSITIONS["schedule_visits"].sources
+            and can("document.issue", campaign),
+            announce_missing=lifecycle.problems_for(
+                "schedule_visits", campaign_facts(db, campaign)
+            ),
+        ),
+        status,
+    )
+
+
+@web.get("/campaigns/<int:campaign_id>/schedule")
+def schedule_form(campaign_id: int) -> tuple[str, int]:
+    db = db_session()
+    return _schedule_page(db, load(db, campaign_id, "campaign.edit"), {}, {})
+
+
+def _read_rows(
+    form: Form, campaign: Campaign
+) -> tuple[dict[int, dict[str, str]], list[tuple[Target, datetime, datetime, str]]]:
+    """The submitted rows, and the changed ones as (target, start, end, place)."""
+    values: dict[int, dict[str, str]] = {}
+    changes = []
+    for target in campaign.targets:
+        if target.visit is not None and target.visit.status in FINISHED:
+            continue
+        key = target.id
+        row = {n: form.text(f"{n}-{key}", max_length=1000) for n in ("date", "start", "end")}
+        row["place"] = form.text(f"place-{key}", max_length=1000)
+        values[key] = row
+        if not any(row[n] for n in ("date", "start", "end")):
+            if target.visit is not None:
+                form.fail(f"date-{key}", "Đã có lịch: không thể xóa, hãy hủy lịch nếu cần")
+            continue
+        day = form.date(f"date-{key}", required=True)
+        start = form.time(f"start-{key}", required=True)
+        end = form.time(f"end-{key}", required=True)
+        if day is None or start is None or end is None:
+            continue
+        begins, ends = datetime.combine(day, start), datetime.combine(day, end)
+        if ends <= begins:
+            form.fail(f"end-{key}", "Giờ kết thúc phải sau giờ bắt đầu")
+            continue
+        visit = target.visit
+        if visit is None or (visit.scheduled_start, visit.scheduled_end, visit.place) != (
+            begins,
+            ends,
+            row["place"],
+        ):
+            changes.append((target, begins, ends, row["place"]))
+    return values, changes
+
+
+@web.post("/campaigns/<int:campaign_id>/schedule")
+def schedule_save(campaign_id: int) -> Any:
+    form = Form(request.form)
+    db = db_session()
+    campaign = load(db, campaign_id, "campaign.edit")
+    values, changes = _read_rows(form, campaign)
+    if changes and not form.errors:
+        require("visit.schedule", campaign)
+        try:
+            with transaction() as db:
+                campaign = load(db, campaign_id, "campaign.edit")
+                for target, begins, ends, place in changes:
+                    try:
+                        visits.schedule(db, campaign, target.id, begins, ends, place, actor())
+                    except Invalid as error:
+                        for field, message in error.fields.items():
+                            form.fail(f"{field}-{target.id}", message)
+                        raise
+        except Invalid:
+            pass
+    if form.errors:
+        flash("Chưa lưu lịch: vui lòng sửa các dòng được đánh dấu", "error")
+        db = db_session()
+        return _schedule_page(db, load(db, campaign_id), values, form.errors, 422)
+    flash(f"Đã lưu lịch kiểm tra ({len(changes)} đơn vị thay đổi)", "success")
+    if schedule_conflicts(db_session(), load(db_session(), campaign_id)):
+        flash("Lưu ý: có lịch kiểm tra bị trùng, xem các dòng được đánh dấu", "warning")
+    return redirect(url_for("web.schedule_form", campaign_id=campaign_id), 303)
+
+
+@web.post("/visits/<int:visit_id>/cancel")
+def visit_cancel(visit_id: int) -> Response:
+    form = Form(request.form)
+    reason = form.text("reason", max_length=2000)
+    with transaction() as db:
+        visit = visits.get_visit(db, visit_id)
+        require("visit.record", visit)
+        campaign = visit.target.campaign
+        visits.cancel(db, campaign, visit, reason, actor())
+        campaign_id, office = campaign.id, visit.target.office.name
+    flash(f"Đã ghi nhận không kiểm tra {office}", "success")
+    return redirect(url_for("web.schedule_form", campaign_id=campaign_id), 303)
+
+
+# --- a visit's data -------------------------------------------------------------------------
+
+
+def _team_lines(campaign: Campaign) -> list[str]:
+    return [
+        f"{m.person.full_name}, {m.person.position}, {TEAM_ROLES.get(m.role, m.role)}"
+        for m in campaign.members
+    ]
+
+
+def visit_values(visit: Visit) -> dict[str, Any]:
+    campaign = visit.target.campaign
+    held = visit.status == VisitStatus.HELD
+    return {
+        "team_attendees": visit.team_attendees or _team_lines(campaign),
+        "unit_attendees": visit.unit_attendees,
+        "statistics": {k: str(v) for k, v in (visit.statistics or {}).items()},
+        "findings": dict(visit.findings or {}),
+        "unit_comments": visit.unit_comments,
+        "unit_representative": visit.unit_representative,
+        "unit_representative_position": visit.unit_representative_position,
+        "place": visit.place,
+        "date": visit.scheduled_start.strftime("%Y-%m-%d"),
+        "start": visit.scheduled_start.strftime("%H:%M"),
+        "end": visit.scheduled_end.strftime("%H:%M"),
+        "held": held,
+    }
+
+
+def read_visit(form: Form) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the values to show again, the data for `visits.record`)."""
+    raw_stats = {k: form.text(f"statistics.{k}", max_length=12) for k in statistics.KEYS}
+    stats: dict[str, object] = {}
+    for key, raw in raw_stats.items():
+        if raw:
+            # Non-numbers stay text so that the statistics rules name them.
+            stats[key] = int(raw) if raw.lstrip("-").isdigit() else raw
+    findings = {n: form.text(f"findings.{n}") for n in FINDING_AREAS}
+    values: dict[str, Any] = {
+        "team_attendees": form.lines("team_attendees"),
+        "unit_attendees": form.lines("unit_attendees"),
+        "statistics": raw_stats,
+        "findings": findings,
+        "unit_comments": form.text("unit_comments"),
+        "unit_representative": form.text("unit_representative", max_length=200),
+        "unit_representative_position": form.text("unit_representative_position", max_length=200),
+        "place": form.text("place", max_length=1000),
+        "date": form.text("date"),
+        "start": form.text("start"),
+        "end": form.text("end"),
+    }
+    data = {
+        k: values[k]
+        for k in (
+            "team_attendees",
+            "unit_attendees",
+            "unit_comments",
+            "unit_representative",
+            "unit_representative_position",
+            "place",
+        )
+    }
+    data["statistics"] = stats
+    data["findings"] = {n: text for n, text in findings.items() if text}
+    day, start, end = form.date("date"), form.time("start"), form.time("end")
+    if day and start and end:
+        data["actual_start"] = datetime.combine(day, start)
+        data["actual_end"] = datetime.combine(day, end)
+        if data["actual_end"] <= data["actual_start"]:
+            form.fail("end", "Giờ kết thúc phải sau giờ bắt đầu")
+    return values, data
+
+
+def _visit_page(
+    db: Session, visit: Visit, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
+    campaign = visit.target.campaign
+    areas = {str(a.get("number")): a.get("title", "") for a in campaign.contents}
+    minutes = db.scalar(
+        select(Document)
+        .where(Document.visit_id == visit.id, Document.kind == "BB")
+        .order_by(Document.version.desc())
+        .limit(1)
+    )
+    return (
+        render_template(
+            "visit.html",
+            campaign=campaign,
+            visit=visit,
+            target=visit.target,
+            status=VISIT_STATUS[visit.status],
+            values=values,
+            errors=errors,
+            fields=statistics.FIELDS,
+            areas=[(n, areas.get(n) or f"Nội dung {n}") for n in FINDING_AREAS],
+            minutes=minutes,
+            editable=can("visit.record", visit)
+            and lifecycle.stage_reached(
+                lifecycle.Stage(campaign.stage), lifecycle.Stage.VISITS_SCHEDULED
+            ),
+        ),
+        status,
+    )
+
+
+@web.get("/visits/<int:visit_id>")
+def visit_page(visit_id: int) -> tuple[str, int]:
+    db = db_session()
+    visit = visits.get_visit(db, visit_id)
+    require("visit.view", visit)
+    return _visit_page(db, visit, visit_values(visit), {})
+
+
+@web.post("/visits/<int:visit_id>")
+def visit_save(visit_id: int) -> Any:
+    form = Form(request.form)
+    values, data = read_visit(form)
+    if not form.errors:
+        try:
+            with transaction() as db:
+                visit = visits.get_visit(db, visit_id)
+                require("visit.record", visit)
+                visits.record(db, visit.target.campaign, visit, data, actor())
+            flash("Đã lưu kết quả kiểm tra", "success")
+            return redirect(url_for("web.visit_page", visit_id=visit_id), 303)
+        except Invalid as error:
+            form.errors.update(error.fields)
+    db = db_session()
+    visit = visits.get_visit(db, visit_id)
+    require("visit.record", visit)
+    flash("Chưa lưu: vui lòng sửa các mục được đánh dấu", "error")
+    values["held"] = visit.status == VisitStatus.HELD
+    return _visit_page(db, visit, values, form.errors, 422)

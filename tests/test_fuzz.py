@@ -1,0 +1,53 @@
+"""Schemathesis against /api/v1/openapi.json: no 5xx, and every response matches the schema.
+
+The app and its database are made when the module is collected: schemathesis parametrizes
+the test from the live schema.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi import checks
+
+from service import migrate
+from service.app import create_app
+from service.config import Config
+from service.database import transaction
+from service.seed.load import load_demo
+
+pytestmark = pytest.mark.slow
+EXAMPLES = 25
+CHECKS = [
+    not_a_server_error,
+    checks.response_schema_conformance,
+    checks.content_type_conformance,
+    checks.status_code_conformance,
+    checks.allow_header_conformance,
+]
+
+
+def _fuzzed_app():  # type: ignore[no-untyped-def]
+    folder = Path(tempfile.mkdtemp(prefix="vanthu-fuzz-"))
+    url = f"sqlite:///{folder / 'fuzz.sqlite'}"
+    migrate.upgrade(url)
+    app = create_app(Config(var_dir=folder, database_url=url, broker_url="memory://"))
+    with app.app_context(), transaction() as db:
+        load_demo(db)
+    return app
+
+
+APP = _fuzzed_app()
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck), deadline=None)
+def test_api_survives_generated_requests(case: schemathesis.Case) -> None:
+    with APP.app_context():
+        case.call_and_validate(checks=CHECKS)
