@@ -20,6 +20,15 @@ from bench import api, archive, pdf, render, scale
 from bench.env import Backend
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+# Dotted paths into results.json that must hold a number (the list).
+REQUIRED = (
+    "render.ratio_pipeline_to_raw",
+    "pdf.ratio_warm_to_cold",
+    "scale.ratio_per_doc_700_to_70",
+    "archive.memory_growth_mb",
+    "api.p95_ms",
+    "api.p95_baseline_ms",
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,13 @@ def run(sizes: Sizes, backend: Backend) -> dict[str, Any]:
         "total_s": round(time.perf_counter() - started, 1),
     }
     return results
+
+
+def lookup(results: dict[str, Any], dotted: str) -> Any:
+    value: Any = results
+    for key in dotted.split("."):
+        value = value[key]
+    return value
 
 
 def table(results: dict[str, Any]) -> str:
@@ -187,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
         backend = Backend.detect(Path(root), embedded=args.embedded)
         print(f"Backend: {backend.name}", flush=True)
         results = run(TINY if args.tiny else Sizes(), backend)
+    missing = [p for p in REQUIRED if not isinstance(lookup(results, p), int | float)]
+    if missing:
+        raise SystemExit(f"results.json lacks numbers at: {', '.join(missing)}")
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(table(results))
     print(f"\nBackend: {backend.name}; {results['run']['total_s']} s in all")

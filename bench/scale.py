@@ -88,13 +88,12 @@ def run_size(backend: Backend, targets: int, workers: int) -> dict[str, Any]:
                 )
                 or 0
             )
-            jobs = dict(
-                db.execute(
-                    select(Job.kind, func.count())
-                    .where(Job.campaign_id == campaign_id)
-                    .group_by(Job.kind)
-                ).tuples()
+            per_kind = db.execute(
+                select(Job.kind, func.count())
+                .where(Job.campaign_id == campaign_id)
+                .group_by(Job.kind)
             )
+            jobs = {kind: int(n) for kind, n in per_kind.tuples()}
         if issued != 2 * targets + 3:
             raise BenchError(f"{issued} documents issued for {targets} targets")
         return {

@@ -10,6 +10,7 @@ import asyncio
 import email
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,7 +84,7 @@ class Received:
     recipients: list[str]
     data: bytes
 
-    @property
+    @cached_property
     def message(self) -> EmailMessage:
         parsed = email.message_from_bytes(self.data, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -447,6 +449,30 @@ def test_register_cells_are_never_formulas() -> None:
     assert cells[6].value == 3 and cells[9].value == "a=b"
 
 
+def test_register_row_of_minutes_names_the_team_leader_and_unsent_copies() -> None:
+    minutes = Document(
+        number=3,
+        code="BB-ĐKT",
+        issue_date=date(2023, 9, 5),
+        title="Biên bản kiểm tra",
+        status="superseded",
+        context={
+            "signer": {"name": "Người ký", "position": "PHÓ GIÁM ĐỐC"},
+            "signatures": {"right": {"title": "TRƯỞNG ĐOÀN KIỂM TRA", "name": "Nguyễn Văn Giang"}},
+            "routing": {
+                "lines": [{"text": "Phòng X", "recipients": [], "missing": []}],
+                "filing": ["VT", "Hồ sơ"],
+            },
+        },
+    )
+    row = register.row_for(minutes, [], TZ)
+    assert (row.reference, row.issue_date) == ("03/BB-ĐKT", "05/9/2023")
+    assert row.signer == "Nguyễn Văn Giang (TRƯỞNG ĐOÀN KIỂM TRA)"
+    assert (row.recipients, row.keeper, row.copies) == ("Phòng X", "VT, Hồ sơ", 3)
+    assert row.receipt == "Chưa gửi thư điện tử" and row.sent_on == ""
+    assert row.notes.startswith("Đã được thay thế") and "Phòng X" in row.notes
+
+
 # ---------------------------------------------------------------- the whole flow, real SMTP
 
 
@@ -753,19 +779,24 @@ def test_demo_sends_through_the_smtp_url(tmp_path: Path, smtp: SmtpServer) -> No
         VANTHU_SMTP_URL=smtp.url,
         VANTHU_SOFFICE=str(tmp_path / "no-soffice"),
     )
-    result = subprocess.run(
+    demo = subprocess.Popen(
         [sys.executable, "-c", "from service.cli import main; main()", "demo", "--out", out],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=600,
         cwd=Path(__file__).resolve().parents[1],
-        check=False,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+    try:
+        stdout, stderr = demo.communicate(timeout=900)
+    finally:  # Ctrl-C lets the demo stop its worker and beat processes
+        if demo.poll() is None:
+            demo.send_signal(signal.SIGINT)
+            demo.communicate(timeout=60)
+    assert demo.returncode == 0, stderr[-3000:]
     received = smtp.snapshot()
     distinct = {r.message_id for r in received}
     assert len(distinct) == len(received) == 149
-    assert "Thư điện tử: 149 thư đã gửi tới " in result.stdout
-    assert f"qua {smtp.url}; 0 thư lỗi" in result.stdout
+    assert "Thư điện tử: 149 thư đã gửi tới " in stdout
+    assert f"qua {smtp.url}; 0 thư lỗi" in stdout
     assert not list((tmp_path / "var" / "outbox").glob("*.eml"))

@@ -9,6 +9,7 @@ from flask import Response
 from service.api import api
 from service.api.campaigns import actor
 from service.api.documents import content_disposition
+from service.api.spec import file_responses
 from service.commands import archive
 from service.commands.campaigns import get_campaign
 from service.database import session, transaction
@@ -47,7 +48,7 @@ def archive_status(campaign_id: int) -> ArchiveBuild:
 
 
 @api.get("/campaigns/<int:campaign_id>/archive/file")
-@api.doc(responses={200: "The ZIP of the newest finished build", 404: "No finished build"})
+@api.doc(responses=file_responses("Tệp ZIP của lần lập hồ sơ mới nhất", "application/zip"))  # type: ignore[arg-type]
 def download_archive(campaign_id: int) -> Response:
     db = session()
     get_campaign(db, campaign_id)

@@ -16,6 +16,7 @@ from service.api import api
 from service.api.documents import content_disposition
 from service.api.paging import paginate
 from service.api.schemas import PageMeta, PageQuery, StrictSchema
+from service.api.spec import file_responses
 from service.commands import dispatch as commands
 from service.commands.documents import get_document
 from service.database import session, transaction
@@ -132,7 +133,13 @@ def document_routing(doc_id: int) -> dict[str, Any]:
 
 @api.get("/register")
 @api.input(RegisterQuery, location="query", arg_name="query")
-@api.doc(responses={200: "The outgoing register (sổ đăng ký văn bản đi) as CSV or XLSX"})
+@api.doc(
+    responses=file_responses(  # type: ignore[arg-type]
+        "Sổ đăng ký văn bản đi (CSV hoặc XLSX)",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+)
 def outgoing_register(query: dict[str, Any]) -> Response:
     tz = ZoneInfo(current_app.config["VANTHU"].timezone)
     rows = register.register_rows(session(), tz, query.get("campaign_id"), query.get("year"))

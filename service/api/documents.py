@@ -13,6 +13,7 @@ from sqlalchemy import select
 from service.api import api
 from service.api.campaigns import actor
 from service.api.schemas import DocumentOut, IssueIn, TemplateOut
+from service.api.spec import file_responses
 from service.commands import documents, templates
 from service.database import session, transaction
 from service.documents.store import file_of
@@ -55,20 +56,8 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
-FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "Tệp DOCX hoặc PDF của văn bản",
-        "content": {
-            mimetype: {"schema": {"type": "string", "format": "binary"}}
-            for mimetype in MIMETYPES.values()
-        },
-    },
-    404: {"description": "Chưa kết xuất xong, hoặc định dạng không có"},
-}
-
-
 @api.get("/documents/<int:doc_id>/files/<fmt>")
-@api.doc(responses=FILE_RESPONSES)  # type: ignore[arg-type]
+@api.doc(responses=file_responses("Tệp DOCX hoặc PDF của văn bản", *MIMETYPES.values()))  # type: ignore[arg-type]
 def download_document(doc_id: int, fmt: str) -> Response:
     doc = documents.get_document(session(), doc_id)
     stored = file_of(doc, fmt) if fmt in MIMETYPES else None

@@ -45,3 +45,9 @@ def add_common_errors(spec: dict[str, Any] | str) -> dict[str, Any] | str:
                     {"description": description, "content": {"application/json": {"schema": ref}}},
                 )
     return spec
+
+
+def file_responses(description: str, *mimetypes: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer of a download endpoint, with the file types it may send."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": description, "content": dict.fromkeys(mimetypes, binary)}}

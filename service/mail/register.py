@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -58,12 +59,18 @@ class RegisterRow:
     notes: str
 
 
-def _signer(context: dict[str, object]) -> str:
-    signer = context.get("signer")
-    if not isinstance(signer, dict) or not signer.get("name"):
+def _signer(context: dict[str, Any]) -> str:
+    """The signer as printed: minutes are signed by the team leader, the rest by the signer."""
+    leader = (context.get("signatures") or {}).get("right") or {}
+    signer = context.get("signer") or {}
+    name, position = (
+        (leader.get("name"), leader.get("title"))
+        if leader.get("name")
+        else (signer.get("name"), signer.get("position"))
+    )
+    if not name:
         return ""
-    position = str(signer.get("position") or "")
-    return f"{signer['name']} ({position})" if position else str(signer["name"])
+    return f"{name} ({position})" if position else str(name)
 
 
 def _local_day(moment: datetime, tz: ZoneInfo) -> str:

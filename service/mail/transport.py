@@ -15,6 +15,7 @@ import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -121,17 +122,22 @@ class SmtpTransport:
                 client.quit()
             client.close()
 
+    @cached_property
+    def _tls(self) -> ssl.SSLContext:
+        """Built once and only for TLS: loading the system's certificates takes a while."""
+        return ssl.create_default_context()
+
     def _connect(self) -> smtplib.SMTP:
-        settings, context = self.settings, ssl.create_default_context()
+        settings = self.settings
         if settings.implicit_tls:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=self.timeout, context=context
+                settings.host, settings.port, timeout=self.timeout, context=self._tls
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=self.timeout)
         client.ehlo()
         if not settings.implicit_tls and client.has_extn("starttls"):
-            client.starttls(context=context)
+            client.starttls(context=self._tls)
             client.ehlo()
         return client
 

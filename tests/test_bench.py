@@ -1,0 +1,58 @@
+"""`python -m bench` at smoke-test sizes: every piece runs and results.json has every key.
+
+No timing is asserted: the figures at these sizes mean nothing, only their shape does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import REQUIRED, lookup
+from bench.api import percentile
+from bench.memory import peak_mb, tree_peaks
+from tests.conftest import need
+from workers.pdf import libreoffice_available
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 50.0
+    assert percentile(values, 0.95) == 95.0
+    assert percentile([7.0], 0.95) == 7.0
+
+
+def test_peak_memory_of_a_process_tree() -> None:
+    peaks = tree_peaks(os.getpid())
+    assert peaks[0].pid == os.getpid() and peaks[0].peak_mb > 0
+    assert peak_mb(2**22 + 12345) == 0.0  # no such process
+
+
+@pytest.mark.slow
+def test_bench_runs_at_tiny_sizes(tmp_path: Path) -> None:
+    need(libreoffice_available() is not None, "LibreOffice is not installed")
+    out = tmp_path / "results.json"
+    # The embedded backend: no PostgreSQL schema or Redis db shared with a `make bench` running.
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--tiny", "--embedded", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    assert "SQLite" in run.stdout and "ratio" in run.stdout
+    results = json.loads(out.read_text())
+    for path in REQUIRED:
+        value = lookup(results, path)
+        assert isinstance(value, int | float) and not isinstance(value, bool), (path, value)
+    assert results["scale"]["small"]["documents"] == 2 * 1 + 3
+    assert results["scale"]["large"]["emails"] > 0
