@@ -18,7 +18,7 @@ from schemathesis.specs.openapi import checks
 from service import migrate
 from service.app import create_app
 from service.config import Config
-from service.database import transaction
+from service.database import init_engine, transaction
 from service.seed.load import load_demo
 
 pytestmark = pytest.mark.slow
@@ -32,9 +32,12 @@ CHECKS = [
 ]
 
 
+FOLDER = Path(tempfile.mkdtemp(prefix="vanthu-fuzz-"))
+URL = f"sqlite:///{FOLDER / 'fuzz.sqlite'}"
+
+
 def _fuzzed_app():  # type: ignore[no-untyped-def]
-    folder = Path(tempfile.mkdtemp(prefix="vanthu-fuzz-"))
-    url = f"sqlite:///{folder / 'fuzz.sqlite'}"
+    folder, url = FOLDER, URL
     migrate.upgrade(url)
     app = create_app(Config(var_dir=folder, database_url=url, broker_url="memory://"))
     with app.app_context(), transaction() as db:
@@ -43,6 +46,12 @@ def _fuzzed_app():  # type: ignore[no-untyped-def]
 
 
 APP = _fuzzed_app()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fuzzed_database() -> None:
+    """Other modules rebind the process-wide session; point it back at this app's database."""
+    init_engine(URL)
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 
 
