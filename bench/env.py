@@ -98,11 +98,12 @@ class Backend:
 
         redis.Redis.from_url(self.redis_url).flushdb()
         schema = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(self.postgres_url)
+        admin = create_engine(self.postgres_url, connect_args={"application_name": "bench"})
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         sep = "&" if "?" in self.postgres_url else "?"
-        url = f"{self.postgres_url}{sep}options=-csearch_path%3D{schema}"
+        # Named, so that a test dropping the database's anonymous connections leaves ours be.
+        url = f"{self.postgres_url}{sep}options=-csearch_path%3D{schema}&application_name=bench"
         try:
             migrate.upgrade(url)
             yield self._bind(Config(var_dir=var_dir, database_url=url, broker_url=self.redis_url))

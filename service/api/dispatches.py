@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apiflask import Schema
-from apiflask.fields import DateTime, Integer, List, Nested, String
+from apiflask.fields import List, Nested
 from apiflask.validators import OneOf, Range
 from flask import Response, current_app
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from service.api import api
 from service.api.documents import content_disposition
 from service.api.paging import paginate
-from service.api.schemas import PageMeta, PageQuery, StrictSchema
+from service.api.schemas import DateTime, Integer, PageMeta, PageQuery, StrictSchema, String
 from service.api.spec import file_responses
 from service.commands import dispatch as commands
 from service.commands.documents import get_document
