@@ -191,3 +191,14 @@ def test_plan_of_the_demo_campaign_reproduces_the_seed(
     )
     missing = [line for line in _seed_lines() if line not in text]
     assert missing == []
+
+
+def test_a_draft_rendered_before_issue_is_replaced_by_the_issued_file(
+    client: FlaskClient, campaign_id: int
+) -> None:
+    draft = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json
+    run_due_jobs()
+    client.post(f"/api/v1/documents/{draft['id']}/issue", json={"issue_date": "2023-04-05"})
+    run_due_jobs()
+    text = docx_text(client.get(f"/api/v1/documents/{draft['id']}/files/docx").data)
+    assert "DỰ THẢO" not in text and "Số: 01/KH-SLĐTBXH" in text
