@@ -55,31 +55,36 @@ TINY = Sizes(
 )
 
 
-def run(sizes: Sizes, backend: Backend) -> dict[str, Any]:
-    """Every measurement, each on a fresh database and broker; the whole results document."""
+def run(sizes: Sizes, backend: Backend, out: Path) -> dict[str, Any]:
+    """Every measurement, each on a fresh database and broker; the whole results document.
+
+    What is measured so far is written to `out` after every stage, so a run cut short still
+    leaves its figures."""
     started = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def timed(name: str, value: Any) -> Any:
-        timings[name] = round(time.perf_counter() - started - sum(timings.values()), 1)
-        return value
-
-    results: dict[str, Any] = {}
-    results["pdf"], sample_pdf = timed("pdf", pdf.measure(sizes.pdf_cold, sizes.pdf_warm))
-    results["render"] = timed(
-        "render", render.measure(backend, sizes.render_docs, sizes.render_workers)
-    )
-    results["archive"] = timed("archive", archive.measure(backend, sizes.archive, sample_pdf))
-    results["api"] = timed("api", api.measure(backend, sizes.api_requests, sizes.api_clients))
-    results["scale"] = timed("scale", scale.measure(backend, sizes.scale, sizes.scale_workers))
-    results["run"] = {
-        "backend": backend.name,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "sizes": asdict(sizes),
-        "seconds": timings,
-        "total_s": round(time.perf_counter() - started, 1),
+    results: dict[str, Any] = {
+        "run": {
+            "backend": backend.name,
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "sizes": asdict(sizes),
+            "seconds": {},
+        }
     }
+
+    def done(name: str, value: Any) -> None:
+        seconds = results["run"]["seconds"]
+        seconds[name] = round(time.perf_counter() - started - sum(seconds.values()), 1)
+        results[name] = value
+        results["run"]["total_s"] = round(time.perf_counter() - started, 1)
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        print(f"{name}: done in {seconds[name]} s", flush=True)
+
+    figures, sample_pdf = pdf.measure(sizes.pdf_cold, sizes.pdf_warm)
+    done("pdf", figures)
+    done("render", render.measure(backend, sizes.render_docs, sizes.render_workers))
+    done("archive", archive.measure(backend, sizes.archive, sample_pdf))
+    done("api", api.measure(backend, sizes.api_requests, sizes.api_clients))
+    done("scale", scale.measure(backend, sizes.scale, sizes.scale_workers))
     return results
 
 
@@ -202,11 +207,10 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="vanthu-bench-") as root:
         backend = Backend.detect(Path(root), embedded=args.embedded)
         print(f"Backend: {backend.name}", flush=True)
-        results = run(TINY if args.tiny else Sizes(), backend)
+        results = run(TINY if args.tiny else Sizes(), backend, args.out)
     missing = [p for p in REQUIRED if not isinstance(lookup(results, p), int | float)]
     if missing:
         raise SystemExit(f"results.json lacks numbers at: {', '.join(missing)}")
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(table(results))
     print(f"\nBackend: {backend.name}; {results['run']['total_s']} s in all")
     print(f"Results: {args.out}")

@@ -293,13 +293,15 @@ def failures(campaign_id: int | None) -> str:
         return "; ".join(f"{kind}: {error}" for kind, error in db.execute(stmt).tuples())
 
 
-def last_finished(campaign_id: int | None, kinds: Iterable[str]) -> datetime:
-    """When the last such job finished (naive UTC, as the jobs table stores it)."""
-    stmt = select(func.max(Job.finished_at)).where(Job.kind.in_(tuple(kinds)))
+def finished_span(campaign_id: int | None, kinds: Iterable[str]) -> tuple[datetime, datetime]:
+    """When the first and the last such job finished (naive UTC, as the jobs table has it)."""
+    stmt = select(func.min(Job.finished_at), func.max(Job.finished_at)).where(
+        Job.kind.in_(tuple(kinds))
+    )
     if campaign_id is not None:
         stmt = stmt.where(Job.campaign_id == campaign_id)
     with transaction() as db:
-        moment = db.scalar(stmt)
-    if moment is None:
+        first, last = db.execute(stmt).one()
+    if first is None or last is None:
         raise BenchError("no job finished")
-    return moment
+    return first, last

@@ -22,8 +22,8 @@ from bench.env import (
     BenchError,
     child_env,
     children,
+    finished_span,
     job_states,
-    last_finished,
     peaks_json,
     smtp_server,
     wait_jobs,
@@ -76,7 +76,7 @@ def run_size(backend: Backend, targets: int, workers: int) -> dict[str, Any]:
             campaign_id = int(driven["campaign_id"])
             wait_jobs(campaign_id, DOCUMENT_JOBS, timeout=60 + TIMEOUT_PER_TARGET * targets)
             start = datetime.fromisoformat(driven["start"])
-            wall = (last_finished(campaign_id, DOCUMENT_JOBS) - start).total_seconds()
+            wall = (finished_span(campaign_id, DOCUMENT_JOBS)[1] - start).total_seconds()
             memory = group.peaks()
             archive = job_states(campaign_id, ["archive"])
         with transaction() as db:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, event, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from service.database import SessionFactory
 from service.models import Job
@@ -100,8 +101,10 @@ def withdraw(db: Session, kind: str, document_id: int) -> int:
             .execution_options(synchronize_session=False)
         )
     )
-    for job in [o for o in db.identity_map.values() if isinstance(o, Job) and o.id in ids]:
-        db.expunge(job)  # enqueued in this transaction: forget it, and do not ring for it
+    for job_id in ids:  # enqueued in this transaction: forget it, and do not ring for it
+        job = db.identity_map.get(identity_key(Job, job_id))
+        if job is not None:
+            db.expunge(job)
     if ids and "new_jobs" in db.info:
         db.info["new_jobs"] = [(i, k) for i, k in db.info["new_jobs"] if i not in ids]
     return len(ids)

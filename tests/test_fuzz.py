@@ -52,6 +52,8 @@ APP = _fuzzed_app()
 def fuzzed_database() -> None:
     """Other modules rebind the process-wide session; point it back at this app's database."""
     init_engine(URL)
+
+
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 
 

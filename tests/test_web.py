@@ -8,7 +8,6 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -630,14 +629,10 @@ def test_unknown_pages_are_vietnamese_not_json(client: FlaskClient, accounts: Ac
         assert response.mimetype == "text/html"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.render keeps the DOCX rendered for the draft once it is issued: the issued "
-    "document shows DỰ THẢO and no number (service/documents/pipeline.py, reported)",
-)
 def test_issuing_a_reviewed_draft_renders_it_again(
     app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
 ) -> None:
+    """The UI's flow renders a draft before it is issued; the issued files are new ones."""
     token = signed_in(client, accounts, "leader")
     doc_id = _issue_plan(client, campaign_id, token)  # the draft
     settle(app)  # rendered, then reviewed in the page

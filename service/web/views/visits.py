@@ -49,13 +49,13 @@ def schedule_conflicts(db: Session, campaign: Campaign) -> dict[int, list[str]]:
     team = frozenset(m.person_id for m in campaign.members)
     others: list[Slot] = []
     if team:
+        # Ids first: PostgreSQL cannot DISTINCT whole rows that hold JSON columns.
         shared = db.scalars(
-            select(Campaign)
-            .join(TeamMember, TeamMember.campaign_id == Campaign.id)
-            .where(TeamMember.person_id.in_(team), Campaign.id != campaign.id)
+            select(TeamMember.campaign_id)
+            .where(TeamMember.person_id.in_(team), TeamMember.campaign_id != campaign.id)
             .distinct()
         ).all()
-        for other in shared:
+        for other in db.scalars(select(Campaign).where(Campaign.id.in_(shared))).all():
             others += _slots(other, frozenset(m.person_id for m in other.members))
     names = {p.id: p.full_name for p in db.scalars(select(Person).where(Person.id.in_(team)))}
     return find_conflicts(_slots(campaign, team), others, names)
