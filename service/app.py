@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from service import jobs
+from service.auth import Forbidden
 from service.config import Config
 from service.database import init_engine, session
-from service.errors import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound, TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,14 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> tuple[dict[str, Any], int]:
         return problem(404, str(error))
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error: Forbidden) -> tuple[dict[str, Any], int]:
+        return problem(403, str(error))
+
+    @app.errorhandler(TooManyAttempts)
+    def too_many(error: TooManyAttempts) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return {"message": str(error)}, 429, {"Retry-After": str(error.retry_after)}
 
     @app.errorhandler(Conflict)
     def conflict(error: Conflict) -> tuple[dict[str, Any], int]:

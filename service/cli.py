@@ -13,6 +13,7 @@ import click
 from service import migrate, processes
 from service.config import Config
 from service.database import init_engine, transaction
+from service.errors import Invalid, NotFound
 from service.models.user import ROLES
 
 
@@ -108,7 +109,6 @@ def create_user(
 ) -> None:
     """Create an account (in production, the first administrator)."""
     from service.commands import campaigns, users
-    from service.errors import Invalid
 
     config = Config()
     init_engine(config.database_url)
@@ -126,6 +126,43 @@ def create_user(
         for message in error.fields.values():
             click.echo(f"Lỗi: {message}", err=True)
         sys.exit(1)
+
+
+@main.command("create-token")
+@click.argument("username")
+@click.option("--name", default="dòng lệnh", show_default=True, help="Nơi dùng khóa.")
+def create_token(username: str, name: str) -> None:
+    """Issue an API token for USERNAME and print it (it is shown only this once)."""
+    from service import audit
+    from service.commands import tokens, users
+
+    init_engine(Config().database_url)
+    try:
+        with transaction() as db:
+            audit.set_actor(db, "cli")
+            _token, plain = tokens.issue(db, users.get_user_by_name(db, username), name)
+    except (Invalid, NotFound) as error:
+        click.echo(f"Lỗi: {error}", err=True)
+        sys.exit(1)
+    click.echo(plain)
+
+
+@main.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID (its number in the account page's list)."""
+    from service import audit
+    from service.commands import tokens
+
+    init_engine(Config().database_url)
+    try:
+        with transaction() as db:
+            audit.set_actor(db, "cli")
+            tokens.revoke(db, tokens.get_token(db, token_id))
+    except NotFound as error:
+        click.echo(f"Lỗi: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Đã thu hồi khóa #{token_id}")
 
 
 @main.command("demo")

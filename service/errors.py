@@ -24,3 +24,12 @@ class Invalid(ValueError):
     def __init__(self, fields: dict[str, str]) -> None:
         self.fields = fields
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+
+
+class TooManyAttempts(Exception):
+    """Too many failed attempts in a short time (answers 429 with Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        minutes = -(-self.retry_after // 60)
+        super().__init__(f"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau {minutes} phút")

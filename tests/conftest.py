@@ -15,6 +15,7 @@ from service import migrate
 from service.app import create_app
 from service.config import Config
 from service.database import init_engine, session
+from tests.auth_helper import api_client
 
 POSTGRES_URL = os.environ.get("VANTHU_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("VANTHU_TEST_REDIS_URL", "")
@@ -68,6 +69,12 @@ def app(config: Config):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
+    """A client that calls the API as an administrator (the UI ignores the bearer token)."""
+    return api_client(app)
+
+
+@pytest.fixture
+def anonymous(app):  # type: ignore[no-untyped-def]
     return app.test_client()
 
 

@@ -20,6 +20,7 @@ from service.app import create_app
 from service.config import Config
 from service.database import init_engine, transaction
 from service.seed.load import load_demo
+from tests.auth_helper import bearer
 
 pytestmark = pytest.mark.slow
 EXAMPLES = 25
@@ -37,15 +38,17 @@ URL = f"sqlite:///{FOLDER / 'fuzz.sqlite'}"
 
 
 def _fuzzed_app():  # type: ignore[no-untyped-def]
+    """The app on a database holding the demo campaign, and an administrator's API token."""
     folder, url = FOLDER, URL
     migrate.upgrade(url)
     app = create_app(Config(var_dir=folder, database_url=url, broker_url="memory://"))
-    with app.app_context(), transaction() as db:
-        load_demo(db)
-    return app
+    with app.app_context():
+        with transaction() as db:
+            load_demo(db)
+        return app, bearer("admin")
 
 
-APP = _fuzzed_app()
+APP, TOKEN = _fuzzed_app()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -61,4 +64,4 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 @settings(max_examples=EXAMPLES, suppress_health_check=list(HealthCheck), deadline=None)
 def test_api_survives_generated_requests(case: schemathesis.Case) -> None:
     with APP.app_context():
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, checks=CHECKS)

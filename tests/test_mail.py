@@ -36,12 +36,12 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from service import runner
-from service.api.documents import download_name
 from service.app import create_app
 from service.commands import dispatch as dispatch_commands
 from service.commands import documents, visits
 from service.config import Config
 from service.database import session, transaction
+from service.documents.naming import download_name
 from service.documents.store import file_of
 from service.mail import icalendar, register
 from service.mail.compose import (
@@ -64,6 +64,7 @@ from service.mail.transport import (
 from service.models import Campaign, Dispatch, Document, Job
 from service.seed.load import load_demo
 from service.timeutil import utcnow
+from tests.auth_helper import api_client
 from tests.conftest import need
 from workers import tasks
 from workers.pdf import libreoffice_available
@@ -695,7 +696,7 @@ def test_a_server_answering_421_for_a_while_gets_every_message_once(
 def test_a_refused_address_is_failed_shown_and_can_be_resent(
     mail_app: Flask, smtp: SmtpServer, no_libreoffice: None
 ) -> None:
-    client = mail_app.test_client()
+    client = api_client(mail_app)
     refused = "ubnd-caoloc@langson.example.org"
     smtp.refused.add(refused)
     with transaction() as db:
@@ -731,7 +732,7 @@ def test_a_refused_address_is_failed_shown_and_can_be_resent(
 
 
 def test_outgoing_register_exports(mail_app: Flask, smtp: SmtpServer, no_libreoffice: None) -> None:
-    client = mail_app.test_client()
+    client = api_client(mail_app)
     with transaction() as db:
         campaign = load_demo(db)
         campaign.recipients = ['=HYPERLINK("http://x.example","bấm")', "Lãnh đạo Sở"]
@@ -757,7 +758,7 @@ def test_outgoing_register_exports(mail_app: Flask, smtp: SmtpServer, no_libreof
 
 
 def test_routing_preview(mail_app: Flask, smtp: SmtpServer) -> None:
-    client = mail_app.test_client()
+    client = api_client(mail_app)
     with transaction() as db:
         plan = documents.draft(db, load_demo(db), "KH", "test")
     body = client.get(f"/api/v1/documents/{plan.id}/routing").json

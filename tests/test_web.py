@@ -91,7 +91,7 @@ def test_forms_need_the_csrf_token(
     with client.application.app_context(), transaction() as db:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None and campaign.title != "Đổi tên"
-    # The API is exempt: it will authenticate with bearer tokens, not cookies.
+    # The API is exempt: it authenticates this client with its bearer token, not cookies.
     api = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"})
     assert api.status_code == 201
 

@@ -19,6 +19,7 @@ from service.config import Config
 from service.database import session, transaction
 from service.models import Document, Job
 from service.seed.load import load_demo
+from tests.auth_helper import api_client
 from tests.conftest import REDIS_URL, need
 
 pytestmark = pytest.mark.slow
@@ -74,7 +75,7 @@ def wait_until_settled(campaign_id: int) -> list[Job]:
 
 def test_documents_rendered_by_a_real_worker(setup: Config, worker: object) -> None:
     app = create_app(setup)
-    client = app.test_client()
+    client = api_client(app)
     with app.app_context(), transaction() as db:
         campaign_id = load_demo(db).id
     draft = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json

@@ -5,6 +5,7 @@ from apiflask import APIBlueprint
 api = APIBlueprint("api", __name__, url_prefix="/api/v1")
 
 from service.api import (  # noqa: E402,F401
+    access,
     archive,
     campaigns,
     dispatches,

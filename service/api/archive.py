@@ -7,12 +7,12 @@ from apiflask.fields import DateTime, Integer, String
 from flask import Response
 
 from service.api import api
-from service.api.campaigns import actor
-from service.api.documents import content_disposition
+from service.api.access import actor, permitted
 from service.api.spec import file_responses
 from service.commands import archive
 from service.commands.campaigns import get_campaign
 from service.database import session, transaction
+from service.downloads import content_disposition, log_read
 from service.models import ArchiveBuild
 
 
@@ -36,14 +36,15 @@ class ArchiveBuildOut(Schema):
 @api.doc(responses={202: "Build requested (or the pending one)", 409: "Report not issued yet"})
 def request_archive(campaign_id: int) -> ArchiveBuild:
     with transaction() as db:
-        return archive.request_build(db, get_campaign(db, campaign_id), actor())
+        campaign = permitted("archive.build", get_campaign(db, campaign_id))
+        return archive.request_build(db, campaign, actor())
 
 
 @api.get("/campaigns/<int:campaign_id>/archive")
 @api.output(ArchiveBuildOut)
 def archive_status(campaign_id: int) -> ArchiveBuild:
     db = session()
-    get_campaign(db, campaign_id)
+    permitted("archive.view", get_campaign(db, campaign_id))
     return archive.newest_build(db, campaign_id)
 
 
@@ -51,10 +52,11 @@ def archive_status(campaign_id: int) -> ArchiveBuild:
 @api.doc(responses=file_responses("Tệp ZIP của lần lập hồ sơ mới nhất", "application/zip"))  # type: ignore[arg-type]
 def download_archive(campaign_id: int) -> Response:
     db = session()
-    get_campaign(db, campaign_id)
+    permitted("archive.download", get_campaign(db, campaign_id))
     build = archive.newest_build(db, campaign_id, finished=True)
     response = Response(archive.content_chunks(build.id, build.size), mimetype="application/zip")
     response.headers["Content-Disposition"] = content_disposition(build.filename)
     response.headers["Content-Length"] = str(build.size)
     response.headers["ETag"] = build.sha256
+    log_read("archive.download", "archive", build.id, f"{build.filename} sha256={build.sha256}")
     return response

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from sqlalchemy import select
 
 from service.api import api
+from service.api.access import actor, current_user, permitted, require
 from service.api.paging import paginate
 from service.api.schemas import (
     ActionIn,
@@ -30,6 +30,7 @@ from service.api.schemas import (
     VisitScheduleIn,
     VisitSkipIn,
 )
+from service.auth.scopes import campaigns_seen, documents_seen
 from service.commands import campaigns as commands
 from service.commands import documents, visits
 from service.commands import lifecycle as lifecycle_commands
@@ -38,16 +39,24 @@ from service.database import session, transaction
 from service.models import Campaign, Document, LifecycleEvent, Target, TeamMember, Visit
 from workflows import lifecycle
 
-
-def actor() -> str:
-    return str(getattr(g, "actor", "api"))
+# Lifecycle steps that issue documents (the plan, the team decision, the notices, the report)
+# are signing; the others change the campaign.
+ACTION_PERMISSION = {
+    **{action: "document.issue" for action in documents.ISSUING_ACTION.values()},
+    "schedule_visits": "document.issue",
+}
 
 
 @api.get("/campaigns")
 @api.input(PageQuery, location="query", arg_name="query")
 @api.output(CampaignPage)
 def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
-    stmt = select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())
+    require("campaign.view")
+    stmt = (
+        select(Campaign)
+        .where(campaigns_seen(current_user()))
+        .order_by(Campaign.year.desc(), Campaign.id.desc())
+    )
     return paginate(stmt, query["page"], query["per_page"])
 
 
@@ -55,6 +64,7 @@ def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
 @api.input(CampaignIn, arg_name="data")
 @api.output(CampaignOut, status_code=201)
 def create_campaign(data: dict[str, Any]) -> Campaign:
+    require("campaign.create")
     with transaction() as db:
         return commands.create(db, data)
 
@@ -62,7 +72,7 @@ def create_campaign(data: dict[str, Any]) -> Campaign:
 @api.get("/campaigns/<int:campaign_id>")
 @api.output(CampaignOut)
 def get_campaign(campaign_id: int) -> Campaign:
-    return commands.get_campaign(session(), campaign_id)
+    return permitted("campaign.view", commands.get_campaign(session(), campaign_id))
 
 
 @api.patch("/campaigns/<int:campaign_id>")
@@ -70,7 +80,8 @@ def get_campaign(campaign_id: int) -> Campaign:
 @api.output(CampaignOut)
 def update_campaign(campaign_id: int, data: dict[str, Any]) -> Campaign:
     with transaction() as db:
-        return commands.update(db, commands.get_campaign(db, campaign_id), data)
+        campaign = permitted("campaign.edit", commands.get_campaign(db, campaign_id))
+        return commands.update(db, campaign, data)
 
 
 @api.post("/campaigns/<int:campaign_id>/targets")
@@ -78,7 +89,7 @@ def update_campaign(campaign_id: int, data: dict[str, Any]) -> Campaign:
 @api.output(TargetOut, status_code=201)
 def add_target(campaign_id: int, data: dict[str, Any]) -> Target:
     with transaction() as db:
-        campaign = commands.get_campaign(db, campaign_id)
+        campaign = permitted("campaign.edit", commands.get_campaign(db, campaign_id))
         return commands.add_target(db, campaign, data["office_id"], data.get("commune_id"))
 
 
@@ -87,7 +98,7 @@ def add_target(campaign_id: int, data: dict[str, Any]) -> Target:
 @api.output(MemberOut, status_code=201)
 def add_member(campaign_id: int, data: dict[str, Any]) -> TeamMember:
     with transaction() as db:
-        campaign = commands.get_campaign(db, campaign_id)
+        campaign = permitted("campaign.edit", commands.get_campaign(db, campaign_id))
         return commands.add_member(db, campaign, data["person_id"], data["role"])
 
 
@@ -100,7 +111,7 @@ def get_lifecycle(campaign_id: int) -> dict[str, Any]:
 def lifecycle_view(campaign_id: int) -> dict[str, Any]:
     """Where the campaign stands, what each next step still needs, and its history."""
     db = session()
-    campaign = commands.get_campaign(db, campaign_id)
+    campaign = permitted("campaign.view", commands.get_campaign(db, campaign_id))
     facts = campaign_facts(db, campaign)
     events = db.scalars(
         select(LifecycleEvent)
@@ -130,7 +141,9 @@ def lifecycle_view(campaign_id: int) -> dict[str, Any]:
 def run_action(campaign_id: int, action: str, data: dict[str, Any]) -> dict[str, Any]:
     """Lifecycle steps without their own endpoint; document-issuing steps issue their document."""
     with transaction() as db:
-        campaign = commands.get_campaign(db, campaign_id)
+        campaign = permitted(
+            ACTION_PERMISSION.get(action, "campaign.edit"), commands.get_campaign(db, campaign_id)
+        )
         if action == "schedule_visits":
             visits.announce(db, campaign, actor(), data.get("issue_date"))
         elif action in documents.ISSUING_ACTION.values():
@@ -147,7 +160,7 @@ def run_action(campaign_id: int, action: str, data: dict[str, Any]) -> dict[str,
 @api.output(VisitOut, status_code=201)
 def schedule_visit(campaign_id: int, data: dict[str, Any]) -> Visit:
     with transaction() as db:
-        campaign = commands.get_campaign(db, campaign_id)
+        campaign = permitted("visit.schedule", commands.get_campaign(db, campaign_id))
         return visits.schedule(
             db,
             campaign,
@@ -163,7 +176,7 @@ def schedule_visit(campaign_id: int, data: dict[str, Any]) -> Visit:
 @api.get("/visits/<int:visit_id>")
 @api.output(VisitOut)
 def get_visit(visit_id: int) -> Visit:
-    return visits.get_visit(session(), visit_id)
+    return permitted("visit.view", visits.get_visit(session(), visit_id))
 
 
 @api.post("/visits/<int:visit_id>/result")
@@ -171,7 +184,7 @@ def get_visit(visit_id: int) -> Visit:
 @api.output(VisitOut)
 def record_visit(visit_id: int, data: dict[str, Any]) -> Visit:
     with transaction() as db:
-        visit = visits.get_visit(db, visit_id)
+        visit = permitted("visit.record", visits.get_visit(db, visit_id))
         return visits.record(db, visit.target.campaign, visit, data, actor())
 
 
@@ -180,7 +193,7 @@ def record_visit(visit_id: int, data: dict[str, Any]) -> Visit:
 @api.output(VisitOut)
 def skip_visit(visit_id: int, data: dict[str, Any]) -> Visit:
     with transaction() as db:
-        visit = visits.get_visit(db, visit_id)
+        visit = permitted("visit.record", visits.get_visit(db, visit_id))
         return visits.cancel(db, visit.target.campaign, visit, data["reason"], actor())
 
 
@@ -188,8 +201,12 @@ def skip_visit(visit_id: int, data: dict[str, Any]) -> Visit:
 @api.input(DocumentQuery, location="query", arg_name="query")
 @api.output(DocumentPage)
 def list_documents(campaign_id: int, query: dict[str, Any]) -> dict[str, Any]:
-    commands.get_campaign(session(), campaign_id)
-    stmt = select(Document).where(Document.campaign_id == campaign_id).order_by(Document.id)
+    permitted("document.view", commands.get_campaign(session(), campaign_id))
+    stmt = (
+        select(Document)
+        .where(Document.campaign_id == campaign_id, documents_seen(current_user()))
+        .order_by(Document.id)
+    )
     for name in ("kind", "status"):
         if query.get(name):
             stmt = stmt.where(getattr(Document, name) == query[name])
@@ -201,7 +218,7 @@ def list_documents(campaign_id: int, query: dict[str, Any]) -> dict[str, Any]:
 @api.output(DocumentOut, status_code=201)
 def draft_document(campaign_id: int, data: dict[str, Any]) -> Document:
     with transaction() as db:
-        campaign = commands.get_campaign(db, campaign_id)
+        campaign = permitted("document.draft", commands.get_campaign(db, campaign_id))
         return documents.draft(
             db, campaign, data["kind"], actor(), data.get("target_id"), data.get("visit_id")
         )

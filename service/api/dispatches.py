@@ -13,13 +13,14 @@ from flask import Response, current_app
 from sqlalchemy import select
 
 from service.api import api
-from service.api.documents import content_disposition
+from service.api.access import permitted, require
 from service.api.paging import paginate
 from service.api.schemas import DateTime, Integer, PageMeta, PageQuery, StrictSchema, String
 from service.api.spec import file_responses
 from service.commands import dispatch as commands
 from service.commands.documents import get_document
 from service.database import session, transaction
+from service.downloads import content_disposition, log_read
 from service.mail import register
 from service.models import Dispatch
 from workflows.routing import Routing
@@ -92,6 +93,7 @@ class RegisterQuery(StrictSchema):
 @api.input(DispatchQuery, location="query", arg_name="query")
 @api.output(DispatchPage)
 def list_dispatches(query: dict[str, Any]) -> dict[str, Any]:
+    require("dispatch.view")
     stmt = select(Dispatch).order_by(Dispatch.id)
     for name in ("campaign_id", "document_id", "state", "purpose"):
         if query.get(name) is not None:
@@ -102,7 +104,7 @@ def list_dispatches(query: dict[str, Any]) -> dict[str, Any]:
 @api.get("/dispatches/<int:dispatch_id>")
 @api.output(DispatchOut)
 def get_dispatch(dispatch_id: int) -> Dispatch:
-    return commands.get_dispatch(session(), dispatch_id)
+    return permitted("dispatch.view", commands.get_dispatch(session(), dispatch_id))
 
 
 @api.post("/dispatches/<int:dispatch_id>/resend")
@@ -111,7 +113,7 @@ def get_dispatch(dispatch_id: int) -> Dispatch:
 def resend_dispatch(dispatch_id: int) -> Dispatch:
     """An explicit new attempt (a new Message-ID): for a failed e-mail, or a lost one."""
     with transaction() as db:
-        dispatch = commands.get_dispatch(db, dispatch_id)
+        dispatch = permitted("dispatch.resend", commands.get_dispatch(db, dispatch_id))
         commands.resend(db, dispatch)
         return dispatch
 
@@ -120,7 +122,7 @@ def resend_dispatch(dispatch_id: int) -> Dispatch:
 @api.output(RoutingOut)
 def document_routing(doc_id: int) -> dict[str, Any]:
     """Whom the document is printed for and e-mailed to, and who has no address."""
-    doc = get_document(session(), doc_id)
+    doc = permitted("document.view", get_document(session(), doc_id))
     resolved = Routing.from_dict(doc.context.get("routing") or {})
     return {
         "printed": doc.context.get("recipients") or resolved.printed(),
@@ -141,6 +143,7 @@ def document_routing(doc_id: int) -> dict[str, Any]:
     )
 )
 def outgoing_register(query: dict[str, Any]) -> Response:
+    require("register.view")
     tz = ZoneInfo(current_app.config["VANTHU"].timezone)
     rows = register.register_rows(session(), tz, query.get("campaign_id"), query.get("year"))
     fmt = query["format"]
@@ -148,4 +151,5 @@ def outgoing_register(query: dict[str, Any]) -> Response:
     response = Response(content, content_type=REGISTER_TYPES[fmt])
     suffix = f" {query['year']}" if query.get("year") else ""
     response.headers["Content-Disposition"] = content_disposition(f"Sổ văn bản đi{suffix}.{fmt}")
+    log_read("register.export", "register", query.get("year") or "", f"{len(rows)} dòng, {fmt}")
     return response

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from service.api import api
+from service.api.access import require
 from service.api.paging import paginate
 from service.api.schemas import (
     ContactIn,
@@ -35,6 +36,7 @@ def _organisation(db: Any, org_id: int) -> Organisation:
 @api.input(PageQuery, location="query", arg_name="query")
 @api.output(OrganisationPage)
 def list_organisations(query: dict[str, Any]) -> dict[str, Any]:
+    require("directory.view")
     stmt = select(Organisation).order_by(Organisation.id)
     return paginate(stmt, query["page"], query["per_page"])
 
@@ -42,6 +44,7 @@ def list_organisations(query: dict[str, Any]) -> dict[str, Any]:
 @api.get("/organisations/<int:org_id>")
 @api.output(OrganisationOut)
 def get_organisation(org_id: int) -> Organisation:
+    require("directory.view")
     return _organisation(session(), org_id)
 
 
@@ -49,6 +52,7 @@ def get_organisation(org_id: int) -> Organisation:
 @api.input(OrganisationIn, arg_name="data")
 @api.output(OrganisationOut, status_code=201)
 def create_organisation(data: dict[str, Any]) -> Organisation:
+    require("directory.edit")
     with transaction() as db:
         return commands.create_organisation(db, data)
 
@@ -58,6 +62,7 @@ def create_organisation(data: dict[str, Any]) -> Organisation:
 @api.output(OrganisationOut)
 def update_organisation(org_id: int, data: dict[str, Any]) -> Organisation:
     """Includes `series_plan`: one shared register series, or one per document kind."""
+    require("directory.edit")
     with transaction() as db:
         return commands.update_organisation(db, _organisation(db, org_id), data)
 
@@ -66,6 +71,7 @@ def update_organisation(org_id: int, data: dict[str, Any]) -> Organisation:
 @api.input(ContactIn, arg_name="data")
 @api.output(ContactOut, status_code=201)
 def add_contact(org_id: int, data: dict[str, Any]) -> Contact:
+    require("directory.edit")
     with transaction() as db:
         return commands.add_contact(db, _organisation(db, org_id), data)
 
@@ -74,6 +80,7 @@ def add_contact(org_id: int, data: dict[str, Any]) -> Contact:
 @api.input(PageQuery, location="query", arg_name="query")
 @api.output(PersonPage)
 def list_people(query: dict[str, Any]) -> dict[str, Any]:
+    require("directory.view")
     return paginate(select(Person).order_by(Person.id), query["page"], query["per_page"])
 
 
@@ -81,6 +88,7 @@ def list_people(query: dict[str, Any]) -> dict[str, Any]:
 @api.input(PersonIn, arg_name="data")
 @api.output(PersonOut, status_code=201)
 def create_person(data: dict[str, Any]) -> Person:
+    require("directory.edit")
     with transaction() as db:
         return commands.create_person(db, data)
 
@@ -88,6 +96,7 @@ def create_person(data: dict[str, Any]) -> Person:
 @api.get("/signers")
 @api.output(SignerOut(many=True))
 def list_signers() -> list[Signer]:
+    require("directory.view")
     return list(session().scalars(select(Signer).order_by(Signer.id)))
 
 
@@ -95,5 +104,6 @@ def list_signers() -> list[Signer]:
 @api.input(SignerIn, arg_name="data")
 @api.output(SignerOut, status_code=201)
 def create_signer(data: dict[str, Any]) -> Signer:
+    require("directory.edit")
     with transaction() as db:
         return commands.create_signer(db, data)

@@ -14,6 +14,13 @@ ERROR_SCHEMA = {
     "required": ["message"],
 }
 
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "Khóa API cấp trong giao diện (Tài khoản → Khóa API) hoặc bằng "
+    "`vanthu create-token TÊN_ĐĂNG_NHẬP`; gửi `Authorization: Bearer <khóa>`",
+}
+
 COMMON_ERRORS = {
     "400": "Thân yêu cầu không đọc được (JSON hỏng)",
     "401": "Chưa xác thực",
@@ -33,11 +40,13 @@ def add_common_errors(spec: dict[str, Any] | str) -> dict[str, Any] | str:
         return spec
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
+    spec["components"]["securitySchemes"] = {"bearer": BEARER}
     ref = {"$ref": "#/components/schemas/Error"}
     for path, operations in spec.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
         for operation in operations.values():
+            operation["security"] = [{"bearer": []}]
             responses = operation.setdefault("responses", {})
             for code, description in COMMON_ERRORS.items():
                 responses.setdefault(

@@ -42,6 +42,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "archive.build": OFFICE,
     "archive.download": OFFICE,
     "statistics.view": EVERYONE,
+    "dispatch.view": OFFICE,
+    "register.view": OFFICE,
+    "job.view": OFFICE,
+    "archive.view": OFFICE,
+    "directory.view": EVERYONE,
+    "directory.edit": OFFICE,
+    "template.view": OFFICE,
+    "template.replace": frozenset({"admin"}),
+    "token.own": EVERYONE,
     "user.manage": frozenset({"admin"}),
 }
 
@@ -50,6 +59,7 @@ REFUSALS: dict[str, str] = {
     "visit.schedule": "Đã thông báo lịch kiểm tra: đổi lịch sẽ ban hành thông báo mới, "
     "chỉ lãnh đạo (hoặc quản trị) mới được thực hiện",
     "user.manage": "Chỉ quản trị hệ thống mới được quản lý tài khoản",
+    "template.replace": "Chỉ quản trị hệ thống mới được thay mẫu văn bản",
 }
 
 # Document kinds a district user may see when they concern its own office.

@@ -6,17 +6,25 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service import audit
 from service.auth import hash_password, password_problem, verify_password
-from service.errors import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from service.models import AuditEntry, Organisation, User
 from service.models.user import ROLES
+from service.timeutil import utcnow
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,99}$")
 DISTRICT_OFFICE = "district_office"
+
+SIGN_IN_FAILED = "user.sign_in_failed"
+MAX_FAILURES = 5  # per account and address
+MAX_FAILURES_PER_ADDRESS = 20  # whatever the accounts tried
+LOCKOUT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -37,21 +45,20 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 
 
 def _audit(db: Session, actor: str, action: str, user: User, detail: str = "") -> None:
-    db.add(
-        AuditEntry(
-            actor=actor or "hệ thống",
-            action=action,
-            object_type="user",
-            object_id=str(user.id),
-            detail=detail,
-        )
-    )
+    audit.record(db, action, "user", user.id, detail, actor=actor)
 
 
 def get_user(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("tài khoản", user_id)
+    return user
+
+
+def get_user_by_name(db: Session, username: str) -> User:
+    user = db.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise NotFound("tài khoản", username)
     return user
 
 
@@ -103,14 +110,49 @@ def create(
     return user
 
 
-def authenticate(db: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same cost whether or not it exists)."""
-    user = db.scalar(select(User).where(User.username == username.strip().lower()))
-    if not verify_password(user.password_hash if user else None, password):
+def _failures_since(db: Session, since: datetime, **match: str) -> list[datetime]:
+    stmt = select(AuditEntry.at).where(AuditEntry.action == SIGN_IN_FAILED, AuditEntry.at > since)
+    for column, value in match.items():
+        stmt = stmt.where(getattr(AuditEntry, column) == value)
+    return list(db.scalars(stmt.order_by(AuditEntry.at)))
+
+
+def check_attempts(db: Session, username: str, source: str) -> None:
+    """Raise TooManyAttempts while this account, from this address, or this address alone has
+    failed too often within LOCKOUT (failures before the account's last sign-in do not count)."""
+    now = utcnow()
+    window = now - LOCKOUT
+    last_success = db.scalar(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.action == "user.sign_in", AuditEntry.actor == username
+        )
+    )
+    account = _failures_since(
+        db, max(window, last_success or window), object_id=username[:40], detail=source
+    )
+    address = _failures_since(db, window, detail=source)
+    for failures, limit in ((account, MAX_FAILURES), (address, MAX_FAILURES_PER_ADDRESS)):
+        if len(failures) >= limit:
+            oldest = failures[-limit]
+            raise TooManyAttempts(int((oldest + LOCKOUT - now).total_seconds()) + 1)
+
+
+def authenticate(db: Session, username: str, password: str, source: str = "") -> User | None:
+    """The active user with these credentials, or None (same cost whether or not it exists).
+
+    Failures are logged with the client address `source`; too many of them raise
+    TooManyAttempts before the password is even looked at."""
+    username = username.strip().lower()
+    check_attempts(db, username, source)
+    user = db.scalar(select(User).where(User.username == username))
+    if (
+        not verify_password(user.password_hash if user else None, password)
+        or user is None
+        or not user.active
+    ):
+        audit.record(db, SIGN_IN_FAILED, "user", username, source, actor=username)
         return None
-    if user is None or not user.active:
-        return None
-    _audit(db, user.username, "user.sign_in", user)
+    _audit(db, user.username, "user.sign_in", user, source)
     return user
 
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import jobs
-from service.api.documents import download_name
 from service.commands import dispatch as commands
 from service.database import transaction
+from service.documents.naming import download_name
 from service.documents.store import file_of
 from service.mail import icalendar
 from service.mail.compose import DOCX, PDF, Attachment, Mail, VisitFacts, compose

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import flash, g, jsonify, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from service import auth
+from service import audit, auth
 from service.database import session as db_session
 from service.models import User
 from service.web.blueprint import web
@@ -51,7 +51,8 @@ def sign_out() -> None:
     session.clear()
 
 
-def _session_user() -> User | None:
+def session_user() -> User | None:
+    """The user the signed session cookie names, if it is still valid."""
     user_id = session.get("user_id")
     if user_id is None:
         return None
@@ -65,8 +66,11 @@ def _session_user() -> User | None:
 
 @web.before_request
 def require_sign_in() -> Response | tuple[Response, int] | None:
-    g.user = _session_user()
-    if g.user is not None or request.endpoint in PUBLIC_ENDPOINTS:
+    g.user = session_user()
+    if g.user is not None:
+        audit.set_actor(db_session(), g.user.username)
+        return None
+    if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     expired = "user_id" in session
     session.clear()

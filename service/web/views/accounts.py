@@ -12,7 +12,7 @@ from service.auth import ROLE_LABELS, verify_password
 from service.commands import users
 from service.database import session as db_session
 from service.database import transaction
-from service.errors import Invalid
+from service.errors import Invalid, TooManyAttempts
 from service.models import Organisation, User
 from service.web.blueprint import web
 from service.web.formatting import vietnamese_key
@@ -28,7 +28,7 @@ from service.web.session import (
 
 
 @web.route("/login", methods=["GET", "POST"])
-def login() -> str | Response | tuple[str, int]:
+def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("login.html", next_url=next_url, username="")
@@ -37,8 +37,13 @@ def login() -> str | Response | tuple[str, int]:
     password = request.form.get("password", "")
     user = None
     if not form.errors and password:
-        with transaction() as db:
-            user = users.authenticate(db, username, password)
+        try:
+            with transaction() as db:
+                user = users.authenticate(db, username, password, request.remote_addr or "")
+        except TooManyAttempts as error:
+            flash(str(error), "error")
+            page = render_template("login.html", next_url=next_url, username=username)
+            return page, 429, {"Retry-After": str(error.retry_after)}
     if user is None:
         flash("Tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã bị khóa)", "error")
         return render_template("login.html", next_url=next_url, username=username), 401

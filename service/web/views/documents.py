@@ -8,14 +8,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from service.api.documents import MIMETYPES, content_disposition, download_name
+from service import downloads
 from service.commands import dispatch as dispatch_commands
 from service.commands import documents
 from service.commands.campaigns import get_campaign
 from service.database import session as db_session
 from service.database import transaction
-from service.documents.store import file_of
-from service.errors import Invalid, NotFound
+from service.errors import Invalid
 from service.models import Dispatch, Document, Job, Target
 from service.web.blueprint import web
 from service.web.formatting import DISPATCH_PURPOSES, DISPATCH_STATES, DOCUMENT_STATUS
@@ -73,17 +72,7 @@ def document_file(doc_id: int, fmt: str) -> Response:
     """The stored DOCX or PDF; `?inline=1` shows a PDF in the page instead of downloading it."""
     doc = documents.get_document(db_session(), doc_id)
     require("document.view", doc)
-    stored = file_of(doc, fmt) if fmt in MIMETYPES else None
-    if stored is None:
-        raise NotFound(f"tệp {fmt.upper()} của văn bản", doc_id)
-    response = Response(stored.content, mimetype=MIMETYPES[fmt])
-    disposition = content_disposition(download_name(doc, fmt))
-    if fmt == "pdf" and request.args.get("inline"):
-        disposition = disposition.replace("attachment", "inline", 1)
-    response.headers["Content-Disposition"] = disposition
-    response.set_etag(stored.sha256)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response.make_conditional(request)
+    return downloads.document_file(doc, fmt, inline=bool(request.args.get("inline")))
 
 
 @web.post("/documents/<int:doc_id>/issue")

@@ -1,0 +1,145 @@
+"""The audit log: who issued, changed, sent or downloaded what, written in the same transaction.
+
+Changes are recorded by a flush hook, so no command can forget them: every insert, update and
+delete of the records staff work on, an issued document and a delivered e-mail. Reads worth
+recording (downloads, sign-ins) call `record` themselves. The actor is whoever the request
+authenticated (`set_actor`); work done by workers is the system's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from service.database import SessionFactory
+from service.models import (
+    Campaign,
+    Contact,
+    Dispatch,
+    Document,
+    Organisation,
+    Person,
+    Signer,
+    Target,
+    TeamMember,
+    Template,
+    Visit,
+)
+from service.models.user import AuditEntry
+
+SYSTEM = "hệ thống"
+
+# The records whose every change is logged, by the name the log gives them.
+WATCHED: dict[type, str] = {
+    Campaign: "campaign",
+    Target: "target",
+    TeamMember: "member",
+    Visit: "visit",
+    Organisation: "organisation",
+    Contact: "contact",
+    Person: "person",
+    Signer: "signer",
+    Template: "template",
+}
+
+DETAIL_LIMIT = 2000
+
+
+def set_actor(db: Session, actor: str) -> None:
+    """Name who the changes of this session's units of work are made by."""
+    db.info["actor"] = actor
+
+
+def actor_of(db: Session) -> str:
+    return str(db.info.get("actor") or SYSTEM)
+
+
+def record(
+    db: Session,
+    action: str,
+    object_type: str,
+    object_id: object,
+    detail: str = "",
+    *,
+    actor: str = "",
+) -> None:
+    """Add one entry, committed with the caller's unit of work."""
+    db.add(
+        AuditEntry(
+            actor=(actor or actor_of(db))[:100],
+            action=action[:40],
+            object_type=object_type[:40],
+            object_id=str(object_id)[:40],
+            detail=detail[:DETAIL_LIMIT],
+        )
+    )
+
+
+def _changed(obj: Any) -> list[str]:
+    state = inspect(obj)
+    return sorted(
+        attr.key
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    )
+
+
+def _document_entry(doc: Document, new: bool) -> tuple[str, str] | None:
+    if new:
+        return "document.draft", f"{doc.kind} v{doc.version}"
+    history = inspect(doc).attrs.status.history
+    if not history.has_changes():
+        return None
+    if doc.status == "issued":
+        return "document.issue", doc.reference
+    return f"document.{doc.status}", doc.reference if doc.number is not None else doc.kind
+
+
+def _dispatch_entry(dispatch: Dispatch) -> tuple[str, str] | None:
+    history = inspect(dispatch).attrs.state.history
+    if dispatch.state != "sent" or not history.has_changes():
+        return None
+    return "dispatch.sent", f"văn bản #{dispatch.document_id} → {dispatch.address}"
+
+
+def _entries(db: Session) -> list[tuple[str, str, object, str]]:
+    found: list[tuple[str, str, object, str]] = []
+    for obj, verb in (
+        *((o, "create") for o in db.new),
+        *((o, "update") for o in db.dirty),
+        *((o, "delete") for o in db.deleted),
+    ):
+        if isinstance(obj, Document) and verb != "delete":
+            entry = _document_entry(obj, verb == "create")
+            if entry:
+                found.append((entry[0], "document", obj.id, entry[1]))
+        elif isinstance(obj, Dispatch) and verb == "update":
+            entry = _dispatch_entry(obj)
+            if entry:
+                found.append((entry[0], "dispatch", obj.id, entry[1]))
+        elif type(obj) in WATCHED:
+            fields = _changed(obj) if verb == "update" else []
+            if verb != "update" or fields:
+                name = WATCHED[type(obj)]
+                found.append((f"{name}.{verb}", name, obj.id or "", ", ".join(fields)))
+    return found
+
+
+@event.listens_for(SessionFactory, "after_flush")
+def _collect(db: Session, _context: Any) -> None:
+    # After the flush new rows have their ids, and the history still says what changed.
+    db.info.setdefault("audit", []).extend(_entries(db))
+
+
+@event.listens_for(SessionFactory, "after_flush_postexec")
+def _write(db: Session, _context: Any) -> None:
+    # Added here, the entries go in the flush that commit runs next, in the same transaction.
+    for action, object_type, object_id, detail in db.info.pop("audit", []):
+        record(db, action, object_type, object_id, detail)
+
+
+@event.listens_for(SessionFactory, "after_rollback")
+def _forget(db: Session) -> None:
+    db.info.pop("audit", None)

@@ -1,0 +1,29 @@
+"""API callers for tests: an account of a given role with a bearer token."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.commands import tokens, users
+from service.database import transaction
+
+
+def bearer(role: str = "admin", organisation_id: int | None = None) -> str:
+    """A new account with `role` and a token for it; the token."""
+    username = f"api-{role}-{secrets.token_hex(4)}"
+    with transaction() as db:
+        user = users.create(
+            db, username, f"Tài khoản {role}", secrets.token_urlsafe(12), role, organisation_id
+        )
+        return tokens.issue(db, user, "tests")[1]
+
+
+def api_client(app: Flask, role: str = "admin", organisation_id: int | None = None) -> FlaskClient:
+    """A test client whose every request carries a bearer token of a `role` account."""
+    client = app.test_client()
+    with app.app_context():
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {bearer(role, organisation_id)}"
+    return client
