@@ -4,13 +4,12 @@ gunicorn as `vanthu run` starts it (two sync workers) on a free port. The reads 
 campaign, driven through every step with its documents rendered; the generate request drafts a
 notice for a different target of a large synthetic campaign each time (no worker runs: the web
 process only enqueues). Each client thread opens a connection per request, as a browser would
-against gunicorn's sync workers.
+against gunicorn's sync workers; every API request carries an administrator's bearer token (the
+token's check is part of what is measured), the /healthz baseline none.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import statistics
 import threading
 import time
@@ -19,8 +18,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bench.env import Backend, BenchError, child_env, children, free_port, peaks_json
-from bench.render import wait_http
+from bench.env import (
+    Backend,
+    BenchError,
+    api_token,
+    call,
+    child_env,
+    children,
+    free_port,
+    peaks_json,
+    wait_http,
+)
 from service import processes, runner
 from service.database import transaction
 from service.demo import drive_campaign
@@ -39,8 +47,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank - 1]
 
 
-def load(port: int, requests: list[Request], clients: int) -> list[float]:
-    """Send every request from `clients` threads; each one's latency in ms."""
+def load(port: int, requests: list[Request], clients: int, token: str = "") -> list[float]:
+    """Send every request from `clients` threads (with `token` as bearer when given); each
+    one's latency in ms."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -52,17 +61,8 @@ def load(port: int, requests: list[Request], clients: int) -> list[float]:
                 if not queue or errors:
                     return
                 method, path, body = queue.pop()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             started = time.perf_counter()
-            try:
-                payload = json.dumps(body) if body is not None else None
-                headers = {"Content-Type": "application/json"} if body is not None else {}
-                connection.request(method, path, payload, headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            finally:
-                connection.close()
+            status = call(port, method, path, body, token)[0]
             elapsed = 1000 * (time.perf_counter() - started)
             with lock:
                 if status >= 400:
@@ -107,6 +107,7 @@ def prepare(generate_targets: int) -> tuple[int, list[int], int]:
 def measure(backend: Backend, requests: int, clients: int) -> dict[str, Any]:
     with backend.stage("api") as config:
         campaign_id, targets, large_id = prepare(requests)
+        token = api_token()
         port = free_port()
         env = child_env(config)
         web = {"web": processes.web_command("127.0.0.1", port, workers=2)}
@@ -122,14 +123,14 @@ def measure(backend: Backend, requests: int, clients: int) -> dict[str, Any]:
             load(port, [("GET", "/healthz", None)] * clients, clients)  # warm every worker
             baseline = summary(load(port, [("GET", "/healthz", None)] * requests, clients))
             endpoints = {
-                name: summary(load(port, [make(i) for i in range(requests)], clients))
+                name: summary(load(port, [make(i) for i in range(requests)], clients, token))
                 for name, make in reads.items()
             }
             drafts: list[Request] = [
                 ("POST", f"/api/v1/campaigns/{large_id}/documents", {"kind": "TB", "target_id": t})
                 for t in targets[:requests]
             ]
-            endpoints["generate_draft"] = summary(load(port, drafts, clients))
+            endpoints["generate_draft"] = summary(load(port, drafts, clients, token))
             memory = group.peaks()
     worst = max(endpoints.values(), key=lambda e: e["p95_ms"])
     return {

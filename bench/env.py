@@ -1,5 +1,6 @@
 """What every measurement shares: a fresh database and broker per stage, child processes
-(workers, beat, web) whose peak memory is read before they stop, a local SMTP sink, waiting.
+(workers, beat, web) whose peak memory is read before they stop, an administrator's bearer token
+and HTTP calls that carry it, a local SMTP sink, waiting.
 
 PostgreSQL + Redis when both answer (a schema of our own in database `test`, Redis db 14 flushed
 at the start of every stage), else the embedded default: SQLite and the file-system broker.
@@ -7,7 +8,10 @@ at the start of every stage), else the embedded default: SQLite and the file-sys
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -27,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bench.memory import Peak, tree_peaks
 from service import migrate
 from service.app import create_app
+from service.commands import tokens, users
 from service.config import Config
 from service.database import session, transaction
 from service.models import Job
@@ -214,6 +219,48 @@ def children(
         yield group
     finally:
         group.stop()
+
+
+def api_token() -> str:
+    """A new administrator in this stage's database and a bearer token for it: every /api/v1
+    call needs one, and only an administrator or a leader may issue."""
+    with transaction() as db:
+        user = users.create(
+            db, f"bench-{secrets.token_hex(4)}", "Đo hiệu năng", secrets.token_urlsafe(16), "admin"
+        )
+        return tokens.issue(db, user, "bench")[1]
+
+
+def call(
+    port: int, method: str, path: str, body: Any = None, token: str = "", timeout: float = 120
+) -> tuple[int, bytes]:
+    """One request on a fresh connection (as a browser against gunicorn's sync workers), with
+    `Authorization: Bearer <token>` when a token is given; (status, body)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, payload, headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def wait_http(port: int, timeout: float = READY_TIMEOUT) -> None:
+    """Until the server answers /healthz (which needs no token)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if call(port, "GET", "/healthz", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise BenchError(f"web server on port {port} did not answer")
 
 
 def free_port() -> int:

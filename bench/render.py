@@ -3,16 +3,15 @@
 Raw: `DocxTemplate(...).render(context)` and `save()`, nothing around it. The service's own
 renderer in this process (sandbox, cleaning, stable ZIP) is measured too, so that the table shows
 where the pipeline loses: in the renderer or around it (API, jobs, broker, database).
-Pipeline: `POST /campaigns/{id}/actions/issue_plan` against gunicorn, each call issuing a new
-version of the plan in one transaction, then render-only worker processes until the DOCX of the
-last one is stored with its SHA-256. Same template (KH), same data (an issued plan's context).
+Pipeline: `POST /campaigns/{id}/actions/issue_plan` against gunicorn with an administrator's
+bearer token, each call issuing a new version of the plan in one transaction, then render-only
+worker processes until the DOCX of the last one is stored with its SHA-256. Same template (KH),
+same data (an issued plan's context).
 """
 
 from __future__ import annotations
 
-import http.client
 import io
-import json
 import time
 from typing import Any
 
@@ -22,11 +21,14 @@ from sqlalchemy import func, select
 from bench.env import (
     Backend,
     BenchError,
+    api_token,
+    call,
     child_env,
     children,
     finished_span,
     free_port,
     peaks_json,
+    wait_http,
     wait_jobs,
 )
 from service import processes
@@ -64,34 +66,6 @@ def service_renderer(template: bytes, context: dict[str, Any], docs: int) -> flo
     return docs / (time.perf_counter() - start)
 
 
-def post(port: int, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        connection.request(
-            "POST", path, json.dumps(body), headers={"Content-Type": "application/json"}
-        )
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def wait_http(port: int, timeout: float = 60.0) -> None:
-    """Until the server answers /healthz."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            connection.close()
-    raise BenchError(f"web server on port {port} did not answer")
-
-
 def measure(backend: Backend, docs: int, workers: int) -> dict[str, Any]:
     """Raw, renderer and pipeline rates; the pipeline's per worker process.
 
@@ -103,6 +77,7 @@ def measure(backend: Backend, docs: int, workers: int) -> dict[str, Any]:
     with backend.stage("render") as config:
         with transaction() as db:
             campaign_id = load_demo(db, new_campaign=True).id
+        token = api_token()
         port = free_port()
         env, logs = child_env(config), config.var_dir / "logs"
         with children({"web": processes.web_command("127.0.0.1", port, 2)}, env, logs):
@@ -110,10 +85,12 @@ def measure(backend: Backend, docs: int, workers: int) -> dict[str, Any]:
             api_seconds = []
             for _ in range(docs):
                 sent = time.perf_counter()
-                status, body = post(
+                status, body = call(
                     port,
+                    "POST",
                     f"/api/v1/campaigns/{campaign_id}/actions/issue_plan",
                     {"issue_date": ISSUE_DAY},
+                    token,
                 )
                 if status != 200:
                     raise BenchError(f"issue_plan answered {status}: {body[:300]!r}")
