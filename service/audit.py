@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from service.database import SessionFactory
@@ -143,3 +143,18 @@ def _write(db: Session, _context: Any) -> None:
 @event.listens_for(SessionFactory, "after_rollback")
 def _forget(db: Session) -> None:
     db.info.pop("audit", None)
+
+
+def search(
+    db: Session, actor: str = "", action: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[AuditEntry], int]:
+    """Entries newest first, by actor and by action prefix (`document.` finds every document
+    action); with the total count for paging."""
+    stmt = select(AuditEntry)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
+    return list(rows), total

@@ -689,3 +689,62 @@ def test_targets_and_team_forms(
     page = text(duplicate)
     assert duplicate.status_code == 422
     assert "Người này đã có trong Đoàn" in page and "Đoàn đã có Trưởng đoàn" in page
+
+
+def test_api_tokens_are_issued_and_revoked_in_the_ui(
+    app: Any, client: FlaskClient, accounts: Accounts
+) -> None:
+    staff = app.test_client()
+    token = signed_in(staff, accounts, "staff")
+    assert staff.post("/account/tokens", data={"csrf_token": token, "name": ""}).status_code == 422
+    created = staff.post("/account/tokens", data={"csrf_token": token, "name": "máy báo cáo"})
+    assert created.status_code == 201
+    found = re.search(r"<pre><code>(vt_[^<]+)</code></pre>", text(created))
+    assert found, "the new token is shown once"
+    caller = app.test_client()
+    caller.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {found.group(1)}"
+    assert caller.get("/api/v1/campaigns").status_code == 200
+    listed = text(staff.get("/account/tokens"))
+    assert "máy báo cáo" in listed and found.group(1) not in listed
+    token_id = int(re.findall(r"/account/tokens/(\d+)/revoke", listed)[0])
+    leader = app.test_client()
+    leader_csrf = signed_in(leader, accounts, "leader")
+    stranger = leader.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": leader_csrf})
+    assert stranger.status_code == 404  # someone else's token: not even shown to exist
+    assert caller.get("/api/v1/campaigns").status_code == 200
+    revoked = staff.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": token})
+    assert revoked.status_code == 303
+    assert caller.get("/api/v1/campaigns").status_code == 401
+    assert "Đã thu hồi" in text(staff.get("/account/tokens"))
+
+
+def test_the_api_accepts_the_ui_session_with_its_csrf_token(
+    app: Any, accounts: Accounts, campaign_id: int
+) -> None:
+    browser = app.test_client()
+    token = signed_in(browser, accounts, "staff")
+    assert browser.get(f"/api/v1/campaigns/{campaign_id}").status_code == 200
+    path = f"/api/v1/campaigns/{campaign_id}/documents"
+    assert browser.post(path, json={"kind": "KH"}).status_code == 400  # a cookie alone: no
+    allowed = browser.post(path, json={"kind": "KH"}, headers={"X-CSRFToken": token})
+    assert allowed.status_code == 201
+
+
+def test_the_audit_log_is_for_leaders_and_administrators(
+    app: Any, accounts: Accounts, campaign_id: int
+) -> None:
+    leader = app.test_client()
+    token = signed_in(leader, accounts, "leader")
+    doc_id = _issue_plan(leader, campaign_id, token)
+    issued = leader.post(
+        f"/documents/{doc_id}/issue", data={"csrf_token": token, "issue_date": "2023-04-05"}
+    )
+    assert issued.status_code == 303
+    page = text(leader.get("/audit?area=document."))
+    assert "document.issue" in page and f"document #{doc_id}" in page
+    assert accounts["leader"][0] in page
+    assert "user.sign_in" not in page
+    assert "user.sign_in" in text(leader.get("/audit?area=user."))
+    staff = app.test_client()
+    signed_in(staff, accounts, "staff")
+    assert staff.get("/audit").status_code == 403

@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "template.view": OFFICE,
     "template.replace": frozenset({"admin"}),
     "token.own": EVERYONE,
+    "audit.view": SIGNERS,
     "user.manage": frozenset({"admin"}),
 }
 

@@ -1,5 +1,23 @@
 """The pages of the web UI, one module per area."""
 
-from service.web.views import accounts, campaigns, dashboard, documents, progress, visits
+from service.web.views import (
+    accounts,
+    audit_log,
+    campaigns,
+    dashboard,
+    documents,
+    progress,
+    tokens,
+    visits,
+)
 
-__all__ = ["accounts", "campaigns", "dashboard", "documents", "progress", "visits"]
+__all__ = [
+    "accounts",
+    "audit_log",
+    "campaigns",
+    "dashboard",
+    "documents",
+    "progress",
+    "tokens",
+    "visits",
+]
