@@ -23,6 +23,7 @@ from service.commands import tokens, users
 from service.config import Config
 from service.database import transaction
 from service.demo import drive_campaign
+from service.mail.transport import OutboxTransport
 from service.models import (
     ApiToken,
     AuditEntry,
@@ -515,3 +516,25 @@ def test_create_token_command_prints_a_working_token(
     revoked = runner.invoke(cli.main, ["revoke-token", str(token_id)])
     assert revoked.exit_code == 0, revoked.output
     assert client.get("/api/v1/campaigns").status_code == 401
+
+
+def test_path_traversal_in_urls_and_names_goes_nowhere(
+    app: Flask, client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    hostile = ("..%2F..%2Fetc%2Fpasswd", "..", "%2e%2e%2f%2e%2e%2fservice%2fconfig.py")
+    for name in hostile:
+        for path in (
+            f"/api/v1/documents/{world.own_minutes}/files/{name}",
+            f"/api/v1/campaigns/{world.campaign}/actions/{name}",
+            f"/static/{name}",
+            f"/api/v1/{name}",
+        ):
+            response = client.open(path, method="POST" if "/actions/" in path else "GET")
+            assert response.status_code in (404, 409), (path, response.status_code)
+            assert b"root:" not in response.data and b"class Config" not in response.data
+        upload = {"file": (io.BytesIO(TEMPLATE.read_bytes()), f"{name}.docx")}
+        refused = client.put(f"/api/v1/templates/{name}", data=upload)
+        assert refused.status_code in (404, 422), (name, refused.status_code)
+    outbox = OutboxTransport(tmp_path / "outbox")
+    for message_id in ("<../../etc/passwd>", "<..\\..\\boot.ini@x>", "<a/../../b@c>"):
+        assert outbox.path_for(message_id).parent == tmp_path / "outbox"
