@@ -309,10 +309,12 @@ def test_headers_and_file_names_decode_to_the_right_vietnamese() -> None:
 
 def test_markup_in_data_is_escaped_in_html_and_names_cannot_inject_headers() -> None:
     mail = _sample_mail(
-        recipient_name="A <b>&</b>\r\nBcc: victim@example.org", subject_line="<script>x</script>"
+        recipient_name="A <b>&</b>\r\nBcc: victim@example.org",
+        subject_line="<script>x</script>\r\nBcc: other@example.org\nX-Evil: 1",
     )
     parsed = Received(["x"], compose(mail, datetime.now(UTC)).as_bytes()).message
-    assert parsed["Bcc"] is None
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert "\n" not in str(parsed["Subject"]) and "\r" not in str(parsed["Subject"])
     html = text_of(parsed, "html")
     assert "<script>" not in html and "&lt;script&gt;" in html
 
