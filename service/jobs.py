@@ -30,6 +30,10 @@ QUEUES: dict[str, str] = {
 Doorbell = Callable[[int, str, float], None]
 _doorbell: Doorbell | None = None
 
+# What a kind of job leaves behind when it is given up (e.g. a PDF that could not be made).
+GiveUp = Callable[[Session, Job], None]
+_given_up: dict[str, GiveUp] = {}
+
 
 def set_doorbell(ring: Doorbell | None) -> None:
     """Install how this process tells workers that job `id` on `queue` is due in `delay` s."""
@@ -157,13 +161,25 @@ def finish(db: Session, job: Job) -> None:
     job.finished_at = utcnow()
 
 
+def when_given_up(kind: str, callback: GiveUp) -> None:
+    """Run `callback` in the transaction that marks a job of `kind` failed for good."""
+    _given_up[kind] = callback
+
+
+def _give_up(db: Session, job: Job, now: datetime) -> None:
+    job.state = "failed"
+    job.finished_at = now
+    callback = _given_up.get(job.kind)
+    if callback is not None:
+        callback(db, job)
+
+
 def fail(db: Session, job: Job, error: str, *, permanent: bool = False) -> float | None:
     """Record a failed attempt; returns the delay before a retry, or None if it is over."""
     job.last_error = error[:4000]
     job.lease_until = None
     if permanent or job.attempts >= job.max_attempts:
-        job.state = "failed"
-        job.finished_at = utcnow()
+        _give_up(db, job, utcnow())
         return None
     delay = backoff(job.attempts)
     job.state = "queued"
@@ -191,9 +207,8 @@ def sweep(db: Session, grace_seconds: float) -> list[tuple[int, str]]:
     }
     exhausted = db.scalars(select(Job).where(lost, Job.attempts >= Job.max_attempts)).all()
     for job in exhausted:
-        job.state = "failed"
         job.last_error = job.last_error or "Hết số lần thử (tiến trình xử lý bị dừng)"
-        job.finished_at = now
+        _give_up(db, job, now)
     due = db.execute(
         select(Job.id, Job.kind, Job.state).where(lost, Job.attempts < Job.max_attempts)
     )

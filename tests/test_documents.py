@@ -6,6 +6,7 @@ import hashlib
 import io
 import unicodedata
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,10 +15,13 @@ from docx.shared import Mm
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
+from sqlalchemy import update
 
 from service.database import transaction
 from service.documents.store import committed_template
+from service.models import Job
 from service.seed.load import load_demo
+from service.timeutil import utcnow
 from tests.jobs_helper import run_due_jobs
 from workers.pdf import libreoffice_available
 
@@ -112,6 +116,36 @@ def test_without_libreoffice_the_document_says_why(
     assert [f["format"] for f in body["files"]] == ["docx"]
     assert "LibreOffice" in body["pdf_note"]
     assert client.get(f"/api/v1/documents/{plan['id']}/files/pdf").status_code == 404
+
+
+def test_a_conversion_that_keeps_failing_is_given_up_visibly_and_the_docx_still_goes(
+    client: FlaskClient, campaign_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A LibreOffice that hangs on a document is killed by the converter's timeout (see
+    test_pdf_converter); the job retries with backoff, then fails, and says so."""
+
+    def hangs(_docx: bytes) -> bytes:
+        raise TimeoutError("LibreOffice không trả lời sau 60 giây, đã khởi động lại")
+
+    monkeypatch.setattr("workers.tasks.pdf.libreoffice_available", lambda _path="": "soffice")
+    monkeypatch.setattr("workers.tasks.pdf.get_converter", lambda: SimpleNamespace(convert=hangs))
+    plan = issue(client, campaign_id, {"kind": "KH"}, "2023-04-05")
+    attempts = []
+    for _ in range(20):
+        attempts += [o for o in run_due_jobs() if o != "done"]
+        with transaction() as db:  # the backoff, elapsed at once
+            db.execute(update(Job).where(Job.state == "queued").values(run_after=utcnow()))
+    convert = client.get(f"/api/v1/jobs?document_id={plan['id']}&per_page=100").json["items"]
+    failed = [j for j in convert if j["kind"] == "convert"]
+    assert len(failed) == 1 and failed[0]["state"] == "failed"
+    assert failed[0]["attempts"] == failed[0]["max_attempts"]
+    assert "TimeoutError" in failed[0]["last_error"]
+    assert attempts.count("retry") == failed[0]["max_attempts"] - 1
+    body = client.get(f"/api/v1/documents/{plan['id']}").json
+    assert [f["format"] for f in body["files"]] == ["docx"]
+    assert body["pdf_note"].startswith("Không tạo được bản PDF sau")
+    sent = client.get(f"/api/v1/dispatches?document_id={plan['id']}").json
+    assert sent["meta"]["total"] > 0  # the DOCX alone is mailed rather than nothing
 
 
 HOSTILE = (

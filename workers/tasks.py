@@ -43,6 +43,7 @@ HANDLERS: dict[str, runner.Handler] = {
     "archive": _archive,
     "send": _send,
 }
+jobs.when_given_up("convert", pipeline.conversion_given_up)
 
 
 @shared_task(name="vanthu.run_job", ignore_result=True)

@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 
 from pypdf import PdfReader
+from sqlalchemy.orm import Session
 
 from service import jobs
 from service.commands import dispatch
@@ -17,6 +18,7 @@ from service.commands.documents import get_document
 from service.database import transaction
 from service.documents.render import render_docx
 from service.documents.store import file_of, put_file, template_bytes
+from service.models import Job
 
 NO_LIBREOFFICE = "LibreOffice không khả dụng: văn bản chỉ có bản DOCX"
 
@@ -68,3 +70,13 @@ def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
         put_file(db, doc, "pdf", pdf, page_count=pages)
         doc.pdf_note = ""
         dispatch.document_ready(db, doc)  # DOCX and PDF are final: mail them (once)
+
+
+def conversion_given_up(db: Session, job: Job) -> None:
+    """The PDF could not be made after every attempt: say so on the document, and mail the DOCX
+    alone rather than nothing."""
+    doc = get_document(db, int(job.document_id or 0))
+    if file_of(doc, "pdf") is not None or file_of(doc, "docx") is None:
+        return
+    doc.pdf_note = f"Không tạo được bản PDF sau {job.attempts} lần thử: {job.last_error}"[:2000]
+    dispatch.document_ready(db, doc)
