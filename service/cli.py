@@ -60,6 +60,7 @@ def run(host: str, port: int) -> None:
     )
     with processes.children(*commands) as procs:
         click.echo(f"\nVanthu đang chạy tại http://{host}:{port}/  (API: /api/v1/docs)")
+        click.echo("Khóa API: mục Khóa API trong giao diện, hoặc `vanthu create-token TÊN`.")
         if accounts:
             click.echo("Tài khoản dùng thử (mật khẩu mới sau mỗi lần chạy):")
             for role, username, password in accounts:
