@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -58,6 +59,7 @@ def run(host: str, port: int) -> None:
         processes.worker_command(),
         processes.beat_command(str(config.var_dir / "beat-schedule")),
     )
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does, children too
     with processes.children(*commands) as procs:
         click.echo(f"\nVanthu đang chạy tại http://{host}:{port}/  (API: /api/v1/docs)")
         click.echo("Khóa API: mục Khóa API trong giao diện, hoặc `vanthu create-token TÊN`.")
@@ -71,6 +73,10 @@ def run(host: str, port: int) -> None:
                 time.sleep(1)
         except KeyboardInterrupt:
             pass
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _is_embedded_database(config: Config) -> bool:
