@@ -98,6 +98,7 @@ def draft(
     """Create (or refresh) the draft of a document and have it rendered, marked DỰ THẢO."""
     if kind not in KINDS:
         raise Invalid({"kind": f"Loại văn bản phải là một trong: {', '.join(KINDS)}"})
+    lifecycle_commands.lock(db, campaign)  # not while the same document is being issued
     subject_key, target_id, visit_id = _subject(db, campaign, kind, target_id, visit_id)
     versions = db.scalars(
         select(Document)
@@ -151,10 +152,13 @@ def issue(
     tz: str = "Asia/Ho_Chi_Minh",
 ) -> Document:
     """Issue a draft: number and date from the register, the lifecycle step, the final render."""
-    if doc.status != "draft":
-        raise Conflict([f"Văn bản đã ở trạng thái «{doc.status}», chỉ dự thảo mới được ban hành"])
     campaign = db.get(Campaign, doc.campaign_id)
     assert campaign is not None
+    # Before the status check and the register: a second request for this draft waits here,
+    # then finds it issued; and every issuer takes the campaign before the register.
+    lifecycle_commands.lock(db, campaign)
+    if doc.status != "draft":
+        raise Conflict([f"Văn bản đã ở trạng thái «{doc.status}», chỉ dự thảo mới được ban hành"])
     previous = db.scalars(
         select(Document).where(
             Document.campaign_id == doc.campaign_id,

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from service.commands.facts import campaign_facts
+from service.database import SessionFactory
 from service.errors import Conflict
 from service.models import Campaign, LifecycleEvent
 from workflows import lifecycle
 
+LOCKED = "locked_campaigns"
+
+
+def lock(db: Session, campaign: Campaign) -> None:
+    """Hold the campaign's row until commit, then re-read what others committed meanwhile:
+    issuing and lifecycle steps of one campaign run one at a time, each on current facts (a
+    draft issued from two web processes at once, the last two minutes completing the stage).
+    Only PostgreSQL needs it: SQLite's BEGIN IMMEDIATE already runs one writer at a time."""
+    db.flush()
+    locked: set[int] = db.info.setdefault(LOCKED, set())
+    if campaign.id in locked or db.get_bind().dialect.name != "postgresql":
+        return
+    # FOR NO KEY UPDATE: rows that merely reference the campaign (jobs, documents) still go in.
+    db.execute(
+        select(Campaign.id).where(Campaign.id == campaign.id).with_for_update(key_share=True)
+    )
+    db.expire_all()
+    locked.add(campaign.id)
+
+
+@event.listens_for(SessionFactory, "after_commit")
+@event.listens_for(SessionFactory, "after_rollback")
+def _release(db: Session) -> None:
+    db.info.pop(LOCKED, None)
+
 
 def apply(db: Session, campaign: Campaign, action: str, actor: str, reason: str = "") -> None:
     """Apply `action` or raise Conflict with what is missing; then run automatic steps."""
+    lock(db, campaign)
     try:
         transition = lifecycle.require(action, campaign_facts(db, campaign))
     except lifecycle.TransitionRefused as refused:
@@ -22,7 +50,7 @@ def apply(db: Session, campaign: Campaign, action: str, actor: str, reason: str 
 
 def advance(db: Session, campaign: Campaign, actor: str) -> None:
     """Take every automatic step whose guard now passes (all visits done, all minutes issued)."""
-    db.flush()
+    lock(db, campaign)
     for action in lifecycle.AUTOMATIC:
         facts = campaign_facts(db, campaign)
         if not lifecycle.problems_for(action, facts):
