@@ -224,6 +224,24 @@ def test_close_leaves_no_soffice_process(soffice: str, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.libreoffice
+def test_soffice_does_not_outlive_a_worker_killed_mid_conversion(
+    soffice: str, tmp_path: Path
+) -> None:
+    converter = PdfConverter(soffice=soffice, workdir=tmp_path)
+    converter.convert(_docx())
+    instance = converter._instance
+    assert converter.pid is not None and instance.rundir is not None
+    assert instance.bridge is not None and instance.bridge.stdout is not None
+    group = os.getpgid(converter.pid)
+    source = instance.rundir / "orphan.docx"
+    source.write_bytes(_docx())
+    instance.send({"in": str(source), "out": str(source.with_suffix(".pdf"))})
+    instance.bridge.stdout.close()  # the worker's end of the answers is gone, as if killed
+    assert _eventually(lambda: not _group_members(group), seconds=60)
+    converter.close()
+
+
 def test_missing_libreoffice_is_reported(tmp_path: Path) -> None:
     missing = str(tmp_path / "no-soffice-here")
     assert libreoffice_available(missing) is None

@@ -172,10 +172,20 @@ def main(argv: list[str]) -> NoReturn:
         stderr=sys.stderr,
     )
     try:
+        _serve(proto, soffice, pipe_name)
+    finally:
+        # Whatever ended it, soffice goes too: a worker killed mid-conversion leaves this bridge
+        # writing to a closed pipe (BrokenPipeError), and soffice must not outlive it.
+        _shutdown(rundir, pipe_name)
+
+
+def _serve(proto: TextIO, soffice: subprocess.Popen[bytes], pipe_name: str) -> None:
+    """Answer conversion requests from stdin until it closes or soffice dies."""
+    try:
         desktop = _connect(soffice, pipe_name)
     except Exception as exc:
         _send(proto, {"ready": False, "error": str(exc)})
-        _shutdown(rundir, pipe_name)
+        return
     _send(proto, {"ready": True, "pid": soffice.pid})
     for line in sys.stdin:
         request = json.loads(line)
@@ -185,10 +195,9 @@ def main(argv: list[str]) -> NoReturn:
             dead = not _alive(soffice, desktop)
             _send(proto, {"ok": False, "dead": dead, "error": f"{type(exc).__name__}: {exc}"})
             if dead:
-                break
+                return
         else:
             _send(proto, {"ok": True})
-    _shutdown(rundir, pipe_name)
 
 
 if __name__ == "__main__":
