@@ -1,7 +1,9 @@
 """`python -m bench` (`make bench`): every measurement in one run, a table, bench/results.json.
 
 `--tiny` runs every piece at smoke-test sizes (the test suite does); the figures then mean
-nothing, only the shape of the results does.
+nothing, only the shape of the results does. `--only render,scale` measures again just those
+stages after a change and keeps the others' figures in the results file (same sizes, same
+backend); `run.measured` says when each stage was measured.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,37 +59,84 @@ TINY = Sizes(
 )
 
 
-def run(sizes: Sizes, backend: Backend, out: Path) -> dict[str, Any]:
-    """Every measurement, each on a fresh database and broker; the whole results document.
+STAGES = ("pdf", "render", "archive", "api", "scale")
 
-    What is measured so far is written to `out` after every stage, so a run cut short still
-    leaves its figures."""
-    started = time.perf_counter()
-    results: dict[str, Any] = {
-        "run": {
-            "backend": backend.name,
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-            "sizes": asdict(sizes),
-            "seconds": {},
-        }
+
+def machine() -> str:
+    """CPU model, cores and memory as /proc tells them: the figures' context."""
+    info = {
+        key.strip(): value.strip()
+        for path in ("/proc/cpuinfo", "/proc/meminfo")
+        if Path(path).exists()
+        for key, _, value in (line.partition(":") for line in Path(path).read_text().splitlines())
     }
+    memory = int(info.get("MemTotal", "0 kB").split()[0]) / 2**20
+    model = info.get("model name") or platform.machine()
+    return f"{model}, {os.cpu_count()} cores, {memory:.0f} GB, Linux {platform.release()}"
 
-    def done(name: str, value: Any) -> None:
-        seconds = results["run"]["seconds"]
-        seconds[name] = round(time.perf_counter() - started - sum(seconds.values()), 1)
-        results[name] = value
-        results["run"]["total_s"] = round(time.perf_counter() - started, 1)
+
+def earlier(out: Path, run: dict[str, Any]) -> dict[str, Any]:
+    """The figures already in `out`, if they were measured at the same sizes and backend."""
+    if not out.exists():
+        raise SystemExit(f"{out} does not exist: run every stage first")
+    results: dict[str, Any] = json.loads(out.read_text())
+    for key in ("sizes", "backend"):
+        if results.get("run", {}).get(key) != run[key]:
+            raise SystemExit(f"{out} was measured with other {key}: run every stage")
+    return results
+
+
+def run(
+    sizes: Sizes, backend: Backend, out: Path, stages: tuple[str, ...] = STAGES
+) -> dict[str, Any]:
+    """The chosen measurements, each on a fresh database and broker; the whole results document.
+
+    Stages not chosen keep their figures from `out`. What is measured so far is written to `out`
+    after every stage, so a run cut short still leaves its figures."""
+    meta = {
+        "backend": backend.name,
+        "machine": machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "sizes": json.loads(json.dumps(asdict(sizes))),  # as a results file has them
+    }
+    results = earlier(out, meta) if set(stages) != set(STAGES) else {}
+    info = results.setdefault("run", {})
+    info.update(meta)
+    seconds, measured = info.setdefault("seconds", {}), info.setdefault("measured", {})
+
+    def stage(name: str, measure: Callable[[], Any]) -> None:
+        if name not in stages:
+            return
+        since = time.perf_counter()
+        results[name] = measure()
+        seconds[name] = round(time.perf_counter() - since, 1)
+        measured[name] = datetime.now().astimezone().isoformat(timespec="seconds")
+        info["total_s"] = round(sum(seconds.values()), 1)
         out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         print(f"{name}: done in {seconds[name]} s", flush=True)
 
-    figures, sample_pdf = pdf.measure(sizes.pdf_cold, sizes.pdf_warm)
-    done("pdf", figures)
-    done("render", render.measure(backend, sizes.render_docs, sizes.render_workers))
-    done("archive", archive.measure(backend, sizes.archive, sample_pdf))
-    done("api", api.measure(backend, sizes.api_requests, sizes.api_clients))
-    done("scale", scale.measure(backend, sizes.scale, sizes.scale_workers))
+    made: list[bytes] = []
+
+    def measure_pdf() -> dict[str, Any]:
+        figures, sample = pdf.measure(sizes.pdf_cold, sizes.pdf_warm)
+        made.append(sample)
+        return figures
+
+    stage("pdf", measure_pdf)
+    stage("render", lambda: render.measure(backend, sizes.render_docs, sizes.render_workers))
+    stage("archive", lambda: archive.measure(backend, sizes.archive, (made or [pdf.sample()])[0]))
+    stage("api", lambda: api.measure(backend, sizes.api_requests, sizes.api_clients))
+    stage("scale", lambda: scale.measure(backend, sizes.scale, sizes.scale_workers))
     return results
+
+
+def stage_list(text: str) -> tuple[str, ...]:
+    chosen = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = sorted(set(chosen) - set(STAGES))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(STAGES)}")
+    return chosen
 
 
 def lookup(results: dict[str, Any], dotted: str) -> Any:
@@ -203,17 +254,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tiny", action="store_true", help="smoke-test sizes")
     parser.add_argument("--embedded", action="store_true", help="SQLite + file-system broker")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results.json goes")
+    parser.add_argument(
+        "--only",
+        type=stage_list,
+        default=STAGES,
+        metavar="STAGE,...",
+        help=f"measure only these ({', '.join(STAGES)}); keep the others' figures from --out",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vanthu-bench-") as root:
         backend = Backend.detect(Path(root), embedded=args.embedded)
         print(f"Backend: {backend.name}", flush=True)
-        results = run(TINY if args.tiny else Sizes(), backend, args.out)
+        results = run(TINY if args.tiny else Sizes(), backend, args.out, args.only)
     missing = [p for p in REQUIRED if not isinstance(lookup(results, p), int | float)]
     if missing:
         raise SystemExit(f"results.json lacks numbers at: {', '.join(missing)}")
+    info = results["run"]
     print(table(results))
-    print(f"\nBackend: {backend.name}; {results['run']['total_s']} s in all")
-    print(f"Results: {args.out}")
+    print(f"\nBackend: {backend.name}\nMachine: {info['machine']}")
+    print("Measured: " + ", ".join(f"{name} {at}" for name, at in info["measured"].items()))
+    print(f"{info['total_s']} s of measuring; results: {args.out}")
 
 
 if __name__ == "__main__":

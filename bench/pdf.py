@@ -21,6 +21,11 @@ def sample_documents() -> list[bytes]:
     return [render_docx(committed_template(kind), SAMPLE_CONTEXTS[kind]) for kind in KINDS]
 
 
+def sample() -> bytes:
+    """One real PDF (of the first kind), for a run that measures the archive without the PDF."""
+    return convert_cold(sample_documents()[0])
+
+
 def measure(cold_docs: int, warm_docs: int) -> tuple[dict[str, Any], bytes]:
     """The figures, and one PDF made (real bytes for the archive measurement)."""
     documents = sample_documents()

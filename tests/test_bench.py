@@ -9,12 +9,15 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from bench.__main__ import REQUIRED, lookup
+import bench.__main__ as bench_main
+from bench.__main__ import REQUIRED, STAGES, TINY, Sizes, lookup, run
 from bench.api import percentile
+from bench.env import Backend
 from bench.memory import peak_mb, tree_peaks
 from tests.conftest import need
 from workers.pdf import libreoffice_available
@@ -35,12 +38,33 @@ def test_peak_memory_of_a_process_tree() -> None:
     assert peak_mb(2**22 + 12345) == 0.0  # no such process
 
 
+def test_only_measures_again_and_keeps_the_other_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, backend = tmp_path / "results.json", Backend(tmp_path)
+    monkeypatch.setattr(bench_main.render, "measure", lambda *_args: {"ratio_pipeline_to_raw": 2})
+    with pytest.raises(SystemExit, match="does not exist"):
+        run(TINY, backend, out, ("render",))
+    earlier = {"run": {"sizes": {}, "backend": backend.name}, "api": {"p95_ms": 9}}
+    out.write_text(json.dumps(earlier))
+    with pytest.raises(SystemExit, match="other sizes"):
+        run(TINY, backend, out, ("render",))
+    earlier["run"] = {"sizes": json.loads(json.dumps(asdict(TINY))), "backend": backend.name}
+    out.write_text(json.dumps(earlier))
+    results = run(TINY, backend, out, ("render",))
+    assert results["api"] == {"p95_ms": 9} and results["render"] == {"ratio_pipeline_to_raw": 2}
+    assert set(results["run"]["measured"]) == {"render"}
+    assert json.loads(out.read_text()) == results
+    with pytest.raises(SystemExit, match="other sizes"):
+        run(Sizes(), backend, out, ("render",))
+
+
 @pytest.mark.slow
 def test_bench_runs_at_tiny_sizes(tmp_path: Path) -> None:
     need(libreoffice_available() is not None, "LibreOffice is not installed")
     out = tmp_path / "results.json"
     # The embedded backend: no PostgreSQL schema or Redis db shared with a `make bench` running.
-    run = subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-m", "bench", "--tiny", "--embedded", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
@@ -48,11 +72,12 @@ def test_bench_runs_at_tiny_sizes(tmp_path: Path) -> None:
         timeout=1800,
         check=False,
     )
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
-    assert "SQLite" in run.stdout and "ratio" in run.stdout
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert "SQLite" in proc.stdout and "ratio" in proc.stdout
     results = json.loads(out.read_text())
     for path in REQUIRED:
         value = lookup(results, path)
         assert isinstance(value, int | float) and not isinstance(value, bool), (path, value)
+    assert list(results["run"]["measured"]) == list(STAGES)
     assert results["scale"]["small"]["documents"] == 2 * 1 + 3
     assert results["scale"]["large"]["emails"] > 0

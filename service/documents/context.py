@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import object_session, selectinload
 
 from service.models import Campaign, Document, Organisation, Person, Target, Visit
 from workflows import formatting, routing, statistics
@@ -55,8 +55,11 @@ def directory(campaign: Campaign, targets: Iterable[Target]) -> routing.Director
     issuer, governing = campaign.issuer, campaign.issuer.parent
 
     def children(parents: list[int], kind: str) -> list[Organisation]:
-        query = select(Organisation).where(
-            Organisation.parent_id.in_(parents), Organisation.kind == kind
+        # Their contacts in one more query, not one per organisation (which slowed issuing).
+        query = (
+            select(Organisation)
+            .options(selectinload(Organisation.contacts))
+            .where(Organisation.parent_id.in_(parents), Organisation.kind == kind)
         )
         return list(db.scalars(query.order_by(Organisation.id)))
 
