@@ -52,6 +52,8 @@ def advance(db: Session, campaign: Campaign, actor: str) -> None:
     """Take every automatic step whose guard now passes (all visits done, all minutes issued)."""
     lock(db, campaign)
     for action in lifecycle.AUTOMATIC:
+        if lifecycle.Stage(campaign.stage) not in lifecycle.TRANSITIONS[action].sources:
+            continue  # reading every target's facts would only say "not at this stage"
         facts = campaign_facts(db, campaign)
         if not lifecycle.problems_for(action, facts):
             _record(db, campaign, lifecycle.TRANSITIONS[action], actor or "hệ thống", "")
