@@ -748,3 +748,21 @@ def test_the_audit_log_is_for_leaders_and_administrators(
     staff = app.test_client()
     signed_in(staff, accounts, "staff")
     assert staff.get("/audit").status_code == 403
+
+
+def test_every_page_needs_sign_in(app: Any, anonymous: FlaskClient, campaign_id: int) -> None:
+    """Every route of the UI, whatever its method, sends a stranger to the sign-in page (401
+    for the JSON of live progress; a form without its CSRF token goes back with a message)."""
+    public = {"web.login", "web.static"}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("web.") or rule.endpoint in public:
+            continue
+        path = rule.build({name: 1 for name in rule.arguments}, append_unknown=False)[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = anonymous.open(path, method=method)
+            assert response.status_code in (302, 303, 401), (method, path, response.status_code)
+            if response.status_code == 302:
+                assert "/login" in response.headers["Location"], (method, path)
+            checked += 1
+    assert checked >= 30
