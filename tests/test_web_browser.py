@@ -365,6 +365,16 @@ def test_whole_campaign_in_the_browser(
     leader.page.select_option("[data-chart-field]", "workers_female")
     leader.shot("thong-ke")
 
+    # The audit log says who issued what; an API token is made from the account menu.
+    leader.go("/audit?area=document.")
+    expect(leader.page.locator("table")).to_contain_text("document.issue")
+    leader.shot("nhat-ky", full_page=False)
+    leader.go("/account/tokens")
+    leader.page.fill("input[name=name]", "Máy chủ báo cáo của Sở")
+    leader.press("Tạo khóa")
+    expect(leader.page.locator("[data-new-token]")).to_contain_text("vt_")
+    leader.shot("khoa-api", full_page=False)
+
     # On a tablet the campaign page still works.
     tablet = Person(browser, live_server, shots, TABLET)
     tablet.sign_in(*accounts["leader"])
