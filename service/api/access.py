@@ -12,13 +12,15 @@ from typing import Any, TypeVar
 from flask import g, request
 from werkzeug.exceptions import Unauthorized
 
-from service import audit, auth
+from service import audit
 from service.api import api
 from service.commands import tokens
 from service.database import session, transaction
-from service.models import User
 from service.web.blueprint import csrf
-from service.web.session import session_user
+from service.web.session import actor, current_user, require, session_user
+
+# The same request-scoped helpers as the UI's: `g.user` is set here for the API.
+__all__ = ["actor", "current_user", "permitted", "require"]
 
 T = TypeVar("T")
 
@@ -43,8 +45,11 @@ def _bearer() -> str | None:
 def authenticate() -> None:
     presented = _bearer()
     if presented is not None:
-        with transaction() as db:  # commits the token's last use
-            user = tokens.authenticate(db, presented)
+        token = tokens.find(session(), presented)
+        user = token.user if token is not None else None
+        if token is not None and tokens.stale(token):
+            with transaction() as db:  # a write once a minute, not one per call
+                tokens.touch(db, token.id)
     else:
         user = session_user()
         if user is not None and request.method not in SAFE_METHODS:
@@ -53,20 +58,6 @@ def authenticate() -> None:
         raise NotAuthenticated()
     g.user = user
     audit.set_actor(session(), user.username)
-
-
-def current_user() -> User:
-    user: User = g.user
-    return user
-
-
-def actor() -> str:
-    return current_user().username
-
-
-def require(action: str, obj: Any = None) -> None:
-    """404 for an object out of the caller's scope, 403 if the role lacks `action`."""
-    auth.check(current_user(), action, obj)
 
 
 def permitted(action: str, obj: T) -> T:

@@ -182,7 +182,6 @@ def issue(
     doc.year = day.year
     doc.issue_date = day
     doc.status = "issued"
-    doc.files.clear()  # a draft's DOCX/PDF say DỰ THẢO: the issued files are rendered anew
     doc.issued_by = actor
     doc.issued_at = utcnow()
     for old in previous:

@@ -7,7 +7,7 @@ import secrets
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service import audit
@@ -39,17 +39,23 @@ def issue(db: Session, user: User, name: str) -> tuple[ApiToken, str]:
     return token, plain
 
 
-def authenticate(db: Session, presented: str) -> User | None:
-    """The active user a live token belongs to, or None."""
+def find(db: Session, presented: str) -> ApiToken | None:
+    """The live token of an active user that `presented` is, or None (reads only)."""
     if not presented.startswith(PREFIX) or len(presented) > 200:
         return None
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(presented)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        token.last_used_at = now
-    return token.user
+    return token
+
+
+def stale(token: ApiToken) -> bool:
+    """Whether its last use is old enough to be written again."""
+    return token.last_used_at is None or utcnow() - token.last_used_at > TOUCH_EVERY
+
+
+def touch(db: Session, token_id: int) -> None:
+    db.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def tokens_of(db: Session, user: User | None = None) -> list[ApiToken]:
