@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import request
 from werkzeug.exceptions import Unauthorized
 
-from service import audit
 from service.api import api
 from service.commands import tokens
 from service.database import session, transaction
-from service.web.blueprint import csrf
-from service.web.session import actor, current_user, require, session_user
+from service.identity import (
+    actor,
+    authenticated,
+    caller,
+    csrf,
+    current_user,
+    require,
+    session_user,
+)
 
-# The same request-scoped helpers as the UI's: `g.user` is set here for the API.
-__all__ = ["actor", "current_user", "permitted", "require"]
+# The same request-scoped helpers as the UI's: the request's user is set here for the API.
+__all__ = ["actor", "caller", "current_user", "permitted", "require"]
 
 T = TypeVar("T")
 
@@ -56,8 +62,7 @@ def authenticate() -> None:
             csrf.protect()
     if user is None:
         raise NotAuthenticated()
-    g.user = user
-    audit.set_actor(session(), user.username)
+    authenticated(user)
 
 
 def permitted(action: str, obj: T) -> T:

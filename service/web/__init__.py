@@ -6,7 +6,6 @@ from __future__ import annotations
 import service.web.errors
 import service.web.formatting
 import service.web.views  # noqa: F401
-from service.web.blueprint import csrf, web
-from service.web.session import SESSION_SETTINGS
+from service.web.blueprint import web
 
-__all__ = ["SESSION_SETTINGS", "csrf", "web"]
+__all__ = ["web"]

@@ -1,9 +1,8 @@
-"""The web blueprint and its CSRF protection, imported by every module of the UI."""
+"""The web blueprint, imported by every module of the UI."""
 
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask_wtf.csrf import CSRFProtect
 
 # An APIBlueprint kept out of the OpenAPI document: APIFlask's spec needs to know every
 # blueprint's `enable_openapi`, and these pages are not part of the API.
@@ -15,4 +14,3 @@ web = APIBlueprint(
     static_folder="static",
     static_url_path="/assets",
 )
-csrf = CSRFProtect()

@@ -13,18 +13,12 @@ from service.commands import users
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid, TooManyAttempts
+from service.identity import actor, current_user, require, sign_in, sign_out
 from service.models import Organisation, User
 from service.web.blueprint import web
 from service.web.formatting import vietnamese_key
 from service.web.forms import Form
-from service.web.session import (
-    actor,
-    current_user,
-    require,
-    safe_next,
-    sign_in,
-    sign_out,
-)
+from service.web.session import safe_next
 
 
 @web.route("/login", methods=["GET", "POST"])

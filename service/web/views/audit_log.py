@@ -8,8 +8,8 @@ from flask import render_template, request
 
 from service import audit
 from service.database import session as db_session
+from service.identity import require
 from service.web.blueprint import web
-from service.web.session import require
 
 PER_PAGE = 50
 # The filters offered: an action prefix and its label.

@@ -18,6 +18,7 @@ from service.commands.facts import campaign_facts
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
+from service.identity import actor, can, current_user, require
 from service.models import (
     Campaign,
     Document,
@@ -30,7 +31,6 @@ from service.models import (
 from service.web.blueprint import web
 from service.web.formatting import REPORT_SECTIONS, TEAM_ROLES, vietnamese_key
 from service.web.forms import Form
-from service.web.session import actor, can, current_user, require
 from service.web.views.progress import campaign_progress
 from workflows import lifecycle, statistics
 from workflows.documents import KINDS

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from service import auth
 from service.database import session as db_session
+from service.identity import current_user, require
 from service.models import Campaign, Target, Visit
 from service.web.blueprint import web
-from service.web.session import current_user, require
 from workflows import statistics
 from workflows.lifecycle import VisitStatus
 

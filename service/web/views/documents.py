@@ -15,11 +15,11 @@ from service.commands.campaigns import get_campaign
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
+from service.identity import actor, can, current_user, require
 from service.models import Dispatch, Document, Job, Target
 from service.web.blueprint import web
 from service.web.formatting import DISPATCH_PURPOSES, DISPATCH_STATES, DOCUMENT_STATUS
 from service.web.forms import Form
-from service.web.session import actor, can, current_user, require
 from service.web.views.campaigns import display_names
 from service.web.views.progress import document_row
 from workflows.documents import KINDS

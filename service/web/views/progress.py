@@ -15,6 +15,7 @@ from service.commands.campaigns import get_campaign
 from service.database import session as db_session
 from service.documents.store import file_of
 from service.errors import NotFound
+from service.identity import can, current_user, require
 from service.models import ArchiveBuild, Campaign, Document, Job, Target, User
 from service.web.blueprint import web
 from service.web.formatting import (
@@ -26,7 +27,6 @@ from service.web.formatting import (
     moment_vn,
     size_vn,
 )
-from service.web.session import can, current_user, require
 from workflows.documents import FILING_ORDER, KINDS
 
 UNFINISHED = ("queued", "running")

@@ -11,8 +11,8 @@ from service.commands import tokens
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
+from service.identity import can, current_user, require
 from service.web.blueprint import web
-from service.web.session import can, current_user, require
 
 
 def _page(name: str, errors: dict[str, str], plain: str = "", status: int = 200) -> Any:

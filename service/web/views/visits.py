@@ -15,12 +15,12 @@ from service.commands.facts import campaign_facts
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
+from service.identity import actor, can, require
 from service.models import Campaign, Document, Person, Target, TeamMember, Visit
 from service.web.blueprint import web
 from service.web.conflicts import Slot, find_conflicts
 from service.web.formatting import TEAM_ROLES, VISIT_STATUS
 from service.web.forms import Form
-from service.web.session import actor, can, require
 from service.web.views.campaigns import load
 from workflows import lifecycle, statistics
 from workflows.lifecycle import VisitStatus
