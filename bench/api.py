@@ -23,13 +23,10 @@ from bench.env import (
     BenchError,
     api_token,
     call,
-    child_env,
-    children,
-    free_port,
     peaks_json,
-    wait_http,
+    web_server,
 )
-from service import processes, runner
+from service import runner
 from service.database import transaction
 from service.demo import drive_campaign
 from service.models import Job, Target
@@ -108,11 +105,7 @@ def measure(backend: Backend, requests: int, clients: int) -> dict[str, Any]:
     with backend.stage("api") as config:
         campaign_id, targets, large_id = prepare(requests)
         token = api_token()
-        port = free_port()
-        env = child_env(config)
-        web = {"web": processes.web_command("127.0.0.1", port, workers=2)}
-        with children(web, env, config.var_dir / "logs") as group:
-            wait_http(port)
+        with web_server(config) as (port, group):
             base = f"/api/v1/campaigns/{campaign_id}"
             reads: dict[str, Callable[[int], Request]] = {
                 "campaign_list": lambda _i: ("GET", "/api/v1/campaigns", None),

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bench.env import Backend
 from bench.memory import peak_mb
 from service.commands.archive import request_build
+from service.commands.caller import Caller
 from service.config import Config
 from service.database import transaction
 from service.documents.contract import SAMPLE_CONTEXTS
@@ -74,7 +75,7 @@ def seed(documents: int, pdf: bytes) -> tuple[int, int]:
             ]
             db.add(doc)
         db.flush()
-        request_build(db, campaign, "bench")
+        request_build(db, Caller.system(), campaign.id)
         job_id = db.scalar(
             select(Job.id).where(Job.kind == "archive", Job.campaign_id == campaign.id)
         )
@@ -90,6 +91,7 @@ def build_in_child(
     from service.archive import builder
     from service.archive.catalogue import collect
     from service.archive.register import register_csv
+    from service.commands import archiving
 
     create_app(config)
     before = resident_mb()
@@ -99,7 +101,7 @@ def build_in_child(
             job = db.get(Job, job_id)
             assert job is not None
             db.expunge(job)
-        builder.handle(job, None, config.timezone)
+        archiving.handle(job, None, config.timezone)
         size = 0
     else:
         with transaction() as db:
@@ -108,7 +110,7 @@ def build_in_child(
         with tempfile.TemporaryDirectory(prefix="bench-archive-") as folder:
             path = Path(folder) / "archive.zip"
             builder.write_archive(
-                path, case, register, builder.read_document_file, None, lambda _d, _t: None
+                path, case, register, archiving.read_document_file, None, lambda _d, _t: None
             )
             size = path.stat().st_size
     return {

@@ -29,9 +29,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench.memory import Peak, tree_peaks
-from service import migrate
+from service import migrate, processes
 from service.app import create_app
 from service.commands import tokens, users
+from service.commands.caller import Caller
 from service.config import Config
 from service.database import session, transaction
 from service.models import Job
@@ -226,9 +227,14 @@ def api_token() -> str:
     call needs one, and only an administrator or a leader may issue."""
     with transaction() as db:
         user = users.create(
-            db, f"bench-{secrets.token_hex(4)}", "Đo hiệu năng", secrets.token_urlsafe(16), "admin"
+            db,
+            Caller.system(),
+            f"bench-{secrets.token_hex(4)}",
+            "Đo hiệu năng",
+            secrets.token_urlsafe(16),
+            "admin",
         )
-        return tokens.issue(db, user, "bench")[1]
+        return tokens.issue(db, Caller.system(), "bench", user)[1]
 
 
 def call(
@@ -267,6 +273,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def web_server(config: Config, workers: int = 2) -> Iterator[tuple[int, Children]]:
+    """gunicorn as `vanthu run` starts it, on a free port and answering: (port, the child)."""
+    port = free_port()
+    web = {"web": processes.web_command("127.0.0.1", port, workers)}
+    with children(web, child_env(config), config.var_dir / "logs") as group:
+        wait_http(port)
+        yield port, group
 
 
 class SmtpSink:

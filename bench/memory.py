@@ -17,29 +17,29 @@ class Peak:
     peak_mb: float
 
 
+def _status(pid: int | str) -> dict[str, str]:
+    """The fields of /proc/PID/status (VmHWM, PPid, …); none once the process is gone."""
+    try:
+        text = (PROC / str(pid) / "status").read_text()
+    except OSError:
+        return {}
+    return {
+        key: value.strip() for key, _, value in (line.partition(":") for line in text.splitlines())
+    }
+
+
 def peak_mb(pid: int | str = "self") -> float:
     """VmHWM of `pid` in MB, 0.0 if the process is gone (or is a zombie, which has none)."""
-    try:
-        status = (PROC / str(pid) / "status").read_text()
-    except OSError:
-        return 0.0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    hwm = _status(pid).get("VmHWM")
+    return int(hwm.split()[0]) / 1024 if hwm else 0.0
 
 
 def _parents() -> dict[int, int]:
     """pid -> parent pid of every live process."""
     found: dict[int, int] = {}
     for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        found[int(entry.name)] = int(fields[1])
+        if entry.name.isdigit() and (parent := _status(entry.name).get("PPid")):
+            found[int(entry.name)] = int(parent)
     return found
 
 

@@ -26,10 +26,9 @@ from bench.env import (
     child_env,
     children,
     finished_span,
-    free_port,
     peaks_json,
-    wait_http,
     wait_jobs,
+    web_server,
 )
 from service import processes
 from service.database import transaction
@@ -78,10 +77,7 @@ def measure(backend: Backend, docs: int, workers: int) -> dict[str, Any]:
         with transaction() as db:
             campaign_id = load_demo(db, new_campaign=True).id
         token = api_token()
-        port = free_port()
-        env, logs = child_env(config), config.var_dir / "logs"
-        with children({"web": processes.web_command("127.0.0.1", port, 2)}, env, logs):
-            wait_http(port)
+        with web_server(config) as (port, _web):
             api_seconds = []
             for _ in range(docs):
                 sent = time.perf_counter()
@@ -97,7 +93,7 @@ def measure(backend: Backend, docs: int, workers: int) -> dict[str, Any]:
                 api_seconds.append(time.perf_counter() - sent)
         names = [f"render{i}" for i in range(workers)]
         commands = {name: processes.worker_command("render", 1, name) for name in names}
-        with children(commands, env, logs) as group:
+        with children(commands, child_env(config), config.var_dir / "logs") as group:
             group.wait_for_log(names, " ready.", poll=0.01)
             wait_jobs(campaign_id, ["render"], timeout=60 + 5 * docs)
             # From the first DOCX stored to the last: the worker's steady rate, without its

@@ -44,10 +44,10 @@ def create_app(config: Config | None = None) -> APIFlask:
     from service.api import api
     from service.api.converters import IdConverter
     from service.api.spec import add_common_errors
+    from service.broker import celery_init_app
     from service.health import health
     from service.identity import SESSION_SETTINGS, csrf
     from service.web import web
-    from workers.celery_app import celery_init_app
 
     app.config.update(SESSION_SETTINGS)
     app.url_map.converters["int"] = IdConverter

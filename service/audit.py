@@ -28,6 +28,7 @@ from service.models import (
     Visit,
 )
 from service.models.user import AuditEntry
+from workflows.vocabulary import DispatchState, DocumentStatus
 
 SYSTEM = "hệ thống"
 
@@ -92,14 +93,14 @@ def _document_entry(doc: Document, new: bool) -> tuple[str, str] | None:
     history = inspect(doc).attrs.status.history
     if not history.has_changes():
         return None
-    if doc.status == "issued":
+    if doc.status == DocumentStatus.ISSUED:
         return "document.issue", doc.reference
     return f"document.{doc.status}", doc.reference if doc.number is not None else doc.kind
 
 
 def _dispatch_entry(dispatch: Dispatch) -> tuple[str, str] | None:
     history = inspect(dispatch).attrs.state.history
-    if dispatch.state != "sent" or not history.has_changes():
+    if dispatch.state != DispatchState.SENT or not history.has_changes():
         return None
     return "dispatch.sent", f"văn bản #{dispatch.document_id} → {dispatch.address}"
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 
 from service import migrate, processes
+from service.commands.caller import Caller
 from service.config import Config
 from service.database import init_engine, transaction
 from service.errors import Invalid, NotFound
-from service.models.user import ROLES
+from workflows.vocabulary import Role
 
 
 @click.group()
@@ -90,19 +91,30 @@ def _is_embedded_database(config: Config) -> bool:
 
 def _demo_accounts(config: Config) -> list[tuple[str, str, str]]:
     """One account per role with a fresh password: (role label, username, password)."""
-    from service.auth import ROLE_LABELS
     from service.commands.users import ensure_demo_accounts
 
     init_engine(config.database_url)
     with transaction() as db:
-        return [(ROLE_LABELS[u.role], u.username, pw) for u, pw in ensure_demo_accounts(db)]
+        accounts = ensure_demo_accounts(db, Caller.system(config.timezone, "demo"))
+        return [(Role.label_of(u.role), u.username, pw) for u, pw in accounts]
+
+
+CLI = "cli"  # who the audit log names for what the command line does
+
+
+def _cli() -> Caller:
+    return Caller.system(name=CLI)
 
 
 @main.command("create-user")
 @click.option("--username", required=True, help="Tên đăng nhập.")
 @click.option("--full-name", required=True, help="Họ và tên.")
 @click.option(
-    "--role", type=click.Choice(ROLES), default="admin", show_default=True, help="Vai trò."
+    "--role",
+    type=click.Choice(Role.values()),
+    default=Role.ADMIN.value,
+    show_default=True,
+    help="Vai trò.",
 )
 @click.option(
     "--organisation",
@@ -127,7 +139,7 @@ def create_user(
                 if org is None:
                     raise Invalid({"organisation": f"Không có đơn vị mã {organisation_code}"})
                 organisation_id = org.id
-            user = users.create(db, username, full_name, password, role, organisation_id, "cli")
+            user = users.create(db, _cli(), username, full_name, password, role, organisation_id)
             click.echo(f"Đã tạo tài khoản {user.username} ({role})")
     except Invalid as error:
         for message in error.fields.values():
@@ -146,8 +158,8 @@ def create_token(username: str, name: str) -> None:
     init_engine(Config().database_url)
     try:
         with transaction() as db:
-            audit.set_actor(db, "cli")
-            _token, plain = tokens.issue(db, users.get_user_by_name(db, username), name)
+            audit.set_actor(db, CLI)
+            _token, plain = tokens.issue(db, _cli(), name, users.get_user_by_name(db, username))
     except (Invalid, NotFound) as error:
         click.echo(f"Lỗi: {error}", err=True)
         sys.exit(1)
@@ -164,8 +176,8 @@ def revoke_token(token_id: int) -> None:
     init_engine(Config().database_url)
     try:
         with transaction() as db:
-            audit.set_actor(db, "cli")
-            tokens.revoke(db, tokens.get_token(db, token_id))
+            audit.set_actor(db, CLI)
+            tokens.revoke(db, _cli(), token_id)
     except NotFound as error:
         click.echo(f"Lỗi: {error}", err=True)
         sys.exit(1)

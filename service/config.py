@@ -23,7 +23,6 @@ class Config:
     mail_from: str = field(default_factory=lambda: _env("MAIL_FROM", "vanthu@example.org"))
     soffice: str = field(default_factory=lambda: _env("SOFFICE", "soffice"))
     lease_seconds: int = field(default_factory=lambda: int(_env("LEASE_SECONDS", "300")))
-    max_attempts: int = field(default_factory=lambda: int(_env("MAX_ATTEMPTS", "5")))
     sweep_seconds: float = field(default_factory=lambda: float(_env("SWEEP_SECONDS", "15")))
     reminder_days: int = field(default_factory=lambda: int(_env("REMINDER_DAYS", "3")))
     max_content_length: int = field(

@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 from sqlalchemy import distinct, func, select
 
-from service.commands import documents, visits
+from service.commands import actions, documents, visits
+from service.commands.caller import Caller
 from service.config import Config
 from service.database import transaction
 from service.documents.store import file_of
@@ -19,6 +20,7 @@ from service.models import Campaign, Dispatch, Document, Job, Target
 from service.seed.load import load_demo
 from workflows import statistics
 from workflows.documents import FILING_ORDER, KINDS
+from workflows.vocabulary import DispatchState, DocumentStatus, JobState
 
 PLAN_DAY = date(2023, 4, 5)
 TEAM_DAY = date(2023, 4, 10)
@@ -67,13 +69,12 @@ def example_statistics(index: int) -> dict[str, int]:
     return values
 
 
-def drive_campaign(campaign_id: int, actor: str = "demo") -> None:
+def drive_campaign(campaign_id: int, caller: Caller | None = None) -> None:
     """Every lifecycle step of the campaign, as staff would take them."""
+    caller = caller or Caller.system()
     with transaction() as db:
-        campaign = db.get(Campaign, campaign_id)
-        assert campaign is not None
-        documents.issue(db, documents.draft(db, campaign, "KH", actor), actor, PLAN_DAY)
-        documents.issue(db, documents.draft(db, campaign, "QD", actor), actor, TEAM_DAY)
+        actions.perform(db, caller, campaign_id, "issue_plan", actions.Step(PLAN_DAY))
+        actions.perform(db, caller, campaign_id, "decide_team", actions.Step(TEAM_DAY))
     with transaction() as db:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
@@ -81,24 +82,24 @@ def drive_campaign(campaign_id: int, actor: str = "demo") -> None:
             start = FIRST_VISIT + timedelta(days=i // 2, hours=6 * (i % 2))  # 08:00, 14:00
             visits.schedule(
                 db,
-                campaign,
+                caller,
+                campaign_id,
                 target.id,
                 start,
                 start + timedelta(hours=3, minutes=30),
                 f"Trụ sở {target.office.name}",
-                actor,
             )
-        visits.announce(db, campaign, actor, NOTICE_DAY)
+        actions.perform(db, caller, campaign_id, "schedule_visits", actions.Step(NOTICE_DAY))
     with transaction() as db:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         for i, target in enumerate(campaign.targets):
             visit = target.visit
             assert visit is not None
-            visits.record(db, campaign, visit, _visit_data(i, target.office.name), actor)
-            minutes = documents.draft(db, campaign, "BB", actor, visit_id=visit.id)
-            documents.issue(db, minutes, actor, visit.scheduled_start.date())
-        documents.issue(db, documents.draft(db, campaign, "BC", actor), actor, REPORT_DAY)
+            visits.record(db, caller, visit.id, _visit_data(i, target.office.name))
+            minutes = documents.draft(db, caller, campaign_id, "BB", visit_id=visit.id)
+            documents.issue(db, caller, minutes.id, visit.scheduled_start.date())
+        actions.perform(db, caller, campaign_id, "issue_report", actions.Step(REPORT_DAY))
 
 
 def _visit_data(index: int, office: str) -> dict[str, object]:
@@ -126,8 +127,8 @@ def wait_for_jobs(campaign_id: int, timeout: float) -> None:
     while True:
         with transaction() as db:
             rows = db.scalars(select(Job).where(Job.campaign_id == campaign_id)).all()
-            failed = [j for j in rows if j.state == "failed"]
-            pending = [j for j in rows if j.state not in ("done", "failed")]
+            failed = [j for j in rows if j.state == JobState.FAILED]
+            pending = [j for j in rows if j.state not in (JobState.DONE, JobState.FAILED)]
         if failed:
             raise DemoFailed(
                 "; ".join(f"công việc {j.kind} #{j.id} thất bại: {j.last_error}" for j in failed)
@@ -153,13 +154,13 @@ def mail_summary(campaign_id: int) -> str:
         }
         addresses = db.scalar(
             select(func.count(distinct(Dispatch.address))).where(
-                Dispatch.campaign_id == campaign_id, Dispatch.state == "sent"
+                Dispatch.campaign_id == campaign_id, Dispatch.state == DispatchState.SENT
             )
         )
     where = transport_for(Config()).describe()
     return (
-        f"Thư điện tử: {counts.get('sent', 0)} thư đã gửi tới {addresses} địa chỉ qua {where}; "
-        f"{counts.get('failed', 0)} thư lỗi"
+        f"Thư điện tử: {counts.get(DispatchState.SENT, 0)} thư đã gửi tới {addresses} địa chỉ "
+        f"qua {where}; {counts.get(DispatchState.FAILED, 0)} thư lỗi"
     )
 
 
@@ -169,7 +170,9 @@ def write_files(campaign_id: int, out: Path) -> list[Written]:
     written = []
     with transaction() as db:
         docs = db.scalars(
-            select(Document).where(Document.campaign_id == campaign_id, Document.status == "issued")
+            select(Document).where(
+                Document.campaign_id == campaign_id, Document.status == DocumentStatus.ISSUED
+            )
         ).all()
         docs = sorted(docs, key=lambda d: (FILING_ORDER.index(d.kind), d.issue_date, d.id))
         for doc in docs:

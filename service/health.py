@@ -13,8 +13,8 @@ from sqlalchemy import text
 
 from service.config import Config
 from service.database import session
+from service.documents.libreoffice import libreoffice_available
 from service.mail.transport import SmtpSettings
-from workers.pdf import libreoffice_available
 
 health = APIBlueprint("health", __name__, enable_openapi=False)
 TIMEOUT = 3.0

@@ -17,14 +17,15 @@ from sqlalchemy.orm.util import identity_key
 from service.database import SessionFactory
 from service.models import Job
 from service.timeutil import utcnow
+from workflows.vocabulary import JobKind, JobState
 
 log = logging.getLogger(__name__)
 
 QUEUES: dict[str, str] = {
-    "render": "render",
-    "convert": "convert",
-    "send": "mail",
-    "archive": "archive",
+    JobKind.RENDER: "render",
+    JobKind.CONVERT: "convert",
+    JobKind.SEND: "mail",
+    JobKind.ARCHIVE: "archive",
 }
 
 Doorbell = Callable[[int, str, float], None]
@@ -100,7 +101,7 @@ def withdraw(db: Session, kind: str, document_id: int) -> int:
     ids = set(
         db.scalars(
             delete(Job)
-            .where(Job.kind == kind, Job.document_id == document_id, Job.state == "queued")
+            .where(Job.kind == kind, Job.document_id == document_id, Job.state == JobState.QUEUED)
             .returning(Job.id)
             .execution_options(synchronize_session=False)
         )
@@ -114,21 +115,10 @@ def withdraw(db: Session, kind: str, document_id: int) -> int:
     return len(ids)
 
 
-def requeue(db: Session, job: Job) -> None:
-    """Make a finished or failed job due again (an explicit new attempt)."""
-    job.state = "queued"
-    job.attempts = 0
-    job.run_after = utcnow()
-    job.last_error = ""
-    job.finished_at = None
-    db.flush()
-    db.info.setdefault("new_jobs", []).append((job.id, job.kind))
-
-
 def _due(now: datetime) -> Any:
     return or_(
-        and_(Job.state == "queued", Job.run_after <= now),
-        and_(Job.state == "running", Job.lease_until < now),
+        and_(Job.state == JobState.QUEUED, Job.run_after <= now),
+        and_(Job.state == JobState.RUNNING, Job.lease_until < now),
     )
 
 
@@ -139,7 +129,7 @@ def claim(db: Session, job_id: int, lease_seconds: int) -> bool:
         update(Job)
         .where(Job.id == job_id, _due(now), Job.attempts < Job.max_attempts)
         .values(
-            state="running",
+            state=JobState.RUNNING,
             attempts=Job.attempts + 1,
             lease_until=now + timedelta(seconds=lease_seconds),
             updated_at=now,
@@ -155,7 +145,7 @@ def backoff(attempts: int) -> float:
 
 
 def finish(db: Session, job: Job) -> None:
-    job.state = "done"
+    job.state = JobState.DONE
     job.lease_until = None
     job.last_error = ""
     job.finished_at = utcnow()
@@ -167,7 +157,7 @@ def when_given_up(kind: str, callback: GiveUp) -> None:
 
 
 def _give_up(db: Session, job: Job, now: datetime) -> None:
-    job.state = "failed"
+    job.state = JobState.FAILED
     job.finished_at = now
     callback = _given_up.get(job.kind)
     if callback is not None:
@@ -182,7 +172,7 @@ def fail(db: Session, job: Job, error: str, *, permanent: bool = False) -> float
         _give_up(db, job, utcnow())
         return None
     delay = backoff(job.attempts)
-    job.state = "queued"
+    job.state = JobState.QUEUED
     job.run_after = utcnow() + timedelta(seconds=delay)
     return delay
 
@@ -198,8 +188,8 @@ def sweep(db: Session, grace_seconds: float) -> list[tuple[int, str]]:
     now = utcnow()
     since = now - timedelta(seconds=grace_seconds)
     lost = or_(
-        and_(Job.state == "queued", Job.run_after <= since),
-        and_(Job.state == "running", Job.lease_until < now),
+        and_(Job.state == JobState.QUEUED, Job.run_after <= since),
+        and_(Job.state == JobState.RUNNING, Job.lease_until < now),
     )
     moving = {
         QUEUES.get(kind)
@@ -215,5 +205,5 @@ def sweep(db: Session, grace_seconds: float) -> list[tuple[int, str]]:
     return [
         (row.id, row.kind)
         for row in due
-        if row.state == "running" or QUEUES.get(row.kind) not in moving
+        if row.state == JobState.RUNNING or QUEUES.get(row.kind) not in moving
     ]

@@ -21,8 +21,3 @@ def upgrade(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), "head")
-
-
-def revision(url: str, message: str) -> None:
-    """Autogenerate a migration from the models (developer tool)."""
-    command.revision(alembic_config(url), message=message, autogenerate=True)

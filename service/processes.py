@@ -13,7 +13,7 @@ ALL_QUEUES = "render,convert,mail,archive,sweep"
 
 
 def celery_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "workers.worker", *args]
+    return [sys.executable, "-m", "celery", "-A", "workers.celery_app", *args]
 
 
 def worker_command(queues: str = ALL_QUEUES, concurrency: int = 1, name: str = "w1") -> list[str]:

@@ -8,7 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.commands import tokens, users
+from service.commands.caller import Caller
 from service.database import transaction
+
+# Commands run by a test itself, outside any request: the system, on the configured clock.
+SYSTEM = Caller.system()
 
 
 def bearer(role: str = "admin", organisation_id: int | None = None) -> str:
@@ -16,9 +20,15 @@ def bearer(role: str = "admin", organisation_id: int | None = None) -> str:
     username = f"api-{role}-{secrets.token_hex(4)}"
     with transaction() as db:
         user = users.create(
-            db, username, f"Tài khoản {role}", secrets.token_urlsafe(12), role, organisation_id
+            db,
+            SYSTEM,
+            username,
+            f"Tài khoản {role}",
+            secrets.token_urlsafe(12),
+            role,
+            organisation_id,
         )
-        return tokens.issue(db, user, "tests")[1]
+        return tokens.issue(db, SYSTEM, "tests", user)[1]
 
 
 def api_client(app: Flask, role: str = "admin", organisation_id: int | None = None) -> FlaskClient:

@@ -32,17 +32,18 @@ from service.archive.register import register_csv
 from service.archive.verify import verify_archive
 from service.cli import main as cli
 from service.commands import archive as archive_commands
-from service.commands import documents
+from service.commands import archiving, documents
 from service.config import Config
 from service.database import init_engine, session, transaction
 from service.demo import drive_campaign
+from service.documents.libreoffice import libreoffice_available
 from service.errors import Conflict
 from service.jobs import QUEUES
 from service.models import ArchiveBuild, Campaign, Job, Organisation
 from service.seed.load import load_demo
 from service.timeutil import utcnow
+from tests.auth_helper import SYSTEM
 from tests.conftest import need
-from workers.pdf import libreoffice_available
 from workers.tasks import HANDLERS
 
 UNZIP = "/usr/bin/unzip"
@@ -328,7 +329,7 @@ def test_without_libreoffice_the_index_pdf_is_absent_and_the_note_says_so(
         register = register_csv(db, case, "Asia/Ho_Chi_Minh")
     path = tmp_path / "no-pdf.zip"
     result = builder.write_archive(
-        path, case, register, builder.read_document_file, None, lambda done, total: None
+        path, case, register, archiving.read_document_file, None, lambda done, total: None
     )
     session.remove()
     names = zipfile.ZipFile(path).namelist()
@@ -476,7 +477,7 @@ def test_issuing_the_report_enqueues_a_build_that_waits_for_conversions(
 
     drive_campaign(campaign_id)
     build = newest(campaign_id)
-    assert (build.state, build.requested_by) == ("queued", "demo")
+    assert (build.state, build.requested_by) == ("queued", SYSTEM.name)
     with transaction() as db:
         job = db.scalar(select(Job).where(Job.kind == "archive"))
         assert job is not None and job.payload == {"build_id": build.id}
@@ -557,7 +558,9 @@ def test_hostile_names_cannot_escape_the_archive_root(ctx: None, tmp_path: Path)
         case = collect(db, campaign_id)
         register = register_csv(db, case, "Asia/Ho_Chi_Minh")
     path = tmp_path / f"{case.root}.zip"
-    builder.write_archive(path, case, register, builder.read_document_file, None, lambda d, t: None)
+    builder.write_archive(
+        path, case, register, archiving.read_document_file, None, lambda d, t: None
+    )
 
     names = zipfile.ZipFile(path).namelist()
     root = names[0].split("/")[0]
@@ -591,15 +594,17 @@ def test_superseded_versions_are_filed_apart_and_drafts_never(ctx: None, tmp_pat
     with transaction() as db:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
-        corrected = documents.draft(db, campaign, "KH", "staff")
-        documents.issue(db, corrected, "staff", date(2023, 4, 12))
-        documents.draft(db, campaign, "QD", "staff")  # a draft of a new version, never issued
+        corrected = documents.draft(db, SYSTEM, campaign.id, "KH")
+        documents.issue(db, SYSTEM, corrected.id, date(2023, 4, 12))
+        documents.draft(db, SYSTEM, campaign.id, "QD")  # a draft of a new version, never issued
     render_only()
     with transaction() as db:
         case = collect(db, campaign_id)
         register = register_csv(db, case, "Asia/Ho_Chi_Minh")
     path = tmp_path / "a.zip"
-    builder.write_archive(path, case, register, builder.read_document_file, None, lambda d, t: None)
+    builder.write_archive(
+        path, case, register, archiving.read_document_file, None, lambda d, t: None
+    )
 
     rows = index.read_csv(read_member(path.read_bytes(), "Mục lục văn bản.csv"))
     assert len(rows) == 26 and len(case.current) == 25 and len(case.superseded) == 1
@@ -626,7 +631,7 @@ def test_progress_is_recorded_while_building(built: tuple[Path, Path], tmp_path:
         db.flush()
         build_id = build.id
     seen: list[tuple[int, int]] = []
-    report = builder._reporter(build_id, every=0.0)
+    report = archiving._reporter(build_id, every=0.0)
 
     def progress(done: int, total: int) -> None:
         report(done, total)
@@ -636,7 +641,7 @@ def test_progress_is_recorded_while_building(built: tuple[Path, Path], tmp_path:
             seen.append((row.progress, row.total))
 
     builder.write_archive(
-        tmp_path / "a.zip", case, register, builder.read_document_file, None, progress
+        tmp_path / "a.zip", case, register, archiving.read_document_file, None, progress
     )
     with transaction() as db:
         db.execute(delete(ArchiveBuild).where(ArchiveBuild.id == build_id))
@@ -649,7 +654,7 @@ def test_a_campaign_without_report_cannot_be_archived(ctx: None) -> None:
     with transaction() as db:
         campaign = load_demo(db)
         with pytest.raises(Conflict) as refused:
-            archive_commands.request_build(db, campaign, "staff")
+            archive_commands.request_build(db, SYSTEM, campaign.id)
         assert "Chưa ban hành báo cáo" in str(refused.value)
         assert db.scalar(select(ArchiveBuild.id)) is None
         assert db.get(Campaign, campaign.id) is not None

@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import auth, cli
-from service.auth import Forbidden
+from service.auth import Forbidden, verify_password
 from service.commands import documents, users, visits
+from service.commands.caller import Caller
 from service.config import Config
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Document, Organisation, User
 from service.seed.load import load_demo
+from tests.auth_helper import SYSTEM
 
 
 def test_password_is_hashed_and_checked() -> None:
@@ -62,15 +64,15 @@ def test_district_user_sees_only_its_own_office(db: Session) -> None:
     staff = _user("staff")
     assert auth.sees(user, campaign) and auth.sees(staff, other)
     assert auth.sees(user, own) and not auth.sees(user, other)
-    assert auth.visible_targets(user, campaign) == [own]
-    plan = documents.draft(db, campaign, "KH", "test")
+    assert [t for t in campaign.targets if auth.sees(user, t)] == [own]
+    plan = documents.draft(db, SYSTEM, campaign.id, "KH")
     assert not auth.sees(user, plan) and auth.sees(staff, plan)
-    documents.issue(db, plan, "test")
+    documents.issue(db, SYSTEM, plan.id)
     for target in campaign.targets:
-        visits.schedule(db, campaign, target.id, _at(9, 8), _at(9, 11), "Trụ sở", "test")
-    visits.announce(db, campaign, "test")
+        visits.schedule(db, SYSTEM, campaign.id, target.id, _at(9, 8), _at(9, 11), "Trụ sở")
+    visits.announce(db, SYSTEM, campaign, None)
     notices = db.scalars(select(Document).where(Document.kind == "TB")).all()
-    assert [n.target_id for n in auth.visible_documents(user, notices)] == [own.id]
+    assert [n.target_id for n in notices if auth.sees(user, n)] == [own.id]
     assert own.visit is not None and other.visit is not None
     assert auth.sees(user, own.visit) and not auth.sees(user, other.visit)
     with pytest.raises(NotFound):
@@ -105,43 +107,52 @@ def _office(db: Session, code: str = "LĐTBXH-TPLS") -> Organisation:
 def test_create_user_validates(db: Session) -> None:
     load_demo(db)
     with pytest.raises(Invalid) as refused:
-        users.create(db, "Có Dấu", "", "ngắn", "king")
+        users.create(db, SYSTEM, "Có Dấu", "", "ngắn", "king")
     assert set(refused.value.fields) == {"username", "full_name", "password", "role"}
     with pytest.raises(Invalid) as refused:
-        users.create(db, "huyen.x", "Cán bộ", "mat-khau-du-dai", "district")
+        users.create(db, SYSTEM, "huyen.x", "Cán bộ", "mat-khau-du-dai", "district")
     assert "organisation_id" in refused.value.fields
     department = db.scalar(select(Organisation).where(Organisation.kind == "issuer"))
     assert department is not None
     with pytest.raises(Invalid):
-        users.create(db, "huyen.x", "Cán bộ", "mat-khau-du-dai", "district", department.id)
+        users.create(db, SYSTEM, "huyen.x", "Cán bộ", "mat-khau-du-dai", "district", department.id)
     user = users.create(
-        db, "Huyen.X", "Cán bo\u0302\u0323", "mat-khau-du-dai", "district", _office(db).id, "test"
+        db, SYSTEM, "Huyen.X", "Cán bo\u0302\u0323", "mat-khau-du-dai", "district", _office(db).id
     )
     assert user.username == "huyen.x" and user.full_name == "Cán bộ"  # stored NFC
     assert user.password_hash != "mat-khau-du-dai"
     with pytest.raises(Invalid, match="đã được dùng"):
-        users.create(db, "huyen.x", "Khác", "mat-khau-du-dai", "staff")
+        users.create(db, SYSTEM, "huyen.x", "Khác", "mat-khau-du-dai", "staff")
 
 
 def test_authenticate_and_deactivate(db: Session) -> None:
-    admin = users.create(db, "quantri", "Quản trị", "mat-khau-du-dai", "admin")
+    admin = users.create(db, SYSTEM, "quantri", "Quản trị", "mat-khau-du-dai", "admin")
     assert users.authenticate(db, "QuanTri ", "mat-khau-du-dai") is admin
     assert users.authenticate(db, "quantri", "sai-mat-khau") is None
     assert users.authenticate(db, "khong-co", "mat-khau-du-dai") is None
     with pytest.raises(Conflict, match="cuối cùng"):
-        users.set_active(db, admin, False, "test")
-    users.create(db, "quantri2", "Quản trị 2", "mat-khau-du-dai", "admin")
-    users.set_active(db, admin, False, "test")
+        users.set_active(db, SYSTEM, admin.id, False)
+    users.create(db, SYSTEM, "quantri2", "Quản trị 2", "mat-khau-du-dai", "admin")
+    users.set_active(db, SYSTEM, admin.id, False)
     assert users.authenticate(db, "quantri", "mat-khau-du-dai") is None
-    users.set_password(db, admin, "mat-khau-moi-dai", "test")
-    with pytest.raises(Invalid):
-        users.set_password(db, admin, "ngắn", "test")
+    own = Caller(admin, SYSTEM.timezone)
+    with pytest.raises(Invalid) as refused:
+        users.change_password(db, own, "sai-mat-khau", "mat-khau-moi-dai", "mat-khau-moi-dai")
+    assert set(refused.value.fields) == {"password"}
+    with pytest.raises(Invalid) as refused:
+        users.change_password(db, own, "mat-khau-du-dai", "mat-khau-moi-dai", "khac")
+    assert set(refused.value.fields) == {"confirm"}
+    with pytest.raises(Invalid) as refused:
+        users.change_password(db, own, "mat-khau-du-dai", "ngắn", "ngắn")
+    assert set(refused.value.fields) == {"new_password"}
+    users.change_password(db, own, "mat-khau-du-dai", "mat-khau-moi-dai", "mat-khau-moi-dai")
+    assert verify_password(admin.password_hash, "mat-khau-moi-dai")
 
 
 def test_demo_accounts_get_a_fresh_password_each_time(db: Session) -> None:
     load_demo(db)
-    first = {u.username: pw for u, pw in users.ensure_demo_accounts(db)}
-    second = {u.username: pw for u, pw in users.ensure_demo_accounts(db)}
+    first = {u.username: pw for u, pw in users.ensure_demo_accounts(db, SYSTEM)}
+    second = {u.username: pw for u, pw in users.ensure_demo_accounts(db, SYSTEM)}
     assert set(first) == {a.username for a in users.DEMO_ACCOUNTS}
     assert all(first[name] != second[name] for name in first)
     roles = {u.role for u in db.scalars(select(User)).all()}

@@ -19,8 +19,8 @@ from bench.__main__ import REQUIRED, STAGES, TINY, Sizes, lookup, run
 from bench.api import percentile
 from bench.env import Backend
 from bench.memory import peak_mb, tree_peaks
+from service.documents.libreoffice import libreoffice_available
 from tests.conftest import need
-from workers.pdf import libreoffice_available
 
 ROOT = Path(__file__).resolve().parents[1]
 

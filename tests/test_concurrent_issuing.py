@@ -36,12 +36,12 @@ from service.demo import (
     TEAM_DAY,
     example_statistics,
 )
+from service.documents.libreoffice import libreoffice_available
 from service.models import Document, Job, LifecycleEvent, Register, Target
 from service.seed.synthetic import synthetic_campaign
 from tests.auth_helper import bearer
 from tests.chaos import free_port, issued_numbers, missing_files, private_redis, settle, worker_env
 from tests.conftest import need
-from workers.pdf import libreoffice_available
 
 pytestmark = pytest.mark.slow
 

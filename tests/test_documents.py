@@ -18,12 +18,12 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from service.database import transaction
+from service.documents.libreoffice import libreoffice_available
 from service.documents.store import committed_template
 from service.models import Job
 from service.seed.load import load_demo
 from service.timeutil import utcnow
 from tests.jobs_helper import run_due_jobs
-from workers.pdf import libreoffice_available
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_pdf_of_an_issued_document(client: FlaskClient, campaign_id: int) -> Non
 def test_without_libreoffice_the_document_says_why(
     client: FlaskClient, campaign_id: int, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("workers.tasks.pdf.libreoffice_available", lambda _path="": None)
+    monkeypatch.setattr("workers.tasks.libreoffice_available", lambda _path="": None)
     plan = issue(client, campaign_id, {"kind": "KH"}, "2023-04-05")
     run_due_jobs()
     body = client.get(f"/api/v1/documents/{plan['id']}").json
@@ -127,7 +127,7 @@ def test_a_conversion_that_keeps_failing_is_given_up_visibly_and_the_docx_still_
     def hangs(_docx: bytes) -> bytes:
         raise TimeoutError("LibreOffice không trả lời sau 60 giây, đã khởi động lại")
 
-    monkeypatch.setattr("workers.tasks.pdf.libreoffice_available", lambda _path="": "soffice")
+    monkeypatch.setattr("workers.tasks.libreoffice_available", lambda _path="": "soffice")
     monkeypatch.setattr("workers.tasks.pdf.get_converter", lambda: SimpleNamespace(convert=hangs))
     plan = issue(client, campaign_id, {"kind": "KH"}, "2023-04-05")
     attempts = []

@@ -15,6 +15,7 @@ from service import processes
 from service.app import create_app
 from service.config import Config
 from service.database import session, transaction
+from service.documents.libreoffice import libreoffice_available
 from service.seed.synthetic import synthetic_campaign
 from tests.chaos import (
     Workers,
@@ -26,7 +27,6 @@ from tests.chaos import (
     worker_env,
 )
 from tests.conftest import need
-from workers.pdf import libreoffice_available
 
 pytestmark = pytest.mark.slow
 TARGETS = 50

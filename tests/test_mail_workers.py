@@ -92,7 +92,7 @@ class Processes:
         self.started += 1
         log = (self.logs / f"process-{self.started}.log").open("wb")
         self.files.append(log)
-        command = [sys.executable, "-m", "celery", "-A", "workers.worker", *args]
+        command = [sys.executable, "-m", "celery", "-A", "workers.celery_app", *args]
         proc = subprocess.Popen(
             command,
             env=self.env,

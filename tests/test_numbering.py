@@ -13,6 +13,7 @@ from service.commands.numbering import take_number
 from service.database import session, transaction
 from service.models import Campaign, Document, Organisation, Register
 from service.seed.load import load_demo
+from tests.auth_helper import SYSTEM
 
 THREADS = 8
 PER_THREAD = 6
@@ -74,17 +75,20 @@ def test_concurrent_issuing_of_documents(db: Session) -> None:
     """Many notices issued at once from many sessions: each gets its own number, none missing."""
     with transaction() as tx:
         campaign = load_demo(tx)
-        documents.issue(tx, documents.draft(tx, campaign, "KH", "t"), "t", date(2023, 4, 5))
+        documents.issue(
+            tx, SYSTEM, documents.draft(tx, SYSTEM, campaign.id, "KH").id, date(2023, 4, 5)
+        )
         for i in range(30):
             office = Organisation(kind="district_office", name=f"Phòng {i}", code=f"P{i}")
             tx.add(office)
             tx.flush()
             campaign.stage = "plan_drafted"  # targets may only be added before scheduling
-            campaigns.add_target(tx, campaign, office.id, None)
+            campaigns.add_target(tx, SYSTEM, campaign.id, office.id, None)
             campaign.stage = "plan_issued"
         campaign_id = campaign.id
         drafts = [
-            documents.draft(tx, campaign, "TB", "t", target_id=t.id).id for t in campaign.targets
+            documents.draft(tx, SYSTEM, campaign.id, "TB", target_id=t.id).id
+            for t in campaign.targets
         ]
     errors: list[BaseException] = []
 
@@ -92,7 +96,7 @@ def test_concurrent_issuing_of_documents(db: Session) -> None:
         try:
             for doc_id in ids:
                 with transaction() as tx:
-                    documents.issue(tx, documents.get_document(tx, doc_id), "t", date(2023, 8, 1))
+                    documents.issue(tx, SYSTEM, doc_id, date(2023, 8, 1))
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:

@@ -16,13 +16,13 @@ from docx import Document
 from docx.shared import Pt
 from pypdf import PdfReader
 
+from service.documents.libreoffice import libreoffice_available
 from workers.pdf import (
     ConversionError,
     ConversionTimeout,
     PdfConverter,
     convert_cold,
     get_converter,
-    libreoffice_available,
 )
 from workers.pdf import converter as converter_module
 

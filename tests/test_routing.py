@@ -10,6 +10,7 @@ from service.commands import documents
 from service.documents import context
 from service.seed import lang_son_2023 as seed
 from service.seed.load import load_demo
+from tests.auth_helper import SYSTEM
 from workflows import routing
 from workflows.routing import Directory, Org, Recipient, TargetOrgs
 
@@ -149,7 +150,7 @@ def test_reminder_window() -> None:
 
 def test_seed_plan_prints_the_seed_and_mails_eleven_district_committees(db: Session) -> None:
     campaign = load_demo(db)
-    plan = documents.draft(db, campaign, "KH", "test")
+    plan = documents.draft(db, SYSTEM, campaign.id, "KH")
     assert plan.context["recipients"] == SEED_BLOCK
     assert plan.context["recipients"] == context.recipient_lines(seed.PLAN["recipients"], "PCTNXH")
     resolved = routing.Routing.from_dict(plan.context["routing"])

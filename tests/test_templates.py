@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import io
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -386,26 +384,3 @@ def test_report_tables_and_findings() -> None:
         ("(iv) Đề xuất, kiến nghị", "recommendations"),
     ):
         assert " ".join([heading, *sample[key]]) in text
-
-
-# --------------------------------------------------------------------------- the build script
-
-
-def _build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "build_templates", TEMPLATES / "build_templates.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_building_twice_gives_the_same_bytes(tmp_path: Path) -> None:
-    build = _build_script()
-    build.main(tmp_path / "a")
-    build.main(tmp_path / "b")
-    for kind in KINDS:
-        first = (tmp_path / "a" / f"{kind}.docx").read_bytes()
-        assert first == (tmp_path / "b" / f"{kind}.docx").read_bytes()
-        check_template(first, PROVIDED[kind], SAMPLE_CONTEXTS[kind])

@@ -16,6 +16,7 @@ from service.database import transaction
 from service.documents.store import put_file
 from service.models import Campaign, Dispatch, Document, Organisation, Target, User
 from service.seed.load import load_demo
+from tests.auth_helper import SYSTEM
 from tests.test_web_support import Accounts, accounts, campaign_id, csrf_token, settle, sign_in
 
 __all__ = ["accounts", "campaign_id"]  # fixtures used here
@@ -277,7 +278,7 @@ def _plan_issued(app: Any, campaign_id: int) -> Campaign:
     with app.app_context(), transaction() as db:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
-        documents.issue(db, documents.draft(db, campaign, "KH", "test"), "test")
+        documents.issue(db, SYSTEM, documents.draft(db, SYSTEM, campaign.id, "KH").id)
         return campaign
 
 
@@ -319,9 +320,9 @@ def test_team_member_booked_in_another_campaign_is_flagged(
         first = db.get(Campaign, campaign_id)
         assert first is not None
         shared = first.members[2].person_id  # Lương Văn Hùng sits on both teams
-        campaigns.add_member(db, other, shared, "thanh_vien")
-        documents.issue(db, documents.draft(db, other, "KH", "test"), "test")
-        visits.schedule(db, other, other.targets[0].id, *_hours(5, 9, 10), "Nơi khác", "test")
+        campaigns.add_member(db, SYSTEM, other.id, shared, "thanh_vien")
+        documents.issue(db, SYSTEM, documents.draft(db, SYSTEM, other.id, "KH").id)
+        visits.schedule(db, SYSTEM, other.id, other.targets[0].id, *_hours(5, 9, 10), "Nơi khác")
     token = signed_in(client, accounts, "staff")
     client.post(
         f"/campaigns/{campaign_id}/schedule", data={"csrf_token": token} | _schedule_rows(campaign)
@@ -342,8 +343,8 @@ def _announced(app: Any, campaign_id: int) -> Campaign:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         for i, target in enumerate(campaign.targets):
-            visits.schedule(db, campaign, target.id, *_hours(5 + i, 8, 11), "Trụ sở", "test")
-        visits.announce(db, campaign, "test")
+            visits.schedule(db, SYSTEM, campaign.id, target.id, *_hours(5 + i, 8, 11), "Trụ sở")
+        visits.announce(db, SYSTEM, campaign, None)
         return campaign
 
 
@@ -400,7 +401,7 @@ def test_visit_data_only_after_the_notices(
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         visit = visits.schedule(
-            db, campaign, campaign.targets[0].id, *_hours(5, 8, 11), "Trụ sở", "test"
+            db, SYSTEM, campaign.id, campaign.targets[0].id, *_hours(5, 8, 11), "Trụ sở"
         )
     token = signed_in(client, accounts, "staff")
     response = client.post(
@@ -465,7 +466,7 @@ def test_document_files_preview_and_download(
     with app.app_context(), transaction() as db:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
-        doc = documents.draft(db, campaign, "KH", "test")
+        doc = documents.draft(db, SYSTEM, campaign.id, "KH")
         put_file(db, doc, "pdf", b"%PDF-1.4 thu")
         doc_id = doc.id
     assert client.get(f"/documents/{doc_id}/files/docx").status_code == 404
@@ -536,7 +537,7 @@ def test_dashboard_table_sums_by_district_and_year(
         for i, target in enumerate(campaign.targets[:2]):
             assert target.visit is not None
             stats = {"businesses": 1200 + i, "workers": 10, "workers_female": 4}
-            visits.record(db, campaign, target.visit, {"statistics": stats}, "test")
+            visits.record(db, SYSTEM, target.visit.id, {"statistics": stats})
     signed_in(client, accounts, "staff")
     page = text(client.get("/dashboard"))
     assert "chart.umd.min.js" in page and 'id="chart-data"' in page

@@ -15,6 +15,7 @@ from service.commands.users import ensure_demo_accounts
 from service.database import transaction
 from service.models import Job
 from service.seed.load import load_demo
+from tests.auth_helper import SYSTEM
 from tests.jobs_helper import run_due_jobs
 
 Accounts = dict[str, tuple[str, str]]
@@ -30,7 +31,7 @@ def campaign_id(app: Any) -> int:
 def accounts(app: Any, campaign_id: int) -> Accounts:
     """role -> (username, password), the district user in thành phố Lạng Sơn's office."""
     with app.app_context(), transaction() as db:
-        return {user.role: (user.username, pw) for user, pw in ensure_demo_accounts(db)}
+        return {user.role: (user.username, pw) for user, pw in ensure_demo_accounts(db, SYSTEM)}
 
 
 def csrf_token(html: str) -> str:

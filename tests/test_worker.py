@@ -19,7 +19,7 @@ from service.config import Config
 from service.database import session, transaction
 from service.models import Document, Job
 from service.seed.load import load_demo
-from tests.auth_helper import api_client
+from tests.auth_helper import SYSTEM, api_client
 from tests.conftest import REDIS_URL, need
 
 pytestmark = pytest.mark.slow
@@ -98,7 +98,7 @@ def test_a_lost_message_is_recovered_by_the_sweep(setup: Config, tmp_path: Path)
     jobs.set_doorbell(None)
     with app.app_context(), transaction() as db:
         campaign = load_demo(db)
-        doc = documents.draft(db, campaign, "KH", "test")
+        doc = documents.draft(db, SYSTEM, campaign.id, "KH")
         campaign_id, doc_id = campaign.id, doc.id
     env = worker_env(setup, VANTHU_SWEEP_SECONDS="1")
     commands = (
@@ -120,7 +120,7 @@ def test_an_expired_lease_is_taken_over(setup: Config, tmp_path: Path) -> None:
     jobs.set_doorbell(None)
     with app.app_context(), transaction() as db:
         campaign = load_demo(db)
-        documents.draft(db, campaign, "KH", "test")
+        documents.draft(db, SYSTEM, campaign.id, "KH")
         campaign_id = campaign.id
     with transaction() as db:
         job_id = db.scalar(select(Job.id).where(Job.campaign_id == campaign_id))

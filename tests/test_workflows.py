@@ -8,7 +8,8 @@ import pytest
 
 from workflows import formatting, lifecycle, statistics
 from workflows.documents import KINDS, series_for
-from workflows.lifecycle import CampaignFacts, Stage, VisitFacts, VisitStatus
+from workflows.lifecycle import CampaignFacts, Stage, VisitFacts
+from workflows.vocabulary import VisitStatus
 
 
 def facts(stage: Stage, **kw: object) -> CampaignFacts:

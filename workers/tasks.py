@@ -10,20 +10,19 @@ from celery import shared_task
 from flask import current_app
 
 from service import jobs, runner
-from service.archive import builder
-from service.commands import dispatch
+from service.commands import archiving, delivery, dispatch, rendering
 from service.database import transaction
-from service.documents import pipeline
-from service.mail import delivery
+from service.documents.libreoffice import Converter, libreoffice_available
 from service.mail.transport import transport_for
 from service.models import Job
 from workers import pdf
+from workflows.vocabulary import JobKind
 
 
-def _convert(job: Job) -> None:
+def _converter() -> Converter | None:
+    """This process's warm LibreOffice, or None when it is not installed (DOCX only)."""
     config = current_app.config["VANTHU"]
-    available = pdf.libreoffice_available(config.soffice)
-    pipeline.convert(int(job.document_id or 0), pdf.get_converter().convert if available else None)
+    return pdf.get_converter().convert if libreoffice_available(config.soffice) else None
 
 
 def _send(job: Job) -> None:
@@ -31,19 +30,15 @@ def _send(job: Job) -> None:
     delivery.deliver(job, transport_for(config), config.mail_from, config.timezone)
 
 
-def _archive(job: Job) -> None:
-    config = current_app.config["VANTHU"]
-    available = pdf.libreoffice_available(config.soffice)
-    builder.handle(job, pdf.get_converter().convert if available else None, config.timezone)
-
-
 HANDLERS: dict[str, runner.Handler] = {
-    "render": lambda job: pipeline.render(int(job.document_id or 0)),
-    "convert": _convert,
-    "archive": _archive,
-    "send": _send,
+    JobKind.RENDER: lambda job: rendering.render(int(job.document_id or 0)),
+    JobKind.CONVERT: lambda job: rendering.convert(int(job.document_id or 0), _converter()),
+    JobKind.ARCHIVE: lambda job: archiving.handle(
+        job, _converter(), current_app.config["VANTHU"].timezone
+    ),
+    JobKind.SEND: _send,
 }
-jobs.when_given_up("convert", pipeline.conversion_given_up)
+jobs.when_given_up(JobKind.CONVERT, rendering.conversion_given_up)
 
 
 @shared_task(name="vanthu.run_job", ignore_result=True)

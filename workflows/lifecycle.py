@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workflows.vocabulary import VisitStatus
+
 
 class Stage(StrEnum):
     PLAN_DRAFTED = "plan_drafted"
@@ -30,13 +32,6 @@ STAGE_LABELS: dict[Stage, str] = {
 }
 
 ORDER: tuple[Stage, ...] = tuple(Stage)
-
-
-class VisitStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    HELD = "held"
-    SKIPPED = "skipped"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)

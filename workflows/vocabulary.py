@@ -6,7 +6,9 @@ member with the stored string works both ways (they are `StrEnum`s).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 
 class Labelled(StrEnum):
@@ -14,11 +16,17 @@ class Labelled(StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Labelled:
+    # `label` defaults only so that a lookup by value, `VisitStatus("held")`, type-checks.
+    def __new__(cls, value: str, label: str = "", *_more: str) -> Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
         return member
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        """The stored values, in order (e.g. to validate input against)."""
+        return tuple(m.value for m in cls)
 
     @classmethod
     def labels(cls) -> dict[str, str]:
@@ -47,10 +55,17 @@ UNSCHEDULED_LABEL = "Chưa xếp lịch"
 
 
 class JobKind(Labelled):
-    RENDER = "render", "Dựng văn bản"
-    CONVERT = "convert", "Chuyển sang PDF"
-    SEND = "send", "Gửi thư điện tử"
-    ARCHIVE = "archive", "Lập hồ sơ"
+    """A kind of background work; `running` is what the UI says while one is under way."""
+
+    running: str
+
+    def __init__(self, value: str, label: str = "", running: str = "") -> None:
+        self.running = running
+
+    RENDER = "render", "Dựng văn bản", "Đang dựng văn bản"
+    CONVERT = "convert", "Chuyển sang PDF", "Đang chuyển sang PDF"
+    SEND = "send", "Gửi thư điện tử", "Đang gửi"
+    ARCHIVE = "archive", "Lập hồ sơ", "Đang lập hồ sơ"
 
 
 class JobState(Labelled):
@@ -64,13 +79,11 @@ class DispatchState(Labelled):
     QUEUED = "queued", "Chờ gửi"
     SENDING = "sending", "Đang gửi"
     SENT = "sent", "Đã gửi"
-    DELIVERED = "delivered", "Đã nhận"
     FAILED = "failed", "Gửi lỗi"
-    CANCELLED = "cancelled", "Đã hủy"
 
 
 class DispatchPurpose(Labelled):
-    DOCUMENT = "document", "Văn bản"
+    DOCUMENT = "document", "Gửi văn bản"
     REMINDER = "reminder", "Nhắc lịch"
     CANCEL = "cancel", "Hủy lịch"
 
@@ -105,6 +118,80 @@ class OrganisationKind(Labelled):
     UNIT = "unit", "Phòng chuyên môn"
     DISTRICT_OFFICE = "district_office", "Phòng LĐTBXH cấp huyện"
     DISTRICT_COMMITTEE = "district_committee", "UBND cấp huyện"
-    COMMUNE_COMMITTEE = "commune_committee", "UBND cấp xã"
+    COMMUNE_COMMITTEE = "commune_committee", "Ban Chỉ đạo 138 cấp xã"
     GOVERNING = "governing", "Cơ quan cấp trên"
-    STEERING = "steering", "Ban Chỉ đạo"
+    STEERING = "steering", "Ban Chỉ đạo 138 cấp tỉnh"
+
+
+class StageProgress(Labelled):
+    """Where one stage stands on a campaign's timeline."""
+
+    DONE = "done", "Đã xong"
+    CURRENT = "current", "Đang thực hiện"
+    TODO = "todo", "Chưa thực hiện"
+    SKIPPED = "skipped", "Không thực hiện"  # an optional stage passed over
+
+
+class FindingArea(Labelled):
+    """The inspection areas a visit's minutes report on (section II of the programme)."""
+
+    MANAGEMENT = "1", "Việc quản lý thực hiện Chương trình phòng, chống mại dâm"
+    FUNDING = "2", "Tình hình thực hiện chương trình và sử dụng kinh phí"
+    REPORTING = "3", "Việc báo cáo, thống kê, quản lý số liệu"
+    SUPERVISION = "4", "Về công tác kiểm tra, giám sát"
+    REVIEW = "5", "Báo cáo sơ kết, tổng kết"
+
+
+ENUMS: tuple[type[Labelled], ...] = (
+    DocumentStatus,
+    VisitStatus,
+    JobKind,
+    JobState,
+    DispatchState,
+    DispatchPurpose,
+    ArchiveState,
+    Role,
+    TeamRole,
+    OrganisationKind,
+    StageProgress,
+    FindingArea,
+)
+
+PlanShape = Literal["line", "lines", "text", "areas", "sections", "year"]
+
+
+@dataclass(frozen=True)
+class PlanField:
+    """One editable field of the plan: its column, its words in messages, how it is edited."""
+
+    name: str
+    label: str
+    shape: PlanShape
+    required: bool = False
+
+
+# In the order the plan (Kế hoạch) prints them; `required` ones must be filled before issuing.
+PLAN_FIELDS: tuple[PlanField, ...] = (
+    PlanField("title", "tên kế hoạch", "line", required=True),
+    PlanField("subject_lines", "trích yếu", "lines"),
+    PlanField("legal_bases", "căn cứ", "lines", required=True),
+    PlanField("introduction", "lời mở đầu", "text"),
+    PlanField("purposes", "mục đích", "lines", required=True),
+    PlanField("requirements", "yêu cầu", "text", required=True),
+    PlanField("contents", "nội dung kiểm tra", "areas", required=True),
+    PlanField("targets_description", "đối tượng kiểm tra", "lines", required=True),
+    PlanField("method", "phương pháp kiểm tra", "text", required=True),
+    PlanField("composition", "thành phần Đoàn kiểm tra", "lines"),
+    PlanField("time_window", "thời gian kiểm tra", "text", required=True),
+    PlanField("time_note", "ghi chú về thời gian", "text"),
+    PlanField("closing_paragraphs", "tổ chức thực hiện", "lines"),
+    PlanField("contact_phone", "điện thoại liên hệ", "line"),
+    PlanField("recipients", "nơi nhận", "lines", required=True),
+    PlanField("report_sections", "báo cáo kết quả", "sections"),
+    PlanField("year", "năm", "year"),
+)
+
+
+def plan_fields(shape: PlanShape) -> tuple[str, ...]:
+    """The names of the plan's fields edited as `shape` (e.g. one item a line)."""
+    return tuple(f.name for f in PLAN_FIELDS if f.shape == shape)

@@ -7,13 +7,16 @@ alone would let another site act for the user.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from flask import request
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import Unauthorized
 
 from service.api import api
 from service.commands import tokens
+from service.commands.caller import Caller
 from service.database import session, transaction
 from service.identity import (
     actor,
@@ -26,9 +29,10 @@ from service.identity import (
 )
 
 # The same request-scoped helpers as the UI's: the request's user is set here for the API.
-__all__ = ["actor", "caller", "current_user", "permitted", "require"]
+__all__ = ["actor", "as_caller", "caller", "current_user", "permitted", "require"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="vanthu"'}
@@ -69,3 +73,12 @@ def permitted(action: str, obj: T) -> T:
     """`obj`, once the caller may do `action` on it (else 404 or 403, as `require`)."""
     require(action, obj)
     return obj
+
+
+def as_caller(
+    command: Callable[Concatenate[Session, Caller, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a use case for the request's user in a transaction of its own: what an endpoint that
+    changes something does (the use case checks the permission)."""
+    with transaction() as db:
+        return command(db, caller(), *args, **kwargs)

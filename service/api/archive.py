@@ -7,11 +7,11 @@ from apiflask.fields import DateTime, Integer, String
 from flask import Response
 
 from service.api import api
-from service.api.access import actor, permitted
+from service.api.access import as_caller, permitted
 from service.api.spec import file_responses
 from service.commands import archive
 from service.commands.campaigns import get_campaign
-from service.database import session, transaction
+from service.database import session
 from service.downloads import content_disposition, log_read
 from service.models import ArchiveBuild
 
@@ -35,9 +35,7 @@ class ArchiveBuildOut(Schema):
 @api.output(ArchiveBuildOut, status_code=202)
 @api.doc(responses={202: "Build requested (or the pending one)", 409: "Report not issued yet"})
 def request_archive(campaign_id: int) -> ArchiveBuild:
-    with transaction() as db:
-        campaign = permitted("archive.build", get_campaign(db, campaign_id))
-        return archive.request_build(db, campaign, actor())
+    return as_caller(archive.request_build, campaign_id)
 
 
 @api.get("/campaigns/<int:campaign_id>/archive")

@@ -10,23 +10,28 @@ from apiflask import Schema
 from apiflask.fields import List, Nested
 from apiflask.validators import OneOf, Range
 from flask import Response, current_app
-from sqlalchemy import select
 
 from service.api import api
-from service.api.access import permitted, require
-from service.api.paging import paginate
-from service.api.schemas import DateTime, Integer, PageMeta, PageQuery, StrictSchema, String
+from service.api.access import as_caller, permitted, require
+from service.api.paging import listing, paged
+from service.api.schemas import (
+    DateTime,
+    Integer,
+    ProgressQuery,
+    StrictSchema,
+    String,
+    page_of,
+)
 from service.api.spec import file_responses
 from service.commands import dispatch as commands
 from service.commands.documents import get_document
-from service.database import session, transaction
+from service.database import session
 from service.downloads import content_disposition, log_read
 from service.mail import register
 from service.models import Dispatch
 from workflows.routing import Routing
+from workflows.vocabulary import DispatchPurpose, DispatchState
 
-STATES = ("queued", "sending", "sent", "failed")
-PURPOSES = ("document", "reminder", "cancel")
 REGISTER_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -46,21 +51,16 @@ class DispatchOut(Schema):
     message_id = String()
     attempts = Integer()
     last_error = String()
-    run_after = DateTime(allow_none=True)
     created_at = DateTime()
     sent_at = DateTime(allow_none=True)
 
 
-class DispatchPage(Schema):
-    items = List(Nested(DispatchOut))
-    meta = Nested(PageMeta)
+DispatchPage = page_of(DispatchOut, "DispatchPage")
 
 
-class DispatchQuery(PageQuery):
-    campaign_id = Integer()
-    document_id = Integer()
-    state = String(validate=OneOf(STATES))
-    purpose = String(validate=OneOf(PURPOSES))
+class DispatchQuery(ProgressQuery):
+    state = String(validate=OneOf(DispatchState.values()))
+    purpose = String(validate=OneOf(DispatchPurpose.values()))
 
 
 class RecipientOut(Schema):
@@ -90,15 +90,10 @@ class RegisterQuery(StrictSchema):
 
 
 @api.get("/dispatches")
-@api.input(DispatchQuery, location="query", arg_name="query")
-@api.output(DispatchPage)
+@paged(DispatchPage, DispatchQuery)
 def list_dispatches(query: dict[str, Any]) -> dict[str, Any]:
-    require("dispatch.view")
-    stmt = select(Dispatch).order_by(Dispatch.id)
-    for name in ("campaign_id", "document_id", "state", "purpose"):
-        if query.get(name) is not None:
-            stmt = stmt.where(getattr(Dispatch, name) == query[name])
-    return paginate(stmt, query["page"], query["per_page"])
+    filters = ("campaign_id", "document_id", "state", "purpose")
+    return listing("dispatch.view", Dispatch, query, filters)
 
 
 @api.get("/dispatches/<int:dispatch_id>")
@@ -112,10 +107,7 @@ def get_dispatch(dispatch_id: int) -> Dispatch:
 @api.doc(responses={409: "Still queued or being sent"})
 def resend_dispatch(dispatch_id: int) -> Dispatch:
     """An explicit new attempt (a new Message-ID): for a failed e-mail, or a lost one."""
-    with transaction() as db:
-        dispatch = permitted("dispatch.resend", commands.get_dispatch(db, dispatch_id))
-        commands.resend(db, dispatch)
-        return dispatch
+    return as_caller(commands.resend, dispatch_id)
 
 
 @api.get("/documents/<int:doc_id>/routing")

@@ -10,11 +10,11 @@ from flask import Response
 from sqlalchemy import select
 
 from service.api import api
-from service.api.access import actor, permitted, require
+from service.api.access import as_caller, permitted, require
 from service.api.schemas import DocumentOut, IssueIn, TemplateOut
 from service.api.spec import file_responses
 from service.commands import documents, templates
-from service.database import session, transaction
+from service.database import session
 from service.documents.naming import MIMETYPES
 from service.downloads import document_file
 from service.models import Document, Template
@@ -30,9 +30,7 @@ def get_document(doc_id: int) -> Document:
 @api.input(IssueIn, arg_name="data")
 @api.output(DocumentOut)
 def issue_document(doc_id: int, data: dict[str, Any]) -> Document:
-    with transaction() as db:
-        doc = permitted("document.issue", documents.get_document(db, doc_id))
-        return documents.issue(db, doc, actor(), data.get("issue_date"))
+    return as_caller(documents.issue, doc_id, data.get("issue_date"))
 
 
 @api.get("/documents/<int:doc_id>/files/<fmt>")
@@ -57,7 +55,4 @@ def list_templates() -> list[Any]:
 @api.input(TemplateUpload, location="files", arg_name="data")
 @api.output(TemplateOut, status_code=201)
 def replace_template(kind: str, data: dict[str, Any]) -> Template:
-    require("template.replace")
-    content = data["file"].read()
-    with transaction() as db:
-        return templates.replace(db, kind, content, actor())
+    return as_caller(templates.replace, kind, data["file"].read())

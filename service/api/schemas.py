@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from apiflask import Schema, fields
@@ -11,9 +11,10 @@ from apiflask.fields import Boolean, Date, Dict, List, Nested
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE, ValidationError
 
-from service.commands.campaigns import AUTHORITY_PREFIXES, TEAM_ROLES
+from service.commands.campaigns import AUTHORITY_PREFIXES
 from workflows.documents import KINDS, SERIES_PLANS
 from workflows.text import clean_text
+from workflows.vocabulary import DocumentStatus, JobState, TeamRole
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -85,6 +86,19 @@ class PageMeta(Schema):
     pages = Integer()
 
 
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """What a list endpoint answers: one page of `item`s and where it stands among them."""
+    page = Schema.from_dict({"items": List(Nested(item)), "meta": Nested(PageMeta)}, name=name)
+    return cast(type[Schema], page)  # from_dict subclasses the class it is called on
+
+
+class ProgressQuery(PageQuery):
+    """Narrows the jobs or the e-mails to one campaign's or one document's."""
+
+    campaign_id = Integer()
+    document_id = Integer()
+
+
 class ContactOut(Schema):
     id = Integer()
     name = String()
@@ -92,16 +106,20 @@ class ContactOut(Schema):
     email = String()
 
 
-class OrganisationIn(StrictSchema):
+class OrganisationPatch(StrictSchema):
     parent_id = Integer(allow_none=True)
-    kind = String(required=True, validate=Length(min=1, max=32))
-    name = String(required=True, validate=Length(min=1, max=300))
+    name = String(validate=Length(min=1, max=300))
     header_name = String(validate=Length(max=300))
     code = String(validate=Length(max=40))
     place_name = String(validate=Length(max=100))
     district = String(validate=Length(max=100))
     email = String(allow_none=True, validate=Length(max=254))
     series_plan = String(validate=OneOf(SERIES_PLANS))
+
+
+class OrganisationIn(OrganisationPatch):
+    kind = String(required=True, validate=Length(min=1, max=32))
+    name = String(required=True, validate=Length(min=1, max=300))
 
 
 class OrganisationOut(Schema):
@@ -118,9 +136,7 @@ class OrganisationOut(Schema):
     contacts = List(Nested(ContactOut))
 
 
-class OrganisationPage(Schema):
-    items = List(Nested(OrganisationOut))
-    meta = Nested(PageMeta)
+OrganisationPage = page_of(OrganisationOut, "OrganisationPage")
 
 
 class ContentArea(StrictSchema):
@@ -199,7 +215,7 @@ class TargetOut(Schema):
 
 class MemberIn(StrictSchema):
     person_id = Integer(required=True)
-    role = String(required=True, validate=OneOf(TEAM_ROLES))
+    role = String(required=True, validate=OneOf(TeamRole.values()))
 
 
 class MemberOut(Schema):
@@ -241,9 +257,7 @@ class CampaignOut(CampaignSummary):
     members = List(Nested(MemberOut))
 
 
-class CampaignPage(Schema):
-    items = List(Nested(CampaignSummary))
-    meta = Nested(PageMeta)
+CampaignPage = page_of(CampaignSummary, "CampaignPage")
 
 
 class EventOut(Schema):
@@ -262,6 +276,8 @@ class StepOut(Schema):
     target = String()
     allowed = Boolean()
     missing = List(String())
+    automatic = Boolean()
+    document_kind = String(allow_none=True)
 
 
 class LifecycleOut(Schema):
@@ -334,15 +350,11 @@ class JobOut(Schema):
     finished_at = DateTime(allow_none=True)
 
 
-class JobPage(Schema):
-    items = List(Nested(JobOut))
-    meta = Nested(PageMeta)
+JobPage = page_of(JobOut, "JobPage")
 
 
-class JobQuery(PageQuery):
-    campaign_id = Integer()
-    document_id = Integer()
-    state = String(validate=OneOf(("queued", "running", "done", "failed")))
+class JobQuery(ProgressQuery):
+    state = String(validate=OneOf(JobState.values()))
 
 
 class DocumentOut(Schema):
@@ -367,14 +379,12 @@ class DocumentOut(Schema):
     files = List(Nested(FileOut))
 
 
-class DocumentPage(Schema):
-    items = List(Nested(DocumentOut))
-    meta = Nested(PageMeta)
+DocumentPage = page_of(DocumentOut, "DocumentPage")
 
 
 class DocumentQuery(PageQuery):
     kind = String(validate=OneOf(tuple(KINDS)))
-    status = String(validate=OneOf(("draft", "issued", "superseded")))
+    status = String(validate=OneOf(DocumentStatus.values()))
 
 
 class TemplateOut(Schema):
@@ -384,21 +394,6 @@ class TemplateOut(Schema):
     sha256 = String()
     uploaded_by = String()
     created_at = DateTime(allow_none=True)
-
-
-class TemplateIn(StrictSchema):
-    file = String(required=True)
-
-
-class OrganisationPatch(StrictSchema):
-    parent_id = Integer(allow_none=True)
-    name = String(validate=Length(min=1, max=300))
-    header_name = String(validate=Length(max=300))
-    code = String(validate=Length(max=40))
-    place_name = String(validate=Length(max=100))
-    district = String(validate=Length(max=100))
-    email = String(allow_none=True, validate=Length(max=254))
-    series_plan = String(validate=OneOf(SERIES_PLANS))
 
 
 class ContactIn(StrictSchema):
@@ -425,9 +420,7 @@ class PersonOut(Schema):
     phone = String()
 
 
-class PersonPage(Schema):
-    items = List(Nested(PersonOut))
-    meta = Nested(PageMeta)
+PersonPage = page_of(PersonOut, "PersonPage")
 
 
 class SignerIn(StrictSchema):

@@ -19,6 +19,7 @@ from service.errors import NotFound
 from service.models import Campaign, Document, DocumentFile, Organisation, Target
 from workflows import formatting
 from workflows.documents import FILING_ORDER, KINDS
+from workflows.vocabulary import DocumentStatus
 
 LANGUAGE = "Tiếng Việt"
 PRIORITY = "Thường"
@@ -93,11 +94,11 @@ class CaseFile:
 
     @property
     def current(self) -> list[DocEntry]:
-        return [d for d in self.documents if d.status == "issued"]
+        return [d for d in self.documents if d.status == DocumentStatus.ISSUED]
 
     @property
     def superseded(self) -> list[DocEntry]:
-        return [d for d in self.documents if d.status == "superseded"]
+        return [d for d in self.documents if d.status == DocumentStatus.SUPERSEDED]
 
     @property
     def start_date(self) -> date:
@@ -143,12 +144,12 @@ def collect(db: Session, campaign_id: int) -> CaseFile:
     docs = db.scalars(
         select(Document).where(
             Document.campaign_id == campaign_id,
-            Document.status.in_(("issued", "superseded")),
+            Document.status.in_((DocumentStatus.ISSUED, DocumentStatus.SUPERSEDED)),
             Document.number.is_not(None),
         )
     ).all()
-    current = sorted((d for d in docs if d.status == "issued"), key=filing_key)
-    old = sorted((d for d in docs if d.status == "superseded"), key=filing_key)
+    current = sorted((d for d in docs if d.status == DocumentStatus.ISSUED), key=filing_key)
+    old = sorted((d for d in docs if d.status == DocumentStatus.SUPERSEDED), key=filing_key)
     files = _files(db, [d.id for d in docs])
     districts = _districts(db, campaign_id)
     code = file_code(campaign)
@@ -169,7 +170,9 @@ def collect(db: Session, campaign_id: int) -> CaseFile:
     by_subject = {(d.kind, d.subject_key): d for d in current}
     for order, doc in enumerate([*current, *old], start=1):
         entry = _entry(order, doc, campaign, files.get(doc.id, {}))
-        folder = naming.DOCUMENTS_DIR if doc.status == "issued" else naming.SUPERSEDED_DIR
+        folder = (
+            naming.DOCUMENTS_DIR if doc.status == DocumentStatus.ISSUED else naming.SUPERSEDED_DIR
+        )
         stem = naming.document_stem(
             order, width, doc.reference, KINDS[doc.kind].label, districts.get(doc.target_id, "")
         )
@@ -293,7 +296,7 @@ def _annotate(
     old: list[Document],
 ) -> None:
     """Notes of the index: what replaced what, and which files are missing and why."""
-    if doc.status == "superseded":
+    if doc.status == DocumentStatus.SUPERSEDED:
         newer = by_subject.get((doc.kind, doc.subject_key))
         entry.notes.append(
             f"Đã được thay thế bởi văn bản số {newer.reference}" if newer else "Đã được thay thế"
@@ -318,7 +321,9 @@ def _problems(docs: Sequence[Document], files: dict[int, dict[str, _Stored]]) ->
     A superseded version that never got its DOCX (superseded before its render ran) never will,
     so it does not block; one whose PDF is still being made does.
     """
-    no_docx = [d for d in docs if d.status == "issued" and "docx" not in files.get(d.id, {})]
+    no_docx = [
+        d for d in docs if d.status == DocumentStatus.ISSUED and "docx" not in files.get(d.id, {})
+    ]
     no_pdf = [
         d
         for d in docs

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from service.archive.catalogue import CaseFile
 from service.mail.register import neutralise
 from service.models import Dispatch
+from workflows.vocabulary import DispatchPurpose, DispatchState
 
 COLUMNS = (
     "STT",
@@ -30,9 +31,7 @@ COLUMNS = (
     "Số lần gửi",
     "Lỗi gần nhất",
 )
-PURPOSES = {"document": "Gửi văn bản", "reminder": "Nhắc lịch", "cancel": "Thông báo hủy"}
-STATES = {"queued": "Chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi", "failed": "Gửi lỗi"}
-FINISHED = ("sent", "failed")
+FINISHED = (DispatchState.SENT, DispatchState.FAILED)
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,8 @@ def register_csv(db: Session, case: CaseFile, tz: str) -> RegisterFile:
             doc.date_text if doc else "",
             r.recipient_name,
             r.address,
-            PURPOSES.get(r.purpose, r.purpose),
-            STATES.get(r.state, r.state),
+            DispatchPurpose.label_of(r.purpose),
+            DispatchState.label_of(r.state),
             _local(r.sent_at, tz),
             r.message_id,
             str(r.attempts),

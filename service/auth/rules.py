@@ -7,26 +7,18 @@ that their existence is not revealed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import object_session
 
 from service.errors import NotFound
 from service.models import ArchiveBuild, Campaign, Dispatch, Document, Target, User, Visit
-from service.models.user import ROLES
 from workflows.lifecycle import Stage, stage_reached
+from workflows.vocabulary import Role
 
-ROLE_LABELS: dict[str, str] = {
-    "admin": "Quản trị hệ thống",
-    "staff": "Chuyên viên",
-    "leader": "Lãnh đạo",
-    "district": "Cán bộ cấp huyện",
-}
-
-EVERYONE = frozenset(ROLES)
-OFFICE = frozenset({"admin", "staff", "leader"})
-SIGNERS = frozenset({"admin", "leader"})
+EVERYONE: frozenset[str] = frozenset(Role)
+OFFICE: frozenset[str] = frozenset({Role.ADMIN, Role.STAFF, Role.LEADER})
+SIGNERS: frozenset[str] = frozenset({Role.ADMIN, Role.LEADER})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "campaign.view": EVERYONE,
@@ -49,10 +41,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "directory.view": EVERYONE,
     "directory.edit": OFFICE,
     "template.view": OFFICE,
-    "template.replace": frozenset({"admin"}),
+    "template.replace": frozenset({Role.ADMIN}),
     "token.own": EVERYONE,
     "audit.view": SIGNERS,
-    "user.manage": frozenset({"admin"}),
+    "user.manage": frozenset({Role.ADMIN}),
 }
 
 REFUSALS: dict[str, str] = {
@@ -75,8 +67,6 @@ WHAT: dict[type, str] = {
     ArchiveBuild: "hồ sơ lưu trữ",
 }
 
-T = TypeVar("T")
-
 
 class Forbidden(Exception):
     """The user's role does not allow the action (answers 403)."""
@@ -93,7 +83,7 @@ def sees(user: User, obj: Any) -> bool:
     """Whether `obj` is within the user's scope (everything, except for district users)."""
     if not user.active:
         return False
-    if user.role != "district":
+    if user.role != Role.DISTRICT:
         return True
     office = user.organisation_id
     if office is None:
@@ -142,11 +132,3 @@ def check(user: User | None, action: str, obj: Any = None) -> None:
         raise NotFound(WHAT.get(type(obj), "đối tượng"), getattr(obj, "id", ""))
     if not can(user, action, obj):
         raise Forbidden(REFUSALS.get(action, "Bạn không có quyền thực hiện thao tác này"))
-
-
-def visible_targets(user: User, campaign: Campaign) -> list[Target]:
-    return [t for t in campaign.targets if sees(user, t)]
-
-
-def visible_documents(user: User, documents: Iterable[T]) -> list[T]:
-    return [d for d in documents if sees(user, d)]

@@ -10,12 +10,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
 
 from service import jobs
+from service.commands.caller import Caller
+from service.commands.campaigns import get_campaign
 from service.database import transaction
 from service.errors import Conflict, NotFound
-from service.models import ArchiveBuild, Campaign, Document
+from service.models import ArchiveBuild, Document
+from workflows.vocabulary import ArchiveState, DocumentStatus, JobKind
 
 # queued → running → done; a failed attempt leaves `retrying` (or `failed` once out of attempts).
-PENDING = ("queued", "running", "retrying")
+PENDING = (ArchiveState.QUEUED, ArchiveState.RUNNING, ArchiveState.RETRYING)
 # Waiting for renders and conversions can take a while on a busy queue: 5 s doubling to 10 min,
 # about half an hour in all, before the build is given up.
 MAX_ATTEMPTS = 10
@@ -31,7 +34,7 @@ def report_problems(db: Session, campaign_id: int) -> list[str]:
         .where(
             Document.campaign_id == campaign_id,
             Document.kind == "BC",
-            Document.status == "issued",
+            Document.status == DocumentStatus.ISSUED,
         )
     )
     if issued:
@@ -39,8 +42,10 @@ def report_problems(db: Session, campaign_id: int) -> list[str]:
     return ["Chưa ban hành báo cáo kết quả kiểm tra: hồ sơ chỉ được lập sau khi có báo cáo"]
 
 
-def request_build(db: Session, campaign: Campaign, actor: str) -> ArchiveBuild:
+def request_build(db: Session, caller: Caller, campaign_id: int) -> ArchiveBuild:
     """A new build of the case file, enqueued; a build still pending is returned instead."""
+    campaign = get_campaign(db, campaign_id)
+    caller.require("archive.build", campaign)
     problems = report_problems(db, campaign.id)
     if problems:
         raise Conflict(problems)
@@ -53,12 +58,14 @@ def request_build(db: Session, campaign: Campaign, actor: str) -> ArchiveBuild:
     )
     if pending is not None:
         return pending
-    build = ArchiveBuild(campaign_id=campaign.id, state="queued", requested_by=actor)
+    build = ArchiveBuild(
+        campaign_id=campaign.id, state=ArchiveState.QUEUED, requested_by=caller.name
+    )
     db.add(build)
     db.flush()
     jobs.enqueue(
         db,
-        "archive",
+        JobKind.ARCHIVE,
         f"archive:{build.id}",
         campaign_id=campaign.id,
         payload={"build_id": build.id},
@@ -77,7 +84,7 @@ def newest_build(db: Session, campaign_id: int, *, finished: bool = False) -> Ar
         .limit(1)
     )
     if finished:
-        stmt = stmt.where(ArchiveBuild.state == "done")
+        stmt = stmt.where(ArchiveBuild.state == ArchiveState.DONE)
     build = db.scalar(stmt)
     if build is None:
         what = "hồ sơ đã lập xong của kế hoạch" if finished else "bản lập hồ sơ của kế hoạch"

@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from service import auth
+from service.audit import SYSTEM
+from service.config import Config
 from service.models import User
-
-SYSTEM = "hệ thống"
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,17 @@ class Caller:
 
     user: User | None
     timezone: str
+    system_name: str = SYSTEM  # who acts when there is no user: the system, the CLI…
 
     @classmethod
-    def system(cls, timezone: str) -> Caller:
-        return cls(None, timezone)
+    def system(cls, timezone: str | None = None, name: str = SYSTEM) -> Caller:
+        """The system itself, on the given clock or the configured one."""
+        return cls(None, timezone or Config().timezone, name)
 
     @property
     def name(self) -> str:
         """How the audit log and the lifecycle history name whoever acted."""
-        return self.user.username if self.user is not None else SYSTEM
+        return self.user.username if self.user is not None else self.system_name
 
     def require(self, action: str, obj: Any = None) -> None:
         """NotFound for an object outside the user's scope, Forbidden for a missing right."""

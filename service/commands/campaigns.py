@@ -1,4 +1,8 @@
-"""Create and edit campaigns, organisations, people, targets and the team."""
+"""Create and edit campaigns, organisations, people, targets and the team.
+
+Each public function is one use case: it is handed the Caller, checks the permission, validates,
+changes the database in the caller's transaction and returns what it changed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.commands.caller import Caller
 from service.errors import Conflict, Invalid, NotFound
 from service.models import (
     Campaign,
@@ -18,27 +23,9 @@ from service.models import (
     TeamMember,
 )
 from workflows.lifecycle import Stage
+from workflows.vocabulary import PLAN_FIELDS, TeamRole
 
-PLAN_ATTRIBUTES = (
-    "title",
-    "subject_lines",
-    "legal_bases",
-    "introduction",
-    "purposes",
-    "requirements",
-    "contents",
-    "targets_description",
-    "method",
-    "composition",
-    "time_window",
-    "time_note",
-    "closing_paragraphs",
-    "contact_phone",
-    "recipients",
-    "report_sections",
-    "year",
-)
-TEAM_ROLES = ("truong_doan", "pho_truong_doan", "thanh_vien", "thu_ky")
+PLAN_ATTRIBUTES = tuple(f.name for f in PLAN_FIELDS)
 # Who signs for whom (Nghị định 30): none for the head, then TM., KT., Q., TL., TUQ.
 AUTHORITY_PREFIXES = ("", "TM.", "KT.", "Q.", "TL.", "TUQ.")
 
@@ -67,7 +54,8 @@ def _references(db: Session, data: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def create(db: Session, data: dict[str, Any]) -> Campaign:
+def create(db: Session, caller: Caller, data: dict[str, Any]) -> Campaign:
+    caller.require("campaign.create")
     errors = _references(db, data)
     if errors:
         raise Invalid(errors)
@@ -82,8 +70,10 @@ def create(db: Session, data: dict[str, Any]) -> Campaign:
     return campaign
 
 
-def update(db: Session, campaign: Campaign, data: dict[str, Any]) -> Campaign:
+def update(db: Session, caller: Caller, campaign_id: int, data: dict[str, Any]) -> Campaign:
     """Edit the plan's fields; issued documents keep their own frozen copy."""
+    campaign = get_campaign(db, campaign_id)
+    caller.require("campaign.edit", campaign)
     if campaign.stage == Stage.ARCHIVED:
         raise Conflict(["Hồ sơ đã lưu trữ, không thể sửa"])
     errors = _references(db, data)
@@ -96,14 +86,23 @@ def update(db: Session, campaign: Campaign, data: dict[str, Any]) -> Campaign:
     return campaign
 
 
-def add_target(db: Session, campaign: Campaign, office_id: int, commune_id: int | None) -> Target:
+def add_target(
+    db: Session, caller: Caller, campaign_id: int, office_id: int, commune_id: int | None
+) -> Target:
+    """Add a district office to inspect, with the commune chosen in its district (or later)."""
+    campaign = get_campaign(db, campaign_id)
+    caller.require("campaign.edit", campaign)
     if Stage(campaign.stage) not in (Stage.PLAN_DRAFTED, Stage.PLAN_ISSUED, Stage.TEAM_DECIDED):
         raise Conflict(["Đã thông báo lịch kiểm tra: không thể thêm đơn vị"])
     errors = {}
-    if db.get(Organisation, office_id) is None:
+    office = db.get(Organisation, office_id)
+    commune = db.get(Organisation, commune_id) if commune_id is not None else None
+    if office is None:
         errors["office_id"] = "Không tồn tại"
-    if commune_id is not None and db.get(Organisation, commune_id) is None:
+    if commune_id is not None and commune is None:
         errors["commune_id"] = "Không tồn tại"
+    elif office is not None and commune is not None and commune.district != office.district:
+        errors["commune_id"] = f"Xã, phường được chọn không thuộc {office.district}"
     if any(t.office_id == office_id for t in campaign.targets):
         errors["office_id"] = "Đơn vị đã có trong kế hoạch"
     if errors:
@@ -114,15 +113,19 @@ def add_target(db: Session, campaign: Campaign, office_id: int, commune_id: int 
     return target
 
 
-def add_member(db: Session, campaign: Campaign, person_id: int, role: str) -> TeamMember:
+def add_member(
+    db: Session, caller: Caller, campaign_id: int, person_id: int, role: str
+) -> TeamMember:
+    campaign = get_campaign(db, campaign_id)
+    caller.require("campaign.edit", campaign)
     errors = {}
-    if role not in TEAM_ROLES:
-        errors["role"] = f"Vai trò phải là một trong: {', '.join(TEAM_ROLES)}"
+    if role not in TeamRole.values():
+        errors["role"] = f"Vai trò phải là một trong: {', '.join(TeamRole.values())}"
     if db.get(Person, person_id) is None:
         errors["person_id"] = "Không tồn tại"
     elif any(m.person_id == person_id for m in campaign.members):
         errors["person_id"] = "Người này đã có trong Đoàn"
-    if role == "truong_doan" and any(m.role == "truong_doan" for m in campaign.members):
+    if role == TeamRole.LEADER and any(m.role == TeamRole.LEADER for m in campaign.members):
         errors["role"] = "Đoàn đã có Trưởng đoàn"
     if errors:
         raise Invalid(errors)
@@ -132,7 +135,13 @@ def add_member(db: Session, campaign: Campaign, person_id: int, role: str) -> Te
     return member
 
 
-def create_organisation(db: Session, data: dict[str, Any]) -> Organisation:
+def get_organisation(db: Session, org_id: int) -> Organisation:
+    result: Organisation = get(db, Organisation, org_id, "cơ quan, đơn vị")
+    return result
+
+
+def create_organisation(db: Session, caller: Caller, data: dict[str, Any]) -> Organisation:
+    caller.require("directory.edit")
     if data.get("parent_id") is not None and db.get(Organisation, data["parent_id"]) is None:
         raise Invalid({"parent_id": "Không tồn tại"})
     org = Organisation(**data)
@@ -145,8 +154,12 @@ def find_organisation(db: Session, code: str) -> Organisation | None:
     return db.scalar(select(Organisation).where(Organisation.code == code))
 
 
-def update_organisation(db: Session, org: Organisation, data: dict[str, Any]) -> Organisation:
+def update_organisation(
+    db: Session, caller: Caller, org_id: int, data: dict[str, Any]
+) -> Organisation:
     """Edit an organisation; a parent may not be the organisation itself or below it."""
+    caller.require("directory.edit")
+    org = get_organisation(db, org_id)
     parent_id = data.get("parent_id")
     if parent_id is not None:
         node = db.get(Organisation, parent_id)
@@ -162,14 +175,17 @@ def update_organisation(db: Session, org: Organisation, data: dict[str, Any]) ->
     return org
 
 
-def add_contact(db: Session, org: Organisation, data: dict[str, Any]) -> Contact:
+def add_contact(db: Session, caller: Caller, org_id: int, data: dict[str, Any]) -> Contact:
+    caller.require("directory.edit")
+    org = get_organisation(db, org_id)
     contact = Contact(**data)
     org.contacts.append(contact)
     db.flush()
     return contact
 
 
-def create_person(db: Session, data: dict[str, Any]) -> Person:
+def create_person(db: Session, caller: Caller, data: dict[str, Any]) -> Person:
+    caller.require("directory.edit")
     if (
         data.get("organisation_id") is not None
         and db.get(Organisation, data["organisation_id"]) is None
@@ -181,7 +197,8 @@ def create_person(db: Session, data: dict[str, Any]) -> Person:
     return person
 
 
-def create_signer(db: Session, data: dict[str, Any]) -> Signer:
+def create_signer(db: Session, caller: Caller, data: dict[str, Any]) -> Signer:
+    caller.require("directory.edit")
     if db.get(Person, data["person_id"]) is None:
         raise Invalid({"person_id": "Không tồn tại"})
     signer = Signer(**data)

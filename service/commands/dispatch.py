@@ -17,18 +17,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service import jobs
+from service.commands.caller import Caller
 from service.commands.campaigns import get
 from service.errors import Conflict
 from service.mail.compose import message_id
 from service.models import Dispatch, Document, Job, Organisation, Visit
 from service.timeutil import utcnow
 from workflows import routing
-from workflows.lifecycle import VisitStatus
+from workflows.vocabulary import (
+    DispatchPurpose,
+    DispatchState,
+    DocumentStatus,
+    JobKind,
+    JobState,
+    VisitStatus,
+)
 
 # SMTP outages outlast render failures: with the job backoff (5 s doubling, capped at ten minutes)
 # ten attempts keep trying for about half an hour before a message is marked failed.
 MAIL_ATTEMPTS = 10
-OPEN_STATES = ("queued", "sending")
+OPEN_STATES = (DispatchState.QUEUED, DispatchState.SENDING)
 
 
 def mail_domain(issuer: Organisation) -> str:
@@ -56,11 +64,10 @@ def _create(
             "recipient_name": r.name[:300],
             "organisation_id": r.organisation_id,
             "address": r.address,
-            "state": "queued",
+            "state": DispatchState.QUEUED,
             "message_id": message_id(doc.id, purpose, r.address, domain),
             "attempts": 0,
             "last_error": "",
-            "run_after": now,
             "created_at": now,
         }
         for r in recipients
@@ -78,7 +85,7 @@ def _create(
 def _enqueue(db: Session, doc: Document, dispatch_id: int, attempt: int) -> Job:
     return jobs.enqueue(
         db,
-        "send",
+        JobKind.SEND,
         f"send:{dispatch_id}:{attempt}",
         campaign_id=doc.campaign_id,
         document_id=doc.id,
@@ -89,10 +96,10 @@ def _enqueue(db: Session, doc: Document, dispatch_id: int, attempt: int) -> Job:
 
 def document_ready(db: Session, doc: Document) -> list[int]:
     """An issued document's files are final: e-mail it to everyone its frozen routing names."""
-    if doc.status not in ("issued", "superseded"):
+    if doc.status not in (DocumentStatus.ISSUED, DocumentStatus.SUPERSEDED):
         return []
     resolved = routing.Routing.from_dict(doc.context.get("routing") or {})
-    return _create(db, doc, "document", resolved.mailing())
+    return _create(db, doc, DispatchPurpose.DOCUMENT, resolved.mailing())
 
 
 def current_notice(db: Session, visit: Visit) -> Document | None:
@@ -102,7 +109,7 @@ def current_notice(db: Session, visit: Visit) -> Document | None:
         .where(
             Document.kind == "TB",
             Document.target_id == visit.target_id,
-            Document.status == "issued",
+            Document.status == DocumentStatus.ISSUED,
         )
         .order_by(Document.version.desc())
         .limit(1)
@@ -115,7 +122,7 @@ def cancel_invitations(db: Session, visit: Visit) -> list[int]:
     if notice is None:
         return []
     resolved = routing.Routing.from_dict(notice.context.get("routing") or {})
-    return _create(db, notice, "cancel", resolved.mailing())
+    return _create(db, notice, DispatchPurpose.CANCEL, resolved.mailing())
 
 
 def schedule_reminders(db: Session, days: int, now: datetime) -> list[int]:
@@ -133,15 +140,19 @@ def schedule_reminders(db: Session, days: int, now: datetime) -> list[int]:
         if notice is None or not routing.reminder_due(visit.scheduled_start, now, days):
             continue
         mailed = db.scalars(
-            select(Dispatch).where(Dispatch.document_id == notice.id, Dispatch.purpose != "cancel")
+            select(Dispatch).where(
+                Dispatch.document_id == notice.id, Dispatch.purpose != DispatchPurpose.CANCEL
+            )
         ).all()
-        reminded = {d.address for d in mailed if d.purpose == "reminder"}
+        reminded = {d.address for d in mailed if d.purpose == DispatchPurpose.REMINDER}
         recipients = [
             routing.Recipient(d.recipient_name, d.address, d.organisation_id)
             for d in mailed
-            if d.purpose == "document" and d.state == "sent" and d.address not in reminded
+            if d.purpose == DispatchPurpose.DOCUMENT
+            and d.state == DispatchState.SENT
+            and d.address not in reminded
         ]
-        created += _create(db, notice, "reminder", recipients)
+        created += _create(db, notice, DispatchPurpose.REMINDER, recipients)
     return created
 
 
@@ -150,23 +161,25 @@ def get_dispatch(db: Session, dispatch_id: int) -> Dispatch:
     return result
 
 
-def resend(db: Session, dispatch: Dispatch) -> Job:
+def resend(db: Session, caller: Caller, dispatch_id: int) -> Dispatch:
     """An explicit new attempt, with its own Message-ID so that no receiver drops it as a copy."""
+    dispatch = get_dispatch(db, dispatch_id)
+    caller.require("dispatch.resend", dispatch)
     if dispatch.state in OPEN_STATES:
         raise Conflict(["Thư đang chờ gửi; chỉ gửi lại thư đã gửi hoặc bị lỗi"])
     attempt = 1 + len(
         db.scalars(
-            select(Job.id).where(Job.kind == "send", Job.key.like(f"send:{dispatch.id}:%"))
+            select(Job.id).where(Job.kind == JobKind.SEND, Job.key.like(f"send:{dispatch.id}:%"))
         ).all()
     )
     doc = dispatch.document
-    dispatch.state = "queued"
+    dispatch.state = DispatchState.QUEUED
     dispatch.last_error = ""
-    dispatch.run_after = utcnow()
     dispatch.message_id = message_id(
         doc.id, dispatch.purpose, dispatch.address, mail_domain(_issuer(db, doc)), attempt
     )
-    return _enqueue(db, doc, dispatch.id, attempt)
+    _enqueue(db, doc, dispatch.id, attempt)
+    return dispatch
 
 
 def begin_sending(db: Session, dispatch_id: int) -> Dispatch | None:
@@ -174,7 +187,7 @@ def begin_sending(db: Session, dispatch_id: int) -> Dispatch | None:
     dispatch = db.get(Dispatch, dispatch_id)
     if dispatch is None or dispatch.state not in OPEN_STATES:
         return None
-    dispatch.state = "sending"
+    dispatch.state = DispatchState.SENDING
     dispatch.attempts += 1
     return dispatch
 
@@ -182,24 +195,22 @@ def begin_sending(db: Session, dispatch_id: int) -> Dispatch | None:
 def record_sent(db: Session, dispatch_id: int) -> None:
     dispatch = db.get(Dispatch, dispatch_id)
     if dispatch is not None:
-        dispatch.state = "sent"
+        dispatch.state = DispatchState.SENT
         dispatch.sent_at = utcnow()
         dispatch.last_error = ""
-        dispatch.run_after = None
 
 
 def record_failure(db: Session, dispatch_id: int, error: str, retry_in: float | None) -> None:
-    """A temporary failure waits `retry_in` seconds; None means the dispatch has failed."""
+    """A temporary failure leaves the dispatch queued (its send job retries in `retry_in`
+    seconds); None means the dispatch has failed."""
     dispatch = db.get(Dispatch, dispatch_id)
     if dispatch is None:
         return
     dispatch.last_error = error[:4000]
     if retry_in is None:
-        dispatch.state = "failed"
-        dispatch.run_after = None
+        dispatch.state = DispatchState.FAILED
     else:
-        dispatch.state = "queued"
-        dispatch.run_after = utcnow() + timedelta(seconds=retry_in)
+        dispatch.state = DispatchState.QUEUED
 
 
 def reconcile(db: Session) -> int:
@@ -212,12 +223,14 @@ def reconcile(db: Session) -> int:
     documents = {d.document_id for d in open_dispatches.values()}
     current: dict[int, Job] = {}
     for job in db.scalars(
-        select(Job).where(Job.kind == "send", Job.document_id.in_(documents)).order_by(Job.id)
+        select(Job).where(Job.kind == JobKind.SEND, Job.document_id.in_(documents)).order_by(Job.id)
     ):
         dispatch_id = int(job.payload.get("dispatch_id", 0))
         if dispatch_id in open_dispatches:
             current[dispatch_id] = job
-    failed = [(open_dispatches[i], job) for i, job in current.items() if job.state == "failed"]
+    failed = [
+        (open_dispatches[i], job) for i, job in current.items() if job.state == JobState.FAILED
+    ]
     for dispatch, job in failed:
         record_failure(db, dispatch.id, job.last_error or "Hết số lần thử", None)
     return len(failed)

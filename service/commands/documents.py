@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,22 +12,21 @@ from sqlalchemy.orm import Session
 from service import jobs
 from service.commands import archive as archive_commands
 from service.commands import lifecycle as lifecycle_commands
-from service.commands.facts import campaign_facts
+from service.commands.caller import Caller
+from service.commands.campaigns import get_campaign
 from service.commands.numbering import take_number
 from service.documents import context as contexts
 from service.documents.store import active_template
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Document, Visit
+from service.queries.facts import campaign_facts
 from service.timeutil import utcnow
 from workflows import formatting, lifecycle
 from workflows.documents import KINDS, series_for
+from workflows.vocabulary import DocumentStatus, JobKind, VisitStatus
 
 TEAM_CODE = "ĐKT"
 ISSUING_ACTION = {"KH": "issue_plan", "QD": "decide_team", "BC": "issue_report"}
-
-
-def today(tz: str = "Asia/Ho_Chi_Minh") -> date:
-    return datetime.now(ZoneInfo(tz)).date()
 
 
 def get_document(db: Session, doc_id: int) -> Document:
@@ -42,7 +40,9 @@ def issued_plan(db: Session, campaign_id: int) -> Document | None:
     return db.scalar(
         select(Document)
         .where(
-            Document.campaign_id == campaign_id, Document.kind == "KH", Document.status == "issued"
+            Document.campaign_id == campaign_id,
+            Document.kind == "KH",
+            Document.status == DocumentStatus.ISSUED,
         )
         .order_by(Document.version.desc())
         .limit(1)
@@ -58,7 +58,7 @@ def _subject(
         if visit is None or visit.target.campaign_id != campaign.id:
             raise Invalid({"visit_id": "Chọn cuộc kiểm tra thuộc kế hoạch này"})
         problems = lifecycle.visit_minutes_problems(
-            lifecycle.VisitFacts(visit.target.office.name, lifecycle.VisitStatus(visit.status))
+            lifecycle.VisitFacts(visit.target.office.name, VisitStatus(visit.status))
         )
         if problems:
             raise Conflict(problems)
@@ -80,7 +80,7 @@ def _context_key(doc: Document) -> str:
 def _enqueue_render(db: Session, doc: Document) -> None:
     jobs.enqueue(
         db,
-        "render",
+        JobKind.RENDER,
         f"render:{doc.id}:{doc.status}:{_context_key(doc)}",
         campaign_id=doc.campaign_id,
         document_id=doc.id,
@@ -89,13 +89,33 @@ def _enqueue_render(db: Session, doc: Document) -> None:
 
 def draft(
     db: Session,
-    campaign: Campaign,
+    caller: Caller,
+    campaign_id: int,
     kind: str,
-    actor: str,
     target_id: int | None = None,
     visit_id: int | None = None,
 ) -> Document:
     """Create (or refresh) the draft of a document and have it rendered, marked DỰ THẢO."""
+    campaign = get_campaign(db, campaign_id)
+    caller.require("document.draft", campaign)
+    return draft_of(db, caller, campaign, kind, target_id, visit_id)
+
+
+def redraft(db: Session, caller: Caller, doc_id: int) -> Document:
+    """Refresh a draft from the current data, or start the next version of an issued one."""
+    doc = get_document(db, doc_id)
+    return draft(db, caller, doc.campaign_id, doc.kind, doc.target_id, doc.visit_id)
+
+
+def draft_of(
+    db: Session,
+    caller: Caller,
+    campaign: Campaign,
+    kind: str,
+    target_id: int | None = None,
+    visit_id: int | None = None,
+) -> Document:
+    """The draft of `kind` for a campaign the caller may already draft for."""
     if kind not in KINDS:
         raise Invalid({"kind": f"Loại văn bản phải là một trong: {', '.join(KINDS)}"})
     lifecycle_commands.lock(db, campaign)  # not while the same document is being issued
@@ -109,7 +129,7 @@ def draft(
         )
         .order_by(Document.version.desc())
     ).all()
-    doc = versions[0] if versions and versions[0].status == "draft" else None
+    doc = versions[0] if versions and versions[0].status == DocumentStatus.DRAFT else None
     if doc is None:
         doc = Document(
             campaign_id=campaign.id,
@@ -118,10 +138,10 @@ def draft(
             target_id=target_id,
             visit_id=visit_id,
             version=(versions[0].version + 1) if versions else 1,
-            status="draft",
+            status=DocumentStatus.DRAFT,
             issuer_id=campaign.issuer_id,
             year=campaign.year,
-            created_by=actor,
+            created_by=caller.name,
         )
         db.add(doc)
     doc.code = _code(campaign, kind)
@@ -144,27 +164,44 @@ def _title(campaign: Campaign, doc: Document) -> str:
     return f"{KINDS[doc.kind].label}: {' '.join(lines)}"
 
 
-def issue(
-    db: Session,
-    doc: Document,
-    actor: str,
-    issue_date: date | None = None,
-    tz: str = "Asia/Ho_Chi_Minh",
-) -> Document:
+def issue(db: Session, caller: Caller, doc_id: int, issue_date: date | None = None) -> Document:
     """Issue a draft: number and date from the register, the lifecycle step, the final render."""
+    doc = get_document(db, doc_id)
+    caller.require("document.issue", doc)
+    return issue_draft(db, caller, doc, issue_date)
+
+
+def draft_and_issue(
+    db: Session,
+    caller: Caller,
+    campaign: Campaign,
+    kind: str,
+    issue_date: date | None,
+    target_id: int | None = None,
+) -> Document:
+    """A lifecycle step that issues its document (the plan, the decision, a notice, the report)."""
+    return issue_draft(
+        db, caller, draft_of(db, caller, campaign, kind, target_id=target_id), issue_date
+    )
+
+
+def issue_draft(
+    db: Session, caller: Caller, doc: Document, issue_date: date | None = None
+) -> Document:
+    """Issue `doc`, once the caller's right to issue it has been checked."""
     campaign = db.get(Campaign, doc.campaign_id)
     assert campaign is not None
     # Before the status check and the register: a second request for this draft waits here,
     # then finds it issued; and every issuer takes the campaign before the register.
     lifecycle_commands.lock(db, campaign)
-    if doc.status != "draft":
+    if doc.status != DocumentStatus.DRAFT:
         raise Conflict([f"Văn bản đã ở trạng thái «{doc.status}», chỉ dự thảo mới được ban hành"])
     previous = db.scalars(
         select(Document).where(
             Document.campaign_id == doc.campaign_id,
             Document.kind == doc.kind,
             Document.subject_key == doc.subject_key,
-            Document.status == "issued",
+            Document.status == DocumentStatus.ISSUED,
         )
     ).all()
     action = ISSUING_ACTION.get(doc.kind)
@@ -175,29 +212,29 @@ def issue(
     elif not lifecycle.stage_reached(lifecycle.Stage(campaign.stage), lifecycle.Stage.PLAN_ISSUED):
         raise Conflict(["Chưa ban hành kế hoạch kiểm tra"])
 
-    day = issue_date or today(tz)
+    day = issue_date or caller.today()
     spec = KINDS[doc.kind]
     series = series_for(spec, campaign.issuer.series_plan)
     doc.register_id, doc.number = take_number(db, campaign.issuer_id, day.year, series)
     doc.year = day.year
     doc.issue_date = day
-    doc.status = "issued"
-    doc.issued_by = actor
+    doc.status = DocumentStatus.ISSUED
+    doc.issued_by = caller.name
     doc.issued_at = utcnow()
     for old in previous:
-        old.status = "superseded"
+        old.status = DocumentStatus.SUPERSEDED
     doc.context = contexts.build(campaign, doc, issued_plan(db, campaign.id))
     # The draft's files and its pending render and convert are not the issued document's:
     # without them only the issued render runs, and no draft DOCX stays filed as the issued one.
     doc.files.clear()
-    jobs.withdraw(db, "render", doc.id)
-    jobs.withdraw(db, "convert", doc.id)
+    jobs.withdraw(db, JobKind.RENDER, doc.id)
+    jobs.withdraw(db, JobKind.CONVERT, doc.id)
     db.flush()
     if action and not previous:
-        lifecycle_commands.apply(db, campaign, action, actor)
+        lifecycle_commands.apply(db, campaign, action, caller.name)
     else:
-        lifecycle_commands.advance(db, campaign, actor)
+        lifecycle_commands.advance(db, campaign, caller.name)
     _enqueue_render(db, doc)
     if doc.kind == "BC":
-        archive_commands.request_build(db, campaign, actor)
+        archive_commands.request_build(db, caller, campaign.id)
     return doc

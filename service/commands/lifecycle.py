@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from service.commands.facts import campaign_facts
 from service.database import SessionFactory
 from service.errors import Conflict
 from service.models import Campaign, LifecycleEvent
+from service.queries.facts import campaign_facts
 from workflows import lifecycle
 
 LOCKED = "locked_campaigns"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from service.commands.caller import Caller
 from service.documents import contract
 from service.documents.render import TemplateError, check_template
 from service.documents.store import committed_template, next_template_version, sha256
@@ -20,7 +21,8 @@ def check(kind: str, content: bytes) -> None:
         raise Invalid({"file": str(error)}) from error
 
 
-def replace(db: Session, kind: str, content: bytes, actor: str) -> Template:
+def replace(db: Session, caller: Caller, kind: str, content: bytes) -> Template:
+    caller.require("template.replace")
     if kind not in KINDS:
         raise Invalid({"kind": f"Loại văn bản phải là một trong: {', '.join(KINDS)}"})
     check(kind, content)
@@ -34,7 +36,7 @@ def replace(db: Session, kind: str, content: bytes, actor: str) -> Template:
         )
         version = 2
     template = Template(
-        kind=kind, version=version, content=content, sha256=sha256(content), uploaded_by=actor
+        kind=kind, version=version, content=content, sha256=sha256(content), uploaded_by=caller.name
     )
     db.add(template)
     db.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service import audit
+from service.commands.caller import Caller
 from service.errors import Invalid, NotFound
 from service.models import ApiToken, User
 from service.timeutil import utcnow
@@ -24,8 +25,15 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def issue(db: Session, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for `user`; the plain text is returned here and never stored."""
+def issue(db: Session, caller: Caller, name: str, user: User | None = None) -> tuple[ApiToken, str]:
+    """A new token for the caller (or, for who manages accounts, `user`); the plain text is
+    returned here and never stored."""
+    caller.require("token.own")
+    if user is not None and (caller.user is None or user.id != caller.user.id):
+        caller.require("user.manage")
+    user = user or caller.user
+    if user is None:
+        raise Invalid({"user": "Chọn tài khoản nhận khóa"})
     name = unicodedata.normalize("NFC", name.strip())
     if not name or len(name) > 100:
         raise Invalid({"name": "Đặt tên cho khóa (1–100 ký tự), ví dụ nơi dùng nó"})
@@ -66,16 +74,20 @@ def tokens_of(db: Session, user: User | None = None) -> list[ApiToken]:
     return list(db.scalars(stmt))
 
 
-def get_token(db: Session, token_id: int, owner: User | None = None) -> ApiToken:
-    """The token, if it exists and (when `owner` is given) belongs to that user."""
+def visible_tokens(db: Session, caller: Caller) -> list[ApiToken]:
+    """The caller's own tokens, or everyone's for who manages accounts."""
+    return tokens_of(db, None if caller.can("user.manage") else caller.user)
+
+
+def revoke(db: Session, caller: Caller, token_id: int) -> ApiToken:
+    """Revoked at once for every process: the next call with it answers 401. Someone else's
+    token is not found, unless the caller manages accounts."""
+    caller.require("token.own")
     token = db.get(ApiToken, token_id)
-    if token is None or (owner is not None and token.user_id != owner.id):
+    own = caller.user is not None and token is not None and token.user_id == caller.user.id
+    if token is None or not (own or caller.can("user.manage")):
         raise NotFound("khóa API", token_id)
-    return token
-
-
-def revoke(db: Session, token: ApiToken) -> None:
-    """Revoked at once for every process: the next call with it answers 401."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(db, "token.revoke", "token", token.id, f"{token.user.username}: {token.name}")
+    return token

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from service import audit
 from service.auth import hash_password, password_problem, verify_password
+from service.commands.caller import Caller
 from service.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from service.models import AuditEntry, Organisation, User
-from service.models.user import ROLES
 from service.timeutil import utcnow
+from workflows.vocabulary import OrganisationKind, Role
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,99}$")
-DISTRICT_OFFICE = "district_office"
 
 SIGN_IN_FAILED = "user.sign_in_failed"
 MAX_FAILURES = 5  # per account and address
@@ -31,16 +31,18 @@ LOCKOUT = timedelta(minutes=15)
 class DemoAccount:
     username: str
     full_name: str
-    role: str
+    role: Role
     office_code: str = ""
 
 
 # One account per role; the district user belongs to the office of thành phố Lạng Sơn.
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("quantri", "Quản trị hệ thống", "admin"),
-    DemoAccount("chuyenvien", "Vi Thị Hoa", "staff"),
-    DemoAccount("lanhdao", "Nguyễn Văn Giang", "leader"),
-    DemoAccount("huyen.tpls", "Cán bộ Phòng LĐTBXH thành phố Lạng Sơn", "district", "LĐTBXH-TPLS"),
+    DemoAccount("quantri", "Quản trị hệ thống", Role.ADMIN),
+    DemoAccount("chuyenvien", "Vi Thị Hoa", Role.STAFF),
+    DemoAccount("lanhdao", "Nguyễn Văn Giang", Role.LEADER),
+    DemoAccount(
+        "huyen.tpls", "Cán bộ Phòng LĐTBXH thành phố Lạng Sơn", Role.DISTRICT, "LĐTBXH-TPLS"
+    ),
 )
 
 
@@ -64,14 +66,15 @@ def get_user_by_name(db: Session, username: str) -> User:
 
 def create(
     db: Session,
+    caller: Caller,
     username: str,
     full_name: str,
     password: str,
     role: str,
     organisation_id: int | None = None,
-    actor: str = "",
 ) -> User:
     """A new account; a district user must belong to a district labour office."""
+    caller.require("user.manage")
     username = username.strip().lower()
     full_name = unicodedata.normalize("NFC", full_name.strip())
     errors: dict[str, str] = {}
@@ -83,14 +86,14 @@ def create(
         errors["username"] = "Tên đăng nhập đã được dùng"
     if not full_name:
         errors["full_name"] = "Cần nhập họ và tên"
-    if role not in ROLES:
-        errors["role"] = f"Vai trò phải là một trong: {', '.join(ROLES)}"
+    if role not in Role.values():
+        errors["role"] = f"Vai trò phải là một trong: {', '.join(Role.values())}"
     problem = password_problem(password)
     if problem:
         errors["password"] = problem
-    if role == "district":
+    if role == Role.DISTRICT:
         org = db.get(Organisation, organisation_id) if organisation_id else None
-        if org is None or org.kind != DISTRICT_OFFICE:
+        if org is None or org.kind != OrganisationKind.DISTRICT_OFFICE:
             errors["organisation_id"] = "Chọn phòng Lao động - Thương binh và Xã hội cấp huyện"
     elif organisation_id is not None and db.get(Organisation, organisation_id) is None:
         errors["organisation_id"] = "Không tồn tại"
@@ -106,7 +109,7 @@ def create(
     )
     db.add(user)
     db.flush()
-    _audit(db, actor, "user.create", user, f"{username} ({role})")
+    _audit(db, caller.name, "user.create", user, f"{username} ({role})")
     return user
 
 
@@ -156,27 +159,41 @@ def authenticate(db: Session, username: str, password: str, source: str = "") ->
     return user
 
 
-def set_password(db: Session, user: User, password: str, actor: str) -> None:
+def _set_password(db: Session, actor: str, user: User, password: str) -> None:
     problem = password_problem(password)
     if problem:
-        raise Invalid({"password": problem})
+        raise Invalid({"new_password": problem})
     user.password_hash = hash_password(password)
     _audit(db, actor, "user.password", user)
     db.flush()
 
 
-def set_active(db: Session, user: User, active: bool, actor: str) -> None:
+def change_password(db: Session, caller: Caller, current: str, new: str, confirm: str) -> User:
+    """The caller's own new password, once the current one is proven and the new one repeated."""
+    user = get_user(db, caller.user.id if caller.user is not None else 0)
+    if not verify_password(user.password_hash, current):
+        raise Invalid({"password": "Mật khẩu hiện tại không đúng"})
+    if new != confirm:
+        raise Invalid({"confirm": "Mật khẩu nhập lại không khớp"})
+    _set_password(db, caller.name, user, new)
+    return user
+
+
+def set_active(db: Session, caller: Caller, user_id: int, active: bool) -> User:
     """Deactivate (or reactivate) an account; the last active administrator stays."""
-    if not active and user.role == "admin":
-        admins = db.scalars(select(User.id).where(User.role == "admin", User.active)).all()
+    caller.require("user.manage")
+    user = get_user(db, user_id)
+    if not active and user.role == Role.ADMIN:
+        admins = db.scalars(select(User.id).where(User.role == Role.ADMIN, User.active)).all()
         if set(admins) <= {user.id}:
             raise Conflict(["Không thể khóa tài khoản quản trị cuối cùng"])
     user.active = active
-    _audit(db, actor, "user.activate" if active else "user.deactivate", user)
+    _audit(db, caller.name, "user.activate" if active else "user.deactivate", user)
     db.flush()
+    return user
 
 
-def ensure_demo_accounts(db: Session) -> list[tuple[User, str]]:
+def ensure_demo_accounts(db: Session, caller: Caller) -> list[tuple[User, str]]:
     """One account per role with a fresh random password (for the embedded demo only)."""
     result = []
     for spec in DEMO_ACCOUNTS:
@@ -186,9 +203,9 @@ def ensure_demo_accounts(db: Session) -> list[tuple[User, str]]:
             org_id = db.scalar(select(Organisation.id).where(Organisation.code == spec.office_code))
         user = db.scalar(select(User).where(User.username == spec.username))
         if user is None:
-            user = create(db, spec.username, spec.full_name, password, spec.role, org_id, "demo")
+            user = create(db, caller, spec.username, spec.full_name, password, spec.role, org_id)
         else:
             user.role, user.organisation_id, user.active = spec.role, org_id, True
-            set_password(db, user, password, "demo")
+            _set_password(db, caller.name, user, password)
         result.append((user, password))
     return result

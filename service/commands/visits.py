@@ -9,10 +9,13 @@ from sqlalchemy.orm import Session
 
 from service.commands import dispatch, documents
 from service.commands import lifecycle as lifecycle_commands
+from service.commands.caller import Caller
+from service.commands.campaigns import get_campaign
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Target, Visit
 from workflows import lifecycle, statistics
-from workflows.lifecycle import Stage, VisitStatus
+from workflows.lifecycle import Stage
+from workflows.vocabulary import FindingArea, VisitStatus
 
 
 def _target(campaign: Campaign, target_id: int) -> Target:
@@ -22,22 +25,27 @@ def _target(campaign: Campaign, target_id: int) -> Target:
     return target
 
 
+END_BEFORE_START = "Giờ kết thúc phải sau giờ bắt đầu"
+
+
 def _check_times(start: datetime, end: datetime) -> None:
     if end <= start:
-        raise Invalid({"end": "Giờ kết thúc phải sau giờ bắt đầu"})
+        raise Invalid({"end": END_BEFORE_START})
 
 
 def schedule(
     db: Session,
-    campaign: Campaign,
+    caller: Caller,
+    campaign_id: int,
     target_id: int,
     start: datetime,
     end: datetime,
     place: str,
-    actor: str,
     issue_date: date | None = None,
 ) -> Visit:
     """Set or move a target's visit; once notices are out, a move issues an updated notice."""
+    campaign = get_campaign(db, campaign_id)
+    caller.require("visit.schedule", campaign)
     stage = Stage(campaign.stage)
     if not lifecycle.stage_reached(stage, Stage.PLAN_ISSUED):
         raise Conflict(["Chưa ban hành kế hoạch kiểm tra: chưa thể xếp lịch"])
@@ -55,12 +63,15 @@ def schedule(
     db.flush()
     if lifecycle.stage_reached(stage, Stage.VISITS_SCHEDULED):
         visit.sequence += 1
-        _issue_notice(db, campaign, target, actor, issue_date)
+        documents.draft_and_issue(db, caller, campaign, "TB", issue_date, target.id)
     return visit
 
 
-def cancel(db: Session, campaign: Campaign, visit: Visit, reason: str, actor: str) -> Visit:
+def cancel(db: Session, caller: Caller, visit_id: int, reason: str) -> Visit:
     """Call a visit off; it counts as skipped with `reason` and its invitation is cancelled."""
+    visit = get_visit(db, visit_id)
+    caller.require("visit.record", visit)
+    campaign = visit.target.campaign
     if not reason.strip():
         raise Invalid({"reason": "Cần ghi lý do hủy lịch kiểm tra"})
     if visit.status == VisitStatus.HELD:
@@ -69,28 +80,22 @@ def cancel(db: Session, campaign: Campaign, visit: Visit, reason: str, actor: st
     visit.skip_reason = reason
     visit.sequence += 1
     dispatch.cancel_invitations(db, visit)
-    lifecycle_commands.advance(db, campaign, actor)
+    lifecycle_commands.advance(db, campaign, caller.name)
     return visit
 
 
-def announce(db: Session, campaign: Campaign, actor: str, issue_date: date | None = None) -> None:
+def announce(db: Session, caller: Caller, campaign: Campaign, issue_date: date | None) -> None:
     """The schedule_visits step: every target's notice is drafted and issued in one go."""
-    lifecycle_commands.apply(db, campaign, "schedule_visits", actor)
+    lifecycle_commands.apply(db, campaign, "schedule_visits", caller.name)
     for target in campaign.targets:
-        _issue_notice(db, campaign, target, actor, issue_date)
+        documents.draft_and_issue(db, caller, campaign, "TB", issue_date, target.id)
 
 
-def _issue_notice(
-    db: Session, campaign: Campaign, target: Target, actor: str, issue_date: date | None
-) -> None:
-    notice = documents.draft(db, campaign, "TB", actor, target_id=target.id)
-    documents.issue(db, notice, actor, issue_date)
-
-
-def record(
-    db: Session, campaign: Campaign, visit: Visit, data: dict[str, Any], actor: str
-) -> Visit:
+def record(db: Session, caller: Caller, visit_id: int, data: dict[str, Any]) -> Visit:
     """Enter what happened at a visit: attendees, II.3 statistics, findings, comments."""
+    visit = get_visit(db, visit_id)
+    caller.require("visit.record", visit)
+    campaign = visit.target.campaign
     if not lifecycle.stage_reached(Stage(campaign.stage), Stage.VISITS_SCHEDULED):
         raise Conflict(["Chưa thông báo lịch kiểm tra: chưa thể ghi kết quả"])
     stats = data.get("statistics") or {}
@@ -99,8 +104,11 @@ def record(
     errors |= {
         f"findings.{k}": "Nội dung kiểm tra phải từ 1 đến 5"
         for k in findings
-        if str(k) not in {"1", "2", "3", "4", "5"}
+        if str(k) not in FindingArea.values()
     }
+    start, end = data.get("actual_start"), data.get("actual_end")
+    if start and end and end <= start:
+        errors["actual_end"] = END_BEFORE_START
     if errors:
         raise Invalid(errors)
     visit.statistics = {k: int(v) for k, v in stats.items()}
@@ -116,7 +124,7 @@ def record(
             setattr(visit, "scheduled_" + name.removeprefix("actual_"), data[name])
     visit.status = VisitStatus.HELD
     visit.skip_reason = ""
-    lifecycle_commands.advance(db, campaign, actor)
+    lifecycle_commands.advance(db, campaign, caller.name)
     return visit
 
 

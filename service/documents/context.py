@@ -9,22 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session, selectinload
 
 from service.models import Campaign, Document, Organisation, Person, Target, Visit
+from service.queries.statistics import campaign_statistics
 from workflows import formatting, routing, statistics
 from workflows.documents import KINDS
+from workflows.vocabulary import DocumentStatus, FindingArea, OrganisationKind, TeamRole
 
-ROLE_LABELS = {
-    "truong_doan": "Trưởng đoàn",
-    "pho_truong_doan": "Phó Trưởng đoàn",
-    "thanh_vien": "Thành viên",
-    "thu_ky": "Thư ký",
-}
-FINDING_TITLES = {
-    "1": "Việc quản lý thực hiện Chương trình phòng, chống mại dâm",
-    "2": "Tình hình thực hiện chương trình và sử dụng kinh phí",
-    "3": "Việc báo cáo, thống kê, quản lý số liệu",
-    "4": "Về công tác kiểm tra, giám sát",
-    "5": "Báo cáo sơ kết, tổng kết",
-}
 REPORT_SECTIONS = ("results", "shortcomings", "causes", "recommendations")
 
 
@@ -64,20 +53,22 @@ def directory(campaign: Campaign, targets: Iterable[Target]) -> routing.Director
         return list(db.scalars(query.order_by(Organisation.id)))
 
     province = [governing.id] if governing else []
-    committees = children(province, "district_committee")
+    committees = children(province, OrganisationKind.DISTRICT_COMMITTEE)
     leaders = db.scalars(select(Person).where(Person.organisation_id == issuer.id))
-    steering = children(province, "steering")
+    steering = children(province, OrganisationKind.STEERING)
     return routing.Directory(
         issuer=_org(issuer),
         filing_unit=_filing_unit(campaign),
         governing=_org(governing) if governing else None,
         steering=_org(steering[0]) if steering else None,
         unit=_org(campaign.unit) if campaign.unit else None,
-        units=tuple(_org(o) for o in children([issuer.id], "unit")),
+        units=tuple(_org(o) for o in children([issuer.id], OrganisationKind.UNIT)),
         leaders=tuple(map(_person, leaders)),
         team=tuple(_person(m.person) for m in campaign.members),
         committees=tuple(_org(o) for o in committees),
-        offices=tuple(_org(o) for o in children([c.id for c in committees], "district_office")),
+        offices=tuple(
+            _org(o) for o in children([c.id for c in committees], OrganisationKind.DISTRICT_OFFICE)
+        ),
         targets=tuple(
             routing.TargetOrgs(_org(t.office), _org(t.commune) if t.commune else None)
             for t in targets
@@ -114,7 +105,7 @@ def _header(campaign: Campaign, doc: Document) -> dict[str, Any]:
         "issuer_header": issuer.header_name,
         "number_line": formatting.number_line(doc.number, doc.code),
         "date_line": formatting.date_line(issuer.place_name, doc.issue_date, doc.year),
-        "is_draft": doc.status == "draft",
+        "is_draft": doc.status == DocumentStatus.DRAFT,
         "doc_type": kind.type_name,
         "signer": _signer(campaign),
         "issue_date_iso": doc.issue_date.isoformat() if doc.issue_date else "",
@@ -180,7 +171,7 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
             "index": i,
             "name": m.person.full_name,
             "position": m.person.position,
-            "role": ROLE_LABELS.get(m.role, m.role),
+            "role": TeamRole.label_of(m.role),
         }
         for i, m in enumerate(campaign.members, start=1)
     ]
@@ -290,7 +281,7 @@ def notice_context(
 
 def _leader_name(campaign: Campaign) -> tuple[str, str]:
     for member in campaign.members:
-        if member.role == "truong_doan":
+        if member.role == TeamRole.LEADER:
             return member.person.full_name, member.person.position
     return "", ""
 
@@ -320,7 +311,7 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
         "team_attendees": visit.team_attendees,
         "unit_attendees": visit.unit_attendees,
         "findings": [
-            {"number": int(key), "title": FINDING_TITLES.get(key, ""), "text": text}
+            {"number": int(key), "title": FindingArea.labels().get(key, ""), "text": text}
             for key, text in sorted(visit.findings.items(), key=lambda kv: int(kv[0]))
             if key.isdigit()
         ],
@@ -344,8 +335,10 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
 
 
 def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> dict[str, Any]:
-    held = [t for t in campaign.targets if t.visit and t.visit.status == "held"]
-    sums = statistics.totals(t.visit.statistics for t in held if t.visit)
+    db = object_session(campaign)
+    assert db is not None
+    figures = campaign_statistics(db, campaign)
+    held = [row.target for row in figures.rows]
     sections = campaign.report_sections or {}
     return {
         **_header(campaign, doc),
@@ -357,17 +350,16 @@ def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> 
             "kết quả như sau:"
         ),
         "statistics": [
-            {"index": i, "label": f.label, "total": str(sums[f.key])}
+            {"index": i, "label": f.label, "total": str(figures.totals[f.key])}
             for i, f in enumerate(statistics.FIELDS, start=1)
         ],
         "statistics_short_labels": [f.short for f in statistics.FIELDS],
         "district_rows": [
             {
-                "district": t.office.district or t.office.name,
-                "values": [str(t.visit.statistics.get(f.key, 0)) for f in statistics.FIELDS],
+                "district": row.name,
+                "values": [str(row.values.get(f.key, 0)) for f in statistics.FIELDS],
             }
-            for t in held
-            if t.visit
+            for row in figures.rows
         ],
         **{name: list(sections.get(name, [])) for name in REPORT_SECTIONS},
     }

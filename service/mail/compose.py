@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from workflows import formatting
+from workflows.vocabulary import DispatchPurpose
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -55,7 +56,7 @@ class VisitFacts:
 class Mail:
     """Everything one e-mail says, read from the database beforehand (no session needed here)."""
 
-    purpose: str  # "document", "reminder" or "cancel"
+    purpose: str  # a DispatchPurpose
     message_id: str
     sender: str
     sender_name: str
@@ -84,10 +85,10 @@ class Mail:
 
 def subject(mail: Mail) -> str:
     visit = mail.visit
-    if mail.purpose == "reminder" and visit:
+    if mail.purpose == DispatchPurpose.REMINDER and visit:
         day = formatting.short_date(visit.start.date())
         return f"Nhắc lịch kiểm tra ngày {day} tại {visit.office}"
-    if mail.purpose == "cancel" and visit:
+    if mail.purpose == DispatchPurpose.CANCEL and visit:
         day = formatting.short_date(visit.start.date())
         return f"Hủy lịch kiểm tra ngày {day} tại {visit.office}"
     if mail.replaces:
@@ -99,13 +100,13 @@ def paragraphs(mail: Mail) -> list[str]:
     """The body, one paragraph an item: what the document is, its number and date, whom to call."""
     visit = mail.visit
     out = [f"Kính gửi: {mail.recipient_name}."]
-    if mail.purpose == "reminder" and visit:
+    if mail.purpose == DispatchPurpose.REMINDER and visit:
         out.append(
             f"{mail.sender_name} xin nhắc lịch kiểm tra tại {visit.office}: {visit.when()}, "
             f"địa điểm: {visit.place}, theo {mail.document} (gửi kèm). Đề nghị đơn vị chuẩn bị "
             "nội dung, thành phần làm việc như Thông báo đã nêu."
         )
-    elif mail.purpose == "cancel" and visit:
+    elif mail.purpose == DispatchPurpose.CANCEL and visit:
         out.append(
             f"{mail.sender_name} thông báo hủy lịch kiểm tra tại {visit.office} vào "
             f"{visit.when()} đã thông báo tại {mail.document}. Lịch hẹn kèm theo thư này "

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from service.models import Dispatch, Document
 from workflows import formatting
 from workflows.routing import Routing
+from workflows.vocabulary import DispatchPurpose, DispatchState, DocumentStatus
 
 COLUMNS = (
     "Số, ký hiệu văn bản",
@@ -80,15 +81,15 @@ def _local_day(moment: datetime, tz: ZoneInfo) -> str:
 def row_for(doc: Document, dispatches: Sequence[Dispatch], tz: ZoneInfo) -> RegisterRow:
     """The register line of one issued document, from its frozen routing and its e-mails."""
     routing = Routing.from_dict(doc.context.get("routing") or {})
-    mails = [d for d in dispatches if d.purpose == "document"]
-    sent = [d for d in mails if d.state == "sent" and d.sent_at is not None]
-    failed = [d for d in mails if d.state == "failed"]
+    mails = [d for d in dispatches if d.purpose == DispatchPurpose.DOCUMENT]
+    sent = [d for d in mails if d.state == DispatchState.SENT and d.sent_at is not None]
+    failed = [d for d in mails if d.state == DispatchState.FAILED]
     if not mails:
         receipt = "Chưa gửi thư điện tử"
     else:
         receipt = f"Đã gửi thư điện tử {len(sent)}/{len(mails)} địa chỉ"
     notes = []
-    if doc.status == "superseded":
+    if doc.status == DocumentStatus.SUPERSEDED:
         notes.append("Đã được thay thế bằng văn bản khác")
     notes += [f"Lỗi gửi {d.address}: {d.last_error}" for d in failed]
     if routing.unmailed():

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.database import Base
 from service.models.organisation import Organisation, Person, Signer
 from service.timeutil import utcnow
+from workflows.lifecycle import Stage
+from workflows.vocabulary import VisitStatus
 
 
 class Campaign(Base):
@@ -39,7 +41,7 @@ class Campaign(Base):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     report_sections: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
-    stage: Mapped[str] = mapped_column(String(32), default="plan_drafted")
+    stage: Mapped[str] = mapped_column(String(32), default=Stage.PLAN_DRAFTED)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     issuer: Mapped[Organisation] = relationship(foreign_keys=[issuer_id])
@@ -53,14 +55,20 @@ class Campaign(Base):
     )
 
 
-class Target(Base):
+class _CampaignPart:
+    """A row of one campaign's own (a target, a team member), unique within it."""
+
+    # First in the table, as the migrations made it.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True, sort_order=-1)
+
+
+class Target(_CampaignPart, Base):
     """An inspected office and the commune steering committee it chose."""
 
     __tablename__ = "targets"
     __table_args__ = (UniqueConstraint("campaign_id", "office_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -71,14 +79,12 @@ class Target(Base):
     visit: Mapped[Visit | None] = relationship(back_populates="target", uselist=False)
 
 
-class TeamMember(Base):
+class TeamMember(_CampaignPart, Base):
     """A person on the inspection team with a role (trưởng đoàn, thành viên, thư ký…)."""
 
     __tablename__ = "team_members"
     __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     role: Mapped[str] = mapped_column(String(32))
 
@@ -96,7 +102,7 @@ class Visit(Base):
     scheduled_start: Mapped[datetime] = mapped_column(DateTime)
     scheduled_end: Mapped[datetime] = mapped_column(DateTime)
     place: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(String(16), default=VisitStatus.SCHEDULED)
     skip_reason: Mapped[str] = mapped_column(Text, default="")
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     team_attendees: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base
 from service.timeutil import utcnow
+from workflows.vocabulary import DocumentStatus
 
 
 class Register(Base):
@@ -51,7 +52,7 @@ class Document(Base):
     target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.DRAFT)
     title: Mapped[str] = mapped_column(Text, default="")
     issuer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))

@@ -11,8 +11,6 @@ from service.database import Base
 from service.models.organisation import Organisation
 from service.timeutil import utcnow
 
-ROLES = ("admin", "staff", "leader", "district")
-
 
 class User(Base):
     """A person who signs in; a district user sees only its own organisation's data."""

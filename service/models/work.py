@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.database import Base
 from service.timeutil import utcnow
+from workflows.vocabulary import JobState
 
 
 class Job(Base):
@@ -23,7 +24,7 @@ class Job(Base):
     key: Mapped[str] = mapped_column(String(128))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
     run_after: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -4,7 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows.vocabulary import OrganisationKind, TeamRole
+
 YEAR = 2023
+PLACE = "Lạng Sơn"  # where the province's agencies sign ("Lạng Sơn, ngày …")
+
+# The province's agencies by the part they play; each is under its `parent`.
+AGENCIES: dict[str, dict[str, str]] = {
+    "province": {
+        "kind": OrganisationKind.GOVERNING,
+        "name": "Ủy ban nhân dân tỉnh Lạng Sơn",
+        "header_name": "UBND TỈNH LẠNG SƠN",
+        "code": "UBND",
+        "email": "ubnd@langson.example.org",
+    },
+    "department": {
+        "parent": "province",
+        "kind": OrganisationKind.ISSUER,
+        "name": "Sở Lao động - Thương binh và Xã hội",
+        "header_name": "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
+        "code": "SLĐTBXH",
+        "email": "vanthu@sldtbxh.langson.example.org",
+    },
+    "unit": {
+        "parent": "department",
+        "kind": OrganisationKind.UNIT,
+        "name": "Phòng Phòng, chống tệ nạn xã hội – Bình đẳng giới",
+        "header_name": "PHÒNG PHÒNG, CHỐNG TỆ NẠN XÃ HỘI – BÌNH ĐẲNG GIỚI",
+        "code": "PCTNXH",
+        "email": "pctnxh@sldtbxh.langson.example.org",
+    },
+    "steering": {
+        "parent": "province",
+        "kind": OrganisationKind.STEERING,
+        "name": "Ban Chỉ đạo 138 tỉnh Lạng Sơn",
+        "header_name": "BAN CHỈ ĐẠO 138 TỈNH LẠNG SƠN",
+        "code": "BCĐ138",
+        "email": "bcd138@langson.example.org",
+    },
+}
+
+# A district's own organisations: (kind, code prefix, mailbox prefix) of its people's committee,
+# of its labour office and of its chosen commune's BCĐ 138 (the last two under the committee).
+DISTRICT_PARTS: tuple[tuple[OrganisationKind, str, str], ...] = (
+    (OrganisationKind.DISTRICT_COMMITTEE, "UBND", "ubnd"),
+    (OrganisationKind.DISTRICT_OFFICE, "LĐTBXH", "ldtbxh"),
+    (OrganisationKind.COMMUNE_COMMITTEE, "BCĐ138", "bcd138"),
+)
 
 # (district as written in running text, slug for example e-mail addresses, chosen commune, is city)
 DISTRICTS: tuple[tuple[str, str, str, bool], ...] = (
@@ -161,19 +207,23 @@ SIGNER = {
 }
 
 # Example team (names other than the signer's are illustrative).
-TEAM: tuple[tuple[str, str, str], ...] = (
-    ("Nguyễn Văn Giang", "Phó Giám đốc Sở", "truong_doan"),
+TEAM: tuple[tuple[str, str, TeamRole], ...] = (
+    ("Nguyễn Văn Giang", "Phó Giám đốc Sở", TeamRole.LEADER),
     (
         "Hoàng Thị Lan",
         "Trưởng phòng Phòng, chống tệ nạn xã hội – Bình đẳng giới",
-        "pho_truong_doan",
+        TeamRole.DEPUTY,
     ),
     (
         "Lương Văn Hùng",
         "Chuyên viên Phòng Phòng, chống tệ nạn xã hội – Bình đẳng giới",
-        "thanh_vien",
+        TeamRole.MEMBER,
     ),
-    ("Vi Thị Hoa", "Chuyên viên Phòng Phòng, chống tệ nạn xã hội – Bình đẳng giới", "thu_ky"),
+    (
+        "Vi Thị Hoa",
+        "Chuyên viên Phòng Phòng, chống tệ nạn xã hội – Bình đẳng giới",
+        TeamRole.SECRETARY,
+    ),
 )
 
 REPORT_SECTIONS: dict[str, list[str]] = {

@@ -8,16 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.commands import campaigns
+from service.commands.caller import Caller
 from service.models import Campaign, Contact, Organisation, Person, Signer
 from service.seed import lang_son_2023 as seed
 
+# The demo data is loaded by the system itself, not by a signed-in user.
+SEEDER = Caller.system()
 
-def _org(db: Session, **fields: Any) -> Organisation:
-    """Get the organisation with this code, or create it."""
+
+def _org(db: Session, parent: Organisation | None, **fields: Any) -> Organisation:
+    """Get the organisation with this code, or create it under `parent`."""
     existing = db.scalar(select(Organisation).where(Organisation.code == fields["code"]))
     if existing is not None:
         return existing
-    org = Organisation(**fields)
+    org = Organisation(parent_id=parent.id if parent else None, **fields)
     db.add(org)
     db.flush()
     return org
@@ -32,45 +36,12 @@ def load_demo(db: Session, *, new_campaign: bool = False) -> Campaign:
     )
     if existing is not None and not new_campaign:
         return existing
-    province = _org(
-        db,
-        kind="governing",
-        name="Ủy ban nhân dân tỉnh Lạng Sơn",
-        header_name="UBND TỈNH LẠNG SƠN",
-        code="UBND",
-        place_name="Lạng Sơn",
-        email="ubnd@langson.example.org",
-    )
-    department = _org(
-        db,
-        kind="issuer",
-        parent_id=province.id,
-        name="Sở Lao động - Thương binh và Xã hội",
-        header_name="SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI",
-        code="SLĐTBXH",
-        place_name="Lạng Sơn",
-        email="vanthu@sldtbxh.langson.example.org",
-    )
-    unit = _org(
-        db,
-        kind="unit",
-        parent_id=department.id,
-        name="Phòng Phòng, chống tệ nạn xã hội – Bình đẳng giới",
-        header_name="PHÒNG PHÒNG, CHỐNG TỆ NẠN XÃ HỘI – BÌNH ĐẲNG GIỚI",
-        code="PCTNXH",
-        place_name="Lạng Sơn",
-        email="pctnxh@sldtbxh.langson.example.org",
-    )
-    _org(
-        db,
-        kind="steering",
-        parent_id=province.id,
-        name="Ban Chỉ đạo 138 tỉnh Lạng Sơn",
-        header_name="BAN CHỈ ĐẠO 138 TỈNH LẠNG SƠN",
-        code="BCĐ138",
-        place_name="Lạng Sơn",
-        email="bcd138@langson.example.org",
-    )
+    agencies: dict[str, Organisation] = {}
+    for part, agency in seed.AGENCIES.items():
+        fields = {key: value for key, value in agency.items() if key != "parent"}
+        parent = agencies[agency["parent"]] if "parent" in agency else None
+        agencies[part] = _org(db, parent, place_name=seed.PLACE, **fields)
+    province, department, unit = (agencies[p] for p in ("province", "department", "unit"))
     leader = Person(
         organisation_id=department.id,
         full_name=seed.SIGNER["full_name"],
@@ -88,6 +59,7 @@ def load_demo(db: Session, *, new_campaign: bool = False) -> Campaign:
     db.add(signer)
     campaign = campaigns.create(
         db,
+        SEEDER,
         {
             "issuer_id": department.id,
             "unit_id": unit.id,
@@ -98,7 +70,7 @@ def load_demo(db: Session, *, new_campaign: bool = False) -> Campaign:
     campaign.signer = signer
     for name, slug, commune_name, is_city in seed.DISTRICTS:
         office = _district(db, province, name, slug, commune_name, is_city)
-        campaigns.add_target(db, campaign, office[0].id, office[1].id)
+        campaigns.add_target(db, SEEDER, campaign.id, office[0].id, office[1].id)
     for full_name, position, role in seed.TEAM:
         person = (
             leader
@@ -111,7 +83,7 @@ def load_demo(db: Session, *, new_campaign: bool = False) -> Campaign:
         )
         db.add(person)
         db.flush()
-        campaigns.add_member(db, campaign, person.id, role)
+        campaigns.add_member(db, SEEDER, campaign.id, person.id, role)
     return campaign
 
 
@@ -119,34 +91,29 @@ def _district(
     db: Session, province: Organisation, name: str, slug: str, commune_name: str, is_city: bool
 ) -> tuple[Organisation, Organisation]:
     """A district's people's committee, its labour office and its chosen commune's BCĐ 138."""
-    place = name.split(" ", 1)[1] if not is_city else "Lạng Sơn"
-    committee = _org(
-        db,
-        kind="district_committee",
-        parent_id=province.id,
-        name=f"UBND {name}",
-        header_name=f"UBND {name.upper()}",
-        code=f"UBND-{slug.upper()}",
-        place_name=place,
-        district=name,
-        email=f"ubnd-{slug}@langson.example.org",
-    )
+    place = seed.PLACE if is_city else name.split(" ", 1)[1]
     office_name = (
         f"Phòng Lao động - Thương binh và Xã hội {name}"
         if is_city
         else f"Phòng Lao động, Thương binh, Xã hội - Dân tộc {name}"
     )
-    office = _org(
-        db,
-        kind="district_office",
-        parent_id=committee.id,
-        name=office_name,
-        header_name=office_name.upper(),
-        code=f"LĐTBXH-{slug.upper()}",
-        place_name=place,
-        district=name,
-        email=f"ldtbxh-{slug}@langson.example.org",
-    )
+    names = (f"UBND {name}", office_name, f"Ban Chỉ đạo 138 {commune_name}")
+    made: list[Organisation] = []
+    for (kind, code, mailbox), full_name in zip(seed.DISTRICT_PARTS, names, strict=True):
+        made.append(
+            _org(
+                db,
+                made[0] if made else province,  # the committee heads the other two
+                kind=kind,
+                name=full_name,
+                header_name=full_name.upper(),
+                code=f"{code}-{slug.upper()}",
+                place_name=place,
+                district=name,
+                email=f"{mailbox}-{slug}@langson.example.org",
+            )
+        )
+    office, commune = made[1:]
     if not office.contacts:
         office.contacts.append(
             Contact(
@@ -155,15 +122,4 @@ def _district(
                 email=f"truongphong-{slug}@langson.example.org",
             )
         )
-    commune = _org(
-        db,
-        kind="commune_committee",
-        parent_id=committee.id,
-        name=f"Ban Chỉ đạo 138 {commune_name}",
-        header_name=f"BAN CHỈ ĐẠO 138 {commune_name.upper()}",
-        code=f"BCĐ138-{slug.upper()}",
-        place_name=place,
-        district=name,
-        email=f"bcd138-{slug}@langson.example.org",
-    )
     return office, commune

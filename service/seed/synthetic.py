@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from service.commands import campaigns
 from service.models import Campaign, Organisation
-from service.seed.load import load_demo
+from service.seed.load import SEEDER, load_demo
+from workflows.vocabulary import OrganisationKind
 
 
 def synthetic_campaign(db: Session, targets: int) -> Campaign:
@@ -20,7 +21,7 @@ def synthetic_campaign(db: Session, targets: int) -> Campaign:
         tag = f"{campaign.id}-{i:04d}"
         district = f"huyện Thử nghiệm {i:04d}"
         office = Organisation(
-            kind="district_office",
+            kind=OrganisationKind.DISTRICT_OFFICE,
             parent_id=province.id if province else None,
             name=f"Phòng Lao động, Thương binh, Xã hội - Dân tộc {district}",
             header_name="",
@@ -30,7 +31,7 @@ def synthetic_campaign(db: Session, targets: int) -> Campaign:
             email=f"ldtbxh-{tag}@synthetic.example.org",
         )
         commune = Organisation(
-            kind="commune_committee",
+            kind=OrganisationKind.COMMUNE_COMMITTEE,
             parent_id=province.id if province else None,
             name=f"Ban Chỉ đạo 138 xã Thử nghiệm {i:04d}",
             code=f"SYNC-{tag}",
@@ -40,5 +41,5 @@ def synthetic_campaign(db: Session, targets: int) -> Campaign:
         )
         db.add_all([office, commune])
         db.flush()
-        campaigns.add_target(db, campaign, office.id, commune.id)
+        campaigns.add_target(db, SEEDER, campaign.id, office.id, commune.id)
     return campaign

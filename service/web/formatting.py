@@ -10,50 +10,8 @@ from flask import current_app
 
 from service.web.blueprint import web
 from workflows import formatting, lifecycle
+from workflows.vocabulary import UNSCHEDULED_LABEL, DocumentStatus, JobKind, JobState, VisitStatus
 
-DOCUMENT_STATUS = {"draft": "Dự thảo", "issued": "Đã ban hành", "superseded": "Đã thay thế"}
-VISIT_STATUS = {
-    "": "Chưa xếp lịch",
-    "scheduled": "Đã xếp lịch",
-    "held": "Đã kiểm tra",
-    "skipped": "Không kiểm tra",
-    "cancelled": "Đã hủy",
-}
-TEAM_ROLES = {
-    "truong_doan": "Trưởng đoàn",
-    "pho_truong_doan": "Phó Trưởng đoàn",
-    "thanh_vien": "Thành viên",
-    "thu_ky": "Thư ký",
-}
-JOB_KINDS = {
-    "render": "Dựng văn bản",
-    "convert": "Chuyển sang PDF",
-    "send": "Gửi thư điện tử",
-    "archive": "Lập hồ sơ",
-}
-JOB_RUNNING = {
-    "render": "Đang dựng văn bản",
-    "convert": "Đang chuyển sang PDF",
-    "send": "Đang gửi",
-    "archive": "Đang lập hồ sơ",
-}
-DISPATCH_STATES = {
-    "queued": "Chờ gửi",
-    "sending": "Đang gửi",
-    "sent": "Đã gửi",
-    "delivered": "Đã nhận",
-    "failed": "Gửi lỗi",
-    "cancelled": "Đã hủy",
-}
-ARCHIVE_STATES = {
-    "": "Chưa lập",
-    "queued": "Đang chờ lập hồ sơ",
-    "running": "Đang lập hồ sơ",
-    "retrying": "Chờ các văn bản xử lý xong, sẽ thử lại",
-    "done": "Đã lập xong",
-    "failed": "Lập hồ sơ lỗi",
-}
-DISPATCH_PURPOSES = {"document": "Văn bản", "reminder": "Nhắc lịch", "cancel": "Hủy lịch"}
 REPORT_SECTIONS = {
     "results": "Kết quả đạt được",
     "shortcomings": "Tồn tại, hạn chế",
@@ -64,15 +22,11 @@ REPORT_SECTIONS = {
 
 def job_label(kind: str, state: str, attempts: int = 0) -> str:
     """`Đang chờ xử lý`, `Đang chuyển sang PDF`, `Xong`, `Lỗi`…"""
-    if state == "queued":
-        return f"Chờ thử lại (lần {attempts + 1})" if attempts else "Đang chờ xử lý"
-    if state == "running":
-        return JOB_RUNNING.get(kind, "Đang xử lý")
-    if state == "done":
-        return "Xong"
-    if state == "failed":
-        return "Lỗi"
-    return state
+    if state == JobState.QUEUED and attempts:
+        return f"Chờ thử lại (lần {attempts + 1})"
+    if state == JobState.RUNNING and kind in JobKind.labels():
+        return JobKind(kind).running
+    return JobState.label_of(state)
 
 
 def local_moment(moment: datetime) -> datetime:
@@ -174,9 +128,9 @@ def action_label(action: str) -> str:
 
 @web.app_template_filter("visit_status")
 def visit_status(status: str | None) -> str:
-    return VISIT_STATUS.get(status or "", status or "")
+    return VisitStatus.label_of(status) if status else UNSCHEDULED_LABEL
 
 
 @web.app_template_filter("doc_status")
 def document_status(status: str) -> str:
-    return DOCUMENT_STATUS.get(status, status)
+    return DocumentStatus.label_of(status)

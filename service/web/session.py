@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from flask import flash, g, jsonify, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from service import auth
 from service.identity import authenticated, can, session_user
 from service.web.blueprint import web
+from workflows.vocabulary import ENUMS
 
 PUBLIC_ENDPOINTS = frozenset({"web.login", "web.static"})
 
@@ -48,7 +48,8 @@ def safe_next(target: str | None) -> str:
 
 @web.context_processor
 def inject_user() -> dict[str, Any]:
-    return {"current_user": g.get("user"), "can": can, "role_labels": auth.ROLE_LABELS}
+    """Every page knows who is signed in, what they may do, and the states' enums."""
+    return {"current_user": g.get("user"), "can": can, **{e.__name__: e for e in ENUMS}}
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -6,7 +6,6 @@ from workers.pdf.converter import (
     PdfConverter,
     convert_cold,
     get_converter,
-    libreoffice_available,
 )
 
 __all__ = [
@@ -15,5 +14,4 @@ __all__ = [
     "PdfConverter",
     "convert_cold",
     "get_converter",
-    "libreoffice_available",
 ]

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import select
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from service.documents.libreoffice import libreoffice_available
 from workers.pdf import uno_bridge
 from workers.pdf.uno_bridge import DOCX_FILTER, remove_leftovers
 
@@ -53,11 +53,6 @@ class _InstanceDied(Exception):
 
 class _Deadline(Exception):
     """The per-attempt deadline passed while waiting on the bridge."""
-
-
-def libreoffice_available(soffice: str = "soffice") -> str | None:
-    """Resolve soffice so callers can fall back to DOCX-only ("LibreOffice không khả dụng")."""
-    return shutil.which(soffice)
 
 
 def _kill_group(pgid: int) -> None:

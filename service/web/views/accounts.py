@@ -8,17 +8,17 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from service.auth import ROLE_LABELS, verify_password
 from service.commands import users
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid, TooManyAttempts
-from service.identity import actor, current_user, require, sign_in, sign_out
+from service.identity import caller, require, sign_in, sign_out
 from service.models import Organisation, User
 from service.web.blueprint import web
 from service.web.formatting import vietnamese_key
 from service.web.forms import Form
 from service.web.session import safe_next
+from workflows.vocabulary import OrganisationKind, Role
 
 
 @web.route("/login", methods=["GET", "POST"])
@@ -57,18 +57,18 @@ def logout() -> Response:
 def change_password() -> str | Response | tuple[str, int]:
     errors: dict[str, str] = {}
     if request.method == "POST":
-        user = current_user()
-        new = request.form.get("new_password", "")
-        if not verify_password(user.password_hash, request.form.get("password", "")):
-            errors["password"] = "Mật khẩu hiện tại không đúng"
-        elif new != request.form.get("confirm", ""):
-            errors["confirm"] = "Mật khẩu nhập lại không khớp"
-        else:
-            try:
-                with transaction() as db:
-                    users.set_password(db, users.get_user(db, user.id), new, user.username)
-            except Invalid as error:
-                errors = {"new_password": error.fields["password"]}
+        form = request.form
+        try:
+            with transaction() as db:
+                user = users.change_password(
+                    db,
+                    caller(),
+                    form.get("password", ""),
+                    form.get("new_password", ""),
+                    form.get("confirm", ""),
+                )
+        except Invalid as error:
+            errors = error.fields
         if not errors:
             sign_in(users.get_user(db_session(), user.id))
             flash("Đã đổi mật khẩu", "success")
@@ -80,7 +80,7 @@ def change_password() -> str | Response | tuple[str, int]:
 def _district_offices() -> list[Organisation]:
     rows = (
         db_session()
-        .scalars(select(Organisation).where(Organisation.kind == users.DISTRICT_OFFICE))
+        .scalars(select(Organisation).where(Organisation.kind == OrganisationKind.DISTRICT_OFFICE))
         .all()
     )
     return sorted(rows, key=lambda o: vietnamese_key(o.district or o.name))
@@ -93,7 +93,6 @@ def _users_page(values: dict[str, Any], errors: dict[str, str], status: int = 20
             "users.html",
             users=sorted(rows, key=lambda u: vietnamese_key(u.full_name or u.username)),
             offices=[(o.id, o.name) for o in _district_offices()],
-            roles=ROLE_LABELS,
             values=values,
             errors=errors,
         ),
@@ -104,12 +103,12 @@ def _users_page(values: dict[str, Any], errors: dict[str, str], status: int = 20
 @web.get("/users")
 def user_list() -> Any:
     require("user.manage")
-    return _users_page({"role": "staff"}, {})
+    return _users_page({"role": Role.STAFF}, {})
 
 
 @web.post("/users")
 def user_create() -> Any:
-    require("user.manage")
+    require("user.manage")  # the answer may show the account list again
     form = Form(request.form)
     username, full_name = form.text("username"), form.text("full_name")
     role, organisation_id = form.text("role"), form.integer("organisation_id")
@@ -127,12 +126,12 @@ def user_create() -> Any:
             with transaction() as db:
                 user = users.create(
                     db,
+                    caller(),
                     username,
                     full_name,
                     password,
                     role,
-                    organisation_id if role == "district" else None,
-                    actor(),
+                    organisation_id if role == Role.DISTRICT else None,
                 )
             flash(f"Đã tạo tài khoản {user.username}", "success")
             return redirect(url_for("web.user_list"), 303)
@@ -143,10 +142,8 @@ def user_create() -> Any:
 
 @web.post("/users/<int:user_id>/active")
 def user_active(user_id: int) -> Response:
-    require("user.manage")
     active = request.form.get("active") == "1"
     with transaction() as db:
-        user = users.get_user(db, user_id)
-        users.set_active(db, user, active, actor())
+        user = users.set_active(db, caller(), user_id, active)
     flash(f"Đã {'mở khóa' if active else 'khóa'} tài khoản {user.username}", "success")
     return redirect(url_for("web.user_list"), 303)

@@ -9,16 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from service import auth
-from service.commands import archive as archive_commands
+from service.commands import actions, documents
 from service.commands import campaigns as commands
-from service.commands import documents, visits
-from service.commands import lifecycle as lifecycle_commands
-from service.commands.facts import campaign_facts
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
-from service.identity import actor, can, current_user, require
+from service.identity import caller, can, current_user, require
 from service.models import (
     Campaign,
     Document,
@@ -28,24 +24,25 @@ from service.models import (
     Signer,
     User,
 )
+from service.queries.campaigns import visible_campaigns, visible_targets
+from service.queries.lifecycle import lifecycle_summary
+from service.queries.statistics import campaign_statistics
 from service.web.blueprint import web
-from service.web.formatting import REPORT_SECTIONS, TEAM_ROLES, vietnamese_key
+from service.web.formatting import REPORT_SECTIONS, vietnamese_key
 from service.web.forms import Form
 from service.web.views.progress import campaign_progress
 from workflows import lifecycle, statistics
 from workflows.documents import KINDS
-
-LIST_FIELDS = (
-    "subject_lines",
-    "legal_bases",
-    "purposes",
-    "targets_description",
-    "composition",
-    "closing_paragraphs",
-    "recipients",
+from workflows.vocabulary import (
+    DocumentStatus,
+    OrganisationKind,
+    StageProgress,
+    TeamRole,
+    plan_fields,
 )
-TEXT_FIELDS = ("introduction", "requirements", "method", "time_window", "time_note")
-COMMUNE = "commune_committee"
+
+LIST_FIELDS = plan_fields("lines")
+TEXT_FIELDS = plan_fields("text")
 
 
 def load(db: Session, campaign_id: int, action: str = "campaign.view") -> Campaign:
@@ -61,22 +58,25 @@ def display_names(db: Session) -> dict[str, str]:
 
 @web.get("/")
 def campaigns() -> str:
-    db = db_session()
-    user = current_user()
-    rows = db.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())).all()
-    visible = [c for c in rows if auth.sees(user, c)]
+    return _campaigns_page(db_session(), {}, {})
+
+
+def _campaigns_page(db: Session, values: dict[str, Any], errors: dict[str, str]) -> str:
+    """The campaigns the user may see, and the new-campaign form for those who may create."""
     return render_template(
         "campaigns.html",
-        campaigns=visible,
+        campaigns=visible_campaigns(db, current_user()),
         stage_labels=lifecycle.STAGE_LABELS,
         new=_new_campaign_choices(db) if can("campaign.create") else None,
-        values={},
-        errors={},
+        values=values,
+        errors=errors,
     )
 
 
 def _new_campaign_choices(db: Session) -> dict[str, Any]:
-    issuers = db.scalars(select(Organisation).where(Organisation.kind == "issuer")).all()
+    issuers = db.scalars(
+        select(Organisation).where(Organisation.kind == OrganisationKind.ISSUER)
+    ).all()
     return {"issuers": [(o.id, o.name) for o in issuers], "signers": _signers(db)}
 
 
@@ -96,7 +96,6 @@ def _signers(db: Session) -> list[tuple[int, str]]:
 
 @web.post("/campaigns")
 def campaign_create() -> Any:
-    require("campaign.create")
     form = Form(request.form)
     values = {
         "title": form.text("title", required=True, max_length=1000),
@@ -107,24 +106,12 @@ def campaign_create() -> Any:
     if not form.errors:
         try:
             with transaction() as db:
-                campaign = commands.create(db, values)
+                campaign = commands.create(db, caller(), values)
             flash("Đã tạo kế hoạch mới; hãy nhập các nội dung của kế hoạch", "success")
             return redirect(url_for("web.plan_form", campaign_id=campaign.id), 303)
         except Invalid as error:
             form.errors.update(error.fields)
-    db = db_session()
-    rows = db.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())).all()
-    return (
-        render_template(
-            "campaigns.html",
-            campaigns=rows,
-            stage_labels=lifecycle.STAGE_LABELS,
-            new=_new_campaign_choices(db),
-            values=values,
-            errors=form.errors,
-        ),
-        422,
-    )
+    return _campaigns_page(db_session(), values, form.errors), 422
 
 
 def timeline(campaign: Campaign, events: list[LifecycleEvent]) -> list[dict[str, Any]]:
@@ -133,9 +120,14 @@ def timeline(campaign: Campaign, events: list[LifecycleEvent]) -> list[dict[str,
     steps = []
     for i, stage in enumerate(lifecycle.ORDER):
         reached = [e for e in events if e.to_stage == stage.value]
-        state = "done" if i < current else "current" if i == current else "todo"
-        if state == "done" and i > 0 and not reached:
-            state = "skipped"  # an optional step (the team decision) not taken
+        if i == current:
+            state = StageProgress.CURRENT
+        elif i > current:
+            state = StageProgress.TODO
+        elif i > 0 and not reached:
+            state = StageProgress.SKIPPED  # an optional step (the team decision) not taken
+        else:
+            state = StageProgress.DONE
         steps.append({"label": lifecycle.STAGE_LABELS[stage], "state": state, "events": reached})
     return steps
 
@@ -147,7 +139,7 @@ def draft_of(db: Session, campaign: Campaign, kind: str) -> Document | None:
             Document.campaign_id == campaign.id,
             Document.kind == kind,
             Document.subject_key == "",
-            Document.status == "draft",
+            Document.status == DocumentStatus.DRAFT,
         )
         .order_by(Document.version.desc())
         .limit(1)
@@ -159,44 +151,32 @@ def campaign_page(campaign_id: int) -> str:
     db = db_session()
     campaign = load(db, campaign_id)
     user = current_user()
-    facts = campaign_facts(db, campaign)
-    events = list(
-        db.scalars(
-            select(LifecycleEvent)
-            .where(LifecycleEvent.campaign_id == campaign.id)
-            .order_by(LifecycleEvent.id)
-        ).all()
-    )
-    steps = [
-        {
-            "transition": t,
-            "missing": missing,
-            "automatic": t.action in lifecycle.AUTOMATIC,
-            "draft": draft_of(db, campaign, t.document_kind)
-            if t.document_kind in ("KH", "QD", "BC")
-            else None,
-        }
-        for t, missing in lifecycle.next_steps(facts)
-    ]
+    summary = lifecycle_summary(db, campaign)
+    drafts = {
+        s.document_kind: draft_of(db, campaign, s.document_kind)
+        for s in summary.next_steps
+        if s.document_kind in ("KH", "QD", "BC")
+    }
     minutes = {
         d.visit_id: d
         for d in db.scalars(
             select(Document).where(
                 Document.campaign_id == campaign.id,
                 Document.kind == "BB",
-                Document.status != "superseded",
+                Document.status != DocumentStatus.SUPERSEDED,
             )
         ).all()
     }
     return render_template(
         "campaign.html",
         campaign=campaign,
-        stage_label=lifecycle.STAGE_LABELS[facts.stage],
-        timeline=timeline(campaign, events),
-        events=events,
-        steps=steps,
+        stage_label=summary.stage_label,
+        timeline=timeline(campaign, summary.events),
+        events=summary.events,
+        steps=summary.next_steps,
+        drafts=drafts,
         names=display_names(db),
-        targets=auth.visible_targets(user, campaign),
+        targets=visible_targets(db, user, campaign),
         minutes=minutes,
         progress=campaign_progress(db, user, campaign),
         kinds=KINDS,
@@ -210,36 +190,23 @@ def document_draft(campaign_id: int) -> Response:
     kind = form.text("kind")
     visit_id = form.integer("visit_id")
     with transaction() as db:
-        campaign = load(db, campaign_id, "document.draft")
-        doc = documents.draft(db, campaign, kind, actor(), visit_id=visit_id)
-        doc_id = doc.id
+        doc_id = documents.draft(db, caller(), campaign_id, kind, visit_id=visit_id).id
     flash("Đã tạo dự thảo; văn bản đang được dựng", "success")
     return redirect(url_for("web.document_page", doc_id=doc_id), 303)
 
 
 @web.post("/campaigns/<int:campaign_id>/actions/<action>")
 def campaign_action(campaign_id: int, action: str) -> Response:
-    """Announce the schedule (issues every notice), build the case file again, or close it."""
+    """Any step of the action table: announce the schedule, build the case file, close it…"""
     form = Form(request.form)
-    issue_date = form.date("issue_date")
+    step = actions.Step(
+        issue_date=form.date("issue_date"), reason=form.text("reason", max_length=2000)
+    )
     if form.errors:
         raise Invalid(form.errors)
     with transaction() as db:
-        if action == "schedule_visits":
-            campaign = load(db, campaign_id, "document.issue")
-            visits.announce(db, campaign, actor(), issue_date)
-            message = "Đã ban hành thông báo lịch kiểm tra cho từng đơn vị"
-        elif action == "archive":
-            campaign = load(db, campaign_id, "archive.build")
-            lifecycle_commands.apply(db, campaign, "archive", actor())
-            message = "Đã kết thúc kế hoạch: hồ sơ được lưu trữ"
-        elif action == "rebuild_archive":
-            campaign = load(db, campaign_id, "archive.build")
-            archive_commands.request_build(db, campaign, actor())
-            message = "Đã yêu cầu lập lại hồ sơ lưu trữ"
-        else:
-            raise Invalid({"action": f"Thao tác không hợp lệ: {action}"})
-    flash(message, "success")
+        done = actions.perform(db, caller(), campaign_id, action, step)
+    flash(done.done, "success")
     return redirect(url_for("web.campaign_page", campaign_id=campaign_id), 303)
 
 
@@ -302,7 +269,9 @@ def _plan_page(
 ) -> str:
     units = [
         (o.id, o.name)
-        for o in db.scalars(select(Organisation).where(Organisation.kind == "unit")).all()
+        for o in db.scalars(
+            select(Organisation).where(Organisation.kind == OrganisationKind.UNIT)
+        ).all()
     ]
     return render_template(
         "plan.html",
@@ -329,8 +298,7 @@ def plan_save(campaign_id: int) -> Any:
     if not form.errors:
         try:
             with transaction() as db:
-                campaign = load(db, campaign_id, "campaign.edit")
-                commands.update(db, campaign, values)
+                commands.update(db, caller(), campaign_id, values)
             flash("Đã lưu kế hoạch", "success")
             return redirect(url_for("web.plan_form", campaign_id=campaign_id), 303)
         except Invalid as error:
@@ -350,10 +318,14 @@ def _targets_page(
     taken = {t.office_id for t in campaign.targets}
     offices = [
         o
-        for o in db.scalars(select(Organisation).where(Organisation.kind == "district_office"))
+        for o in db.scalars(
+            select(Organisation).where(Organisation.kind == OrganisationKind.DISTRICT_OFFICE)
+        )
         if o.id not in taken
     ]
-    communes = db.scalars(select(Organisation).where(Organisation.kind == COMMUNE)).all()
+    communes = db.scalars(
+        select(Organisation).where(Organisation.kind == OrganisationKind.COMMUNE_COMMITTEE)
+    ).all()
     by_district: dict[str, list[Organisation]] = {}
     for commune in sorted(communes, key=lambda o: vietnamese_key(o.name)):
         by_district.setdefault(commune.district, []).append(commune)
@@ -379,16 +351,10 @@ def target_add(campaign_id: int) -> Any:
     office_id = form.integer("office_id", required=True)
     commune_id = form.integer("commune_id")
     values = {"office_id": office_id, "commune_id": commune_id}
-    db = db_session()
-    office = db.get(Organisation, office_id) if office_id else None
-    commune = db.get(Organisation, commune_id) if commune_id else None
-    if office is not None and commune is not None and commune.district != office.district:
-        form.fail("commune_id", f"Xã, phường được chọn không thuộc {office.district}")
     if office_id is not None and not form.errors:
         try:
             with transaction() as db:
-                campaign = load(db, campaign_id, "campaign.edit")
-                commands.add_target(db, campaign, office_id, commune_id)
+                commands.add_target(db, caller(), campaign_id, office_id, commune_id)
             flash("Đã thêm đơn vị được kiểm tra", "success")
             return redirect(url_for("web.targets_form", campaign_id=campaign_id), 303)
         except Invalid as error:
@@ -406,7 +372,6 @@ def _team_page(
         "team.html",
         campaign=campaign,
         people=sorted(people, key=lambda p: vietnamese_key(p.full_name)),
-        roles=TEAM_ROLES,
         values=values,
         errors=errors,
     )
@@ -415,7 +380,7 @@ def _team_page(
 @web.get("/campaigns/<int:campaign_id>/team")
 def team_form(campaign_id: int) -> str:
     db = db_session()
-    return _team_page(db, load(db, campaign_id, "campaign.edit"), {"role": "thanh_vien"}, {})
+    return _team_page(db, load(db, campaign_id, "campaign.edit"), {"role": TeamRole.MEMBER}, {})
 
 
 @web.post("/campaigns/<int:campaign_id>/team")
@@ -426,8 +391,7 @@ def member_add(campaign_id: int) -> Any:
     if person_id is not None and not form.errors:
         try:
             with transaction() as db:
-                campaign = load(db, campaign_id, "campaign.edit")
-                commands.add_member(db, campaign, person_id, role)
+                commands.add_member(db, caller(), campaign_id, person_id, role)
             flash("Đã thêm thành viên Đoàn kiểm tra", "success")
             return redirect(url_for("web.team_form", campaign_id=campaign_id), 303)
         except Invalid as error:
@@ -439,20 +403,9 @@ def member_add(campaign_id: int) -> Any:
 # --- the summary report ---------------------------------------------------------------------
 
 
-def statistics_rows(campaign: Campaign) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Per held visit: the office and its II.3 figures; and the province-wide totals."""
-    held = [
-        (t.office.district or t.office.name, t.visit.statistics or {})
-        for t in campaign.targets
-        if t.visit is not None and t.visit.status == "held"
-    ]
-    rows = [{"name": name, "values": values} for name, values in held]
-    return rows, statistics.totals(values for _, values in held)
-
-
 def _report_page(campaign: Campaign, sections: dict[str, list[str]], status: int = 200) -> Any:
     db = db_session()
-    rows, totals = statistics_rows(campaign)
+    figures = campaign_statistics(db, campaign)
     return (
         render_template(
             "report.html",
@@ -460,8 +413,8 @@ def _report_page(campaign: Campaign, sections: dict[str, list[str]], status: int
             sections=sections,
             section_labels=REPORT_SECTIONS,
             fields=statistics.FIELDS,
-            rows=rows,
-            totals=totals,
+            rows=figures.rows,
+            totals=figures.totals,
             draft=draft_of(db, campaign, "BC"),
         ),
         status,
@@ -481,7 +434,6 @@ def report_save(campaign_id: int) -> Response:
     if form.errors:
         raise Invalid(form.errors)
     with transaction() as db:
-        campaign = load(db, campaign_id, "campaign.edit")
-        commands.update(db, campaign, {"report_sections": sections})
+        commands.update(db, caller(), campaign_id, {"report_sections": sections})
     flash("Đã lưu nội dung báo cáo", "success")
     return redirect(url_for("web.report_form", campaign_id=campaign_id), 303)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,14 +13,14 @@ from service.commands.campaigns import get_campaign
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
-from service.identity import actor, can, current_user, require
+from service.identity import caller, can, current_user, require
 from service.models import Dispatch, Document, Job, Target
 from service.web.blueprint import web
-from service.web.formatting import DISPATCH_PURPOSES, DISPATCH_STATES, DOCUMENT_STATUS
 from service.web.forms import Form
 from service.web.views.campaigns import display_names
 from service.web.views.progress import document_row
 from workflows.documents import KINDS
+from workflows.vocabulary import DocumentStatus
 
 
 @web.get("/documents/<int:doc_id>")
@@ -53,14 +51,11 @@ def document_page(doc_id: int) -> str:
         target=target,
         row=document_row(doc, list(jobs), {target.id: target} if target else {}),
         versions=versions,
-        status_labels=DOCUMENT_STATUS,
         dispatches=dispatches,
-        dispatch_states=DISPATCH_STATES,
-        dispatch_purposes=DISPATCH_PURPOSES,
         resendable=lambda d: (
             d.state not in dispatch_commands.OPEN_STATES and can("dispatch.resend", d)
         ),
-        can_issue=doc.status == "draft" and can("document.issue", doc),
+        can_issue=doc.status == DocumentStatus.DRAFT and can("document.issue", doc),
         can_redraft=can("document.draft", campaign) and doc.kind != "TB",
         user=current_user(),
         names=display_names(db),
@@ -82,12 +77,8 @@ def document_issue(doc_id: int) -> Response:
     issue_date = form.date("issue_date")
     if form.errors:
         raise Invalid(form.errors)
-    config: Any = current_app.config["VANTHU"]
     with transaction() as db:
-        doc = documents.get_document(db, doc_id)
-        require("document.issue", doc)
-        documents.issue(db, doc, actor(), issue_date, config.timezone)
-        reference = doc.reference
+        reference = documents.issue(db, caller(), doc_id, issue_date).reference
     flash(f"Đã ban hành văn bản số {reference}", "success")
     return redirect(url_for("web.document_page", doc_id=doc_id), 303)
 
@@ -96,11 +87,7 @@ def document_issue(doc_id: int) -> Response:
 def document_redraft(doc_id: int) -> Response:
     """Refresh a draft from the current data, or start the next version of an issued document."""
     with transaction() as db:
-        doc = documents.get_document(db, doc_id)
-        campaign = get_campaign(db, doc.campaign_id)
-        require("document.draft", campaign)
-        new = documents.draft(db, campaign, doc.kind, actor(), doc.target_id, doc.visit_id)
-        new_id = new.id
+        new_id = documents.redraft(db, caller(), doc_id).id
     flash("Đã tạo lại dự thảo từ dữ liệu hiện tại", "success")
     return redirect(url_for("web.document_page", doc_id=new_id), 303)
 
@@ -109,9 +96,7 @@ def document_redraft(doc_id: int) -> Response:
 def dispatch_resend(dispatch_id: int) -> Response:
     """Send a document to one recipient again (a failed e-mail, or one the recipient lost)."""
     with transaction() as db:
-        dispatch = dispatch_commands.get_dispatch(db, dispatch_id)
-        require("dispatch.resend", dispatch)
-        dispatch_commands.resend(db, dispatch)
+        dispatch = dispatch_commands.resend(db, caller(), dispatch_id)
         doc_id, address = dispatch.document_id, dispatch.address
     flash(f"Đã xếp lịch gửi lại tới {address}", "success")
     return redirect(url_for("web.document_page", doc_id=doc_id), 303)

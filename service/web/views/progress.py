@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from service import auth
 from service.commands import archive as archive_commands
 from service.commands.campaigns import get_campaign
 from service.database import session as db_session
@@ -17,33 +15,20 @@ from service.documents.store import file_of
 from service.errors import NotFound
 from service.identity import can, current_user, require
 from service.models import ArchiveBuild, Campaign, Document, Job, Target, User
+from service.queries.documents import current_documents, current_jobs
 from service.web.blueprint import web
-from service.web.formatting import (
-    ARCHIVE_STATES,
-    DOCUMENT_STATUS,
-    JOB_KINDS,
-    date_vn,
-    job_label,
-    moment_vn,
-    size_vn,
+from service.web.formatting import date_vn, job_label, moment_vn, size_vn
+from workflows.documents import KINDS
+from workflows.vocabulary import (
+    ARCHIVE_NOT_BUILT_LABEL,
+    ArchiveState,
+    DocumentStatus,
+    JobKind,
+    JobState,
 )
-from workflows.documents import FILING_ORDER, KINDS
 
-UNFINISHED = ("queued", "running")
+UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
 RECENT_JOBS = 40
-
-
-def campaign_documents(db: Session, user: User, campaign: Campaign) -> list[Document]:
-    """The campaign's current documents the user may see, in filing order."""
-    docs = db.scalars(
-        select(Document).where(Document.campaign_id == campaign.id, Document.status != "superseded")
-    ).all()
-    positions = {t.id: t.position for t in campaign.targets}
-    visible = auth.visible_documents(user, docs)
-    return sorted(
-        visible,
-        key=lambda d: (FILING_ORDER.index(d.kind), positions.get(d.target_id or 0, -1), d.id),
-    )
 
 
 def _activity(doc: Document, jobs: list[Job]) -> tuple[str, str]:
@@ -52,7 +37,7 @@ def _activity(doc: Document, jobs: list[Job]) -> tuple[str, str]:
     if pending:
         job = pending[0]
         return "busy", job_label(job.kind, job.state, job.attempts)
-    if jobs and jobs[-1].state == "failed":
+    if jobs and jobs[-1].state == JobState.FAILED:
         return "failed", f"Lỗi: {jobs[-1].last_error[:300]}"
     if file_of(doc, "pdf") is not None:
         return "ready", "Sẵn sàng"
@@ -82,7 +67,7 @@ def document_row(doc: Document, jobs: list[Job], targets: dict[int, Target]) -> 
         "reference": doc.reference,
         "version": doc.version,
         "status": doc.status,
-        "status_label": DOCUMENT_STATUS.get(doc.status, doc.status),
+        "status_label": DocumentStatus.label_of(doc.status),
         "issue_date": date_vn(doc.issue_date),
         "about": target.office.name if target else "",
         "url": url_for("web.document_page", doc_id=doc.id),
@@ -91,14 +76,6 @@ def document_row(doc: Document, jobs: list[Job], targets: dict[int, Target]) -> 
         "activity": state,
         "activity_label": label,
     }
-
-
-def _jobs_by_document(db: Session, campaign_id: int) -> dict[int | None, list[Job]]:
-    rows = db.scalars(select(Job).where(Job.campaign_id == campaign_id).order_by(Job.id)).all()
-    grouped: dict[int | None, list[Job]] = {}
-    for job in rows:
-        grouped.setdefault(job.document_id, []).append(job)
-    return grouped
 
 
 def _newest_build(db: Session, campaign_id: int, finished: bool) -> ArchiveBuild | None:
@@ -115,14 +92,14 @@ def archive_state(db: Session, campaign: Campaign) -> dict[str, Any] | None:
     newest = _newest_build(db, campaign.id, finished=False)
     ready = _newest_build(db, campaign.id, finished=True)
     state = newest.state if newest else ""
-    label = ARCHIVE_STATES.get(state, state)
-    if newest is not None and state == "running" and newest.total:
+    label = ArchiveState.label_of(state) if newest else ARCHIVE_NOT_BUILT_LABEL
+    if newest is not None and state == ArchiveState.RUNNING and newest.total:
         label = f"{label} ({newest.progress}/{newest.total} văn bản)"
     return {
         "state": state,
         "label": label,
         "busy": state in archive_commands.PENDING,
-        "error": newest.last_error[:300] if newest and state != "done" else "",
+        "error": newest.last_error[:300] if newest and state != ArchiveState.DONE else "",
         "download": f"/api/v1/campaigns/{campaign.id}/archive/file" if ready else "",
         "filename": ready.filename if ready else "",
         "size": size_vn(ready.size) if ready else "",
@@ -132,17 +109,14 @@ def archive_state(db: Session, campaign: Campaign) -> dict[str, Any] | None:
 
 def campaign_progress(db: Session, user: User, campaign: Campaign) -> dict[str, Any]:
     """Documents with their files and activity, the recent jobs and the case-file build."""
-    docs = campaign_documents(db, user, campaign)
-    jobs = _jobs_by_document(db, campaign.id)
+    docs = current_documents(db, user, campaign)
+    visible_jobs = current_jobs(db, user, campaign)
+    jobs: dict[int | None, list[Job]] = {}
+    for job in visible_jobs:
+        jobs.setdefault(job.document_id, []).append(job)
+    visible_jobs.reverse()  # newest first
     targets = {t.id: t for t in campaign.targets}
     names = {d.id: d for d in docs}
-    visible_jobs = [
-        j
-        for doc_id, group in jobs.items()
-        for j in group
-        if doc_id in names or (doc_id is None and user.role != "district")
-    ]
-    visible_jobs.sort(key=lambda j: j.id, reverse=True)
     return {
         "archive": archive_state(db, campaign),
         "pending": sum(1 for j in visible_jobs if j.state in UNFINISHED),
@@ -150,7 +124,7 @@ def campaign_progress(db: Session, user: User, campaign: Campaign) -> dict[str, 
         "jobs": [
             {
                 "id": j.id,
-                "kind": JOB_KINDS.get(j.kind, j.kind),
+                "kind": JobKind.label_of(j.kind),
                 "state": j.state,
                 "label": job_label(j.kind, j.state, j.attempts),
                 "document": _document_label(names.get(j.document_id or 0)),

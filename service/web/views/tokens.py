@@ -11,13 +11,13 @@ from service.commands import tokens
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
-from service.identity import can, current_user, require
+from service.identity import caller, can, require
 from service.web.blueprint import web
 
 
 def _page(name: str, errors: dict[str, str], plain: str = "", status: int = 200) -> Any:
     everyone = can("user.manage")
-    rows = tokens.tokens_of(db_session(), None if everyone else current_user())
+    rows = tokens.visible_tokens(db_session(), caller())
     page = render_template(
         "tokens.html", tokens=rows, everyone=everyone, name=name, errors=errors, plain=plain
     )
@@ -33,11 +33,10 @@ def token_list() -> Any:
 @web.post("/account/tokens")
 def token_create() -> Any:
     """The new token is shown once, on this answer; only its digest is kept."""
-    require("token.own")
     name = request.form.get("name", "")
     try:
         with transaction() as db:
-            _token, plain = tokens.issue(db, current_user(), name)
+            _token, plain = tokens.issue(db, caller(), name)
     except Invalid as error:
         return _page(name, error.fields, status=422)
     return _page("", {}, plain, 201)
@@ -45,10 +44,7 @@ def token_create() -> Any:
 
 @web.post("/account/tokens/<int:token_id>/revoke")
 def token_revoke(token_id: int) -> Response:
-    require("token.own")
-    owner = None if can("user.manage") else current_user()
     with transaction() as db:
-        token = tokens.get_token(db, token_id, owner)
-        tokens.revoke(db, token)
+        token = tokens.revoke(db, caller(), token_id)
         flash(f"Đã thu hồi khóa “{token.name}”", "success")
     return redirect(url_for("web.token_list"), 303)

@@ -11,22 +11,21 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from service.commands import visits
-from service.commands.facts import campaign_facts
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
-from service.identity import actor, can, require
+from service.identity import caller, can, require
 from service.models import Campaign, Document, Person, Target, TeamMember, Visit
+from service.queries.facts import campaign_facts
 from service.web.blueprint import web
 from service.web.conflicts import Slot, find_conflicts
-from service.web.formatting import TEAM_ROLES, VISIT_STATUS
+from service.web.formatting import visit_status
 from service.web.forms import Form
 from service.web.views.campaigns import load
 from workflows import lifecycle, statistics
-from workflows.lifecycle import VisitStatus
+from workflows.vocabulary import FindingArea, TeamRole, VisitStatus
 
 FINISHED = (VisitStatus.HELD, VisitStatus.SKIPPED)
-FINDING_AREAS = ("1", "2", "3", "4", "5")
 
 
 def _slots(campaign: Campaign, people: frozenset[int]) -> list[Slot]:
@@ -85,7 +84,7 @@ def _schedule_page(
         {
             "target": t,
             "visit": t.visit,
-            "status": VISIT_STATUS[t.visit.status if t.visit else ""],
+            "status": visit_status(t.visit.status if t.visit else None),
             "fields": values.get(t.id) or _row_values(t),
             "finished": t.visit is not None and t.visit.status in FINISHED,
         }
@@ -139,9 +138,6 @@ def _read_rows(
         if day is None or start is None or end is None:
             continue
         begins, ends = datetime.combine(day, start), datetime.combine(day, end)
-        if ends <= begins:
-            form.fail(f"end-{key}", "Giờ kết thúc phải sau giờ bắt đầu")
-            continue
         visit = target.visit
         if visit is None or (visit.scheduled_start, visit.scheduled_end, visit.place) != (
             begins,
@@ -158,18 +154,17 @@ def schedule_save(campaign_id: int) -> Any:
     db = db_session()
     campaign = load(db, campaign_id, "campaign.edit")
     values, changes = _read_rows(form, campaign)
-    if changes and not form.errors:
-        require("visit.schedule", campaign)
+    if changes:  # the commands check every changed row, even beside a row the form refused
         try:
-            with transaction() as db:
-                campaign = load(db, campaign_id, "campaign.edit")
+            with transaction() as db:  # every row is checked; any refusal saves none of them
                 for target, begins, ends, place in changes:
                     try:
-                        visits.schedule(db, campaign, target.id, begins, ends, place, actor())
+                        visits.schedule(db, caller(), campaign_id, target.id, begins, ends, place)
                     except Invalid as error:
                         for field, message in error.fields.items():
                             form.fail(f"{field}-{target.id}", message)
-                        raise
+                if form.errors:
+                    raise Invalid(form.errors)
         except Invalid:
             pass
     if form.errors:
@@ -187,11 +182,8 @@ def visit_cancel(visit_id: int) -> Response:
     form = Form(request.form)
     reason = form.text("reason", max_length=2000)
     with transaction() as db:
-        visit = visits.get_visit(db, visit_id)
-        require("visit.record", visit)
-        campaign = visit.target.campaign
-        visits.cancel(db, campaign, visit, reason, actor())
-        campaign_id, office = campaign.id, visit.target.office.name
+        visit = visits.cancel(db, caller(), visit_id, reason)
+        campaign_id, office = visit.target.campaign_id, visit.target.office.name
     flash(f"Đã ghi nhận không kiểm tra {office}", "success")
     return redirect(url_for("web.schedule_form", campaign_id=campaign_id), 303)
 
@@ -201,7 +193,7 @@ def visit_cancel(visit_id: int) -> Response:
 
 def _team_lines(campaign: Campaign) -> list[str]:
     return [
-        f"{m.person.full_name}, {m.person.position}, {TEAM_ROLES.get(m.role, m.role)}"
+        f"{m.person.full_name}, {m.person.position}, {TeamRole.label_of(m.role)}"
         for m in campaign.members
     ]
 
@@ -233,7 +225,7 @@ def read_visit(form: Form) -> tuple[dict[str, Any], dict[str, Any]]:
         if raw:
             # Non-numbers stay text so that the statistics rules name them.
             stats[key] = int(raw) if raw.lstrip("-").isdigit() else raw
-    findings = {n: form.text(f"findings.{n}") for n in FINDING_AREAS}
+    findings = {n: form.text(f"findings.{n}") for n in FindingArea.values()}
     values: dict[str, Any] = {
         "team_attendees": form.lines("team_attendees"),
         "unit_attendees": form.lines("unit_attendees"),
@@ -264,8 +256,6 @@ def read_visit(form: Form) -> tuple[dict[str, Any], dict[str, Any]]:
     if day and start and end:
         data["actual_start"] = datetime.combine(day, start)
         data["actual_end"] = datetime.combine(day, end)
-        if data["actual_end"] <= data["actual_start"]:
-            form.fail("end", "Giờ kết thúc phải sau giờ bắt đầu")
     return values, data
 
 
@@ -286,11 +276,11 @@ def _visit_page(
             campaign=campaign,
             visit=visit,
             target=visit.target,
-            status=VISIT_STATUS[visit.status],
+            status=VisitStatus.label_of(visit.status),
             values=values,
             errors=errors,
             fields=statistics.FIELDS,
-            areas=[(n, areas.get(n) or f"Nội dung {n}") for n in FINDING_AREAS],
+            areas=[(n, areas.get(n) or f"Nội dung {n}") for n in FindingArea.values()],
             minutes=minutes,
             editable=can("visit.record", visit)
             and lifecycle.stage_reached(
@@ -316,13 +306,12 @@ def visit_save(visit_id: int) -> Any:
     if not form.errors:
         try:
             with transaction() as db:
-                visit = visits.get_visit(db, visit_id)
-                require("visit.record", visit)
-                visits.record(db, visit.target.campaign, visit, data, actor())
+                visits.record(db, caller(), visit_id, data)
             flash("Đã lưu kết quả kiểm tra", "success")
             return redirect(url_for("web.visit_page", visit_id=visit_id), 303)
         except Invalid as error:
-            form.errors.update(error.fields)
+            # The form asks for the day and the times; the command names the moments.
+            form.errors.update({k.removeprefix("actual_"): v for k, v in error.fields.items()})
     db = db_session()
     visit = visits.get_visit(db, visit_id)
     require("visit.record", visit)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import jobs
-from service.commands import dispatch as commands
+from service.commands import dispatch as dispatch_commands
 from service.database import transaction
 from service.documents.naming import download_name
 from service.documents.store import file_of
@@ -24,6 +24,13 @@ from service.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from service.models import Campaign, Dispatch, Document, Job, Organisation, Target, Visit
 from service.runner import PermanentError
 from workflows.documents import KINDS
+from workflows.vocabulary import DispatchPurpose
+
+# The calendar part of a notice's mail invites; a cancellation's withdraws it; a reminder has none.
+CALENDAR_METHODS: dict[str, str] = {
+    DispatchPurpose.DOCUMENT: "REQUEST",
+    DispatchPurpose.CANCEL: "CANCEL",
+}
 
 
 def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
@@ -31,7 +38,7 @@ def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
     dispatch_id = int(job.payload["dispatch_id"])
     now = datetime.now(UTC)
     with transaction() as db:
-        dispatch = commands.begin_sending(db, dispatch_id)
+        dispatch = dispatch_commands.begin_sending(db, dispatch_id)
         if dispatch is None:
             return  # already sent, or given up: nothing to do on a re-run
         mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now)
@@ -42,14 +49,14 @@ def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
         final = job.attempts >= job.max_attempts
         with transaction() as db:
             retry_in = None if final else jobs.backoff(job.attempts)
-            commands.record_failure(db, dispatch_id, str(error), retry_in)
+            dispatch_commands.record_failure(db, dispatch_id, str(error), retry_in)
         raise
     except PermanentFailure as error:
         with transaction() as db:
-            commands.record_failure(db, dispatch_id, str(error), None)
+            dispatch_commands.record_failure(db, dispatch_id, str(error), None)
         raise PermanentError(str(error)) from error
     with transaction() as db:
-        commands.record_sent(db, dispatch_id)
+        dispatch_commands.record_sent(db, dispatch_id)
 
 
 def _lower_first(text: str) -> str:
@@ -108,13 +115,13 @@ def read_mail(db: Session, dispatch: Dispatch, sender: str, tz: ZoneInfo, now: d
     contact, reply_to = _contact(campaign, issuer)
     visit, invitation = _visit(db, doc)
     attachments: tuple[Attachment, ...] = ()
-    if dispatch.purpose != "cancel":
+    if dispatch.purpose != DispatchPurpose.CANCEL:
         attachments = tuple(
             Attachment(download_name(doc, stored.format), stored.content, mimetype)
             for stored, mimetype in ((file_of(doc, "pdf"), PDF), (file_of(doc, "docx"), DOCX))
             if stored is not None
         )
-    method = {"document": "REQUEST", "cancel": "CANCEL"}.get(dispatch.purpose, "")
+    method = CALENDAR_METHODS.get(dispatch.purpose, "")
     calendar = ""
     if visit is not None and method:
         sequence = int(str(invitation.get("sequence", 0)))
@@ -122,7 +129,9 @@ def read_mail(db: Session, dispatch: Dispatch, sender: str, tz: ZoneInfo, now: d
             current = db.get(Visit, int(str(invitation["visit_id"])))
             sequence = max(sequence + 1, current.sequence if current else 0)
         event = icalendar.Event(
-            uid=icalendar.uid(int(str(invitation["visit_id"])), commands.mail_domain(issuer)),
+            uid=icalendar.uid(
+                int(str(invitation["visit_id"])), dispatch_commands.mail_domain(issuer)
+            ),
             sequence=sequence,
             start=visit.start.replace(tzinfo=tz),
             end=visit.end.replace(tzinfo=tz),

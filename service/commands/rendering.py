@@ -7,7 +7,6 @@ keyed by the DOCX it came from.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
@@ -16,32 +15,34 @@ from service import jobs
 from service.commands import dispatch
 from service.commands.documents import get_document
 from service.database import transaction
+from service.documents.libreoffice import Converter
 from service.documents.render import render_docx
 from service.documents.store import file_of, put_file, template_bytes
 from service.models import Job
+from workflows.vocabulary import DocumentStatus, JobKind
 
 NO_LIBREOFFICE = "LibreOffice không khả dụng: văn bản chỉ có bản DOCX"
-
-Converter = Callable[[bytes], bytes]
 
 
 def render(document_id: int) -> None:
     with transaction() as db:
         doc = get_document(db, document_id)
-        if doc.status != "draft" and file_of(doc, "docx") is not None:
+        if doc.status != DocumentStatus.DRAFT and file_of(doc, "docx") is not None:
             return
         template = template_bytes(db, doc.template_id, doc.kind)
         context, context_status = doc.context, doc.status
     content = render_docx(template, context)
     with transaction() as db:
         doc = get_document(db, document_id)
-        if doc.status != context_status or (doc.status != "draft" and file_of(doc, "docx")):
+        if doc.status != context_status or (
+            doc.status != DocumentStatus.DRAFT and file_of(doc, "docx")
+        ):
             return  # issued meanwhile, or another worker stored it first
         stored = put_file(db, doc, "docx", content)
-        jobs.withdraw(db, "convert", doc.id)  # a queued convert of the replaced draft DOCX
+        jobs.withdraw(db, JobKind.CONVERT, doc.id)  # a queued convert of the replaced draft DOCX
         jobs.enqueue(
             db,
-            "convert",
+            JobKind.CONVERT,
             f"convert:{doc.id}:{stored.sha256[:16]}",
             campaign_id=doc.campaign_id,
             document_id=doc.id,

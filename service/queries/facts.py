@@ -6,23 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import Campaign, Document
-from workflows.lifecycle import CampaignFacts, Stage, VisitFacts, VisitStatus
-
-PLAN_FIELDS = {
-    "title": "tên kế hoạch",
-    "legal_bases": "căn cứ",
-    "purposes": "mục đích",
-    "requirements": "yêu cầu",
-    "contents": "nội dung kiểm tra",
-    "targets_description": "đối tượng kiểm tra",
-    "method": "phương pháp kiểm tra",
-    "time_window": "thời gian kiểm tra",
-    "recipients": "nơi nhận",
-}
+from workflows.lifecycle import CampaignFacts, Stage, VisitFacts
+from workflows.vocabulary import PLAN_FIELDS, DocumentStatus, TeamRole, VisitStatus
 
 
 def campaign_facts(db: Session, campaign: Campaign) -> CampaignFacts:
-    missing = [label for attr, label in PLAN_FIELDS.items() if not getattr(campaign, attr)]
+    missing = [f.label for f in PLAN_FIELDS if f.required and not getattr(campaign, f.name)]
     if campaign.signer is None:
         missing.append("người ký")
     minuted = set(
@@ -30,7 +19,7 @@ def campaign_facts(db: Session, campaign: Campaign) -> CampaignFacts:
             select(Document.visit_id).where(
                 Document.campaign_id == campaign.id,
                 Document.kind == "BB",
-                Document.status == "issued",
+                Document.status == DocumentStatus.ISSUED,
             )
         )
     )
@@ -47,6 +36,6 @@ def campaign_facts(db: Session, campaign: Campaign) -> CampaignFacts:
         stage=Stage(campaign.stage),
         missing_plan_fields=tuple(missing),
         target_count=len(campaign.targets),
-        has_team_leader=any(m.role == "truong_doan" for m in campaign.members),
+        has_team_leader=any(m.role == TeamRole.LEADER for m in campaign.members),
         visits=visits,
     )

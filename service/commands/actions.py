@@ -1,0 +1,102 @@
+"""The one table of campaign actions: each lifecycle step's permission and the command behind it.
+
+The API's `POST /campaigns/<id>/actions/<action>` and the UI's action buttons both run
+`perform`, so a step is allowed, refused and reported the same way wherever it is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from service.commands import archive, documents, visits
+from service.commands import lifecycle as lifecycle_commands
+from service.commands.caller import Caller
+from service.commands.campaigns import get_campaign
+from service.errors import Invalid
+from service.models import Campaign
+from workflows.documents import KINDS
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the caller asked for beyond the action's name."""
+
+    issue_date: date | None = None
+    reason: str = ""
+
+
+Run = Callable[[Session, Caller, Campaign, Step], None]
+
+
+@dataclass(frozen=True)
+class Action:
+    permission: str
+    run: Run
+    done: str  # what the UI tells the user once it is done
+
+
+def _issuing(kind: str) -> Run:
+    def run(db: Session, caller: Caller, campaign: Campaign, step: Step) -> None:
+        documents.draft_and_issue(db, caller, campaign, kind, step.issue_date)
+
+    return run
+
+
+def _transition(action: str) -> Run:
+    def run(db: Session, caller: Caller, campaign: Campaign, step: Step) -> None:
+        lifecycle_commands.apply(db, campaign, action, caller.name, step.reason)
+
+    return run
+
+
+def _announce(db: Session, caller: Caller, campaign: Campaign, step: Step) -> None:
+    visits.announce(db, caller, campaign, step.issue_date)
+
+
+def _rebuild_archive(db: Session, caller: Caller, campaign: Campaign, _step: Step) -> None:
+    archive.request_build(db, caller, campaign.id)
+
+
+# Steps that issue documents (the plan, the decision, the notices, the report) are signing.
+ACTIONS: dict[str, Action] = {
+    **{
+        action: Action(
+            "document.issue",
+            _issuing(kind),
+            f"Đã ban hành {KINDS[kind].label[:1].lower()}{KINDS[kind].label[1:]}",
+        )
+        for kind, action in documents.ISSUING_ACTION.items()
+    },
+    "schedule_visits": Action(
+        "document.issue", _announce, "Đã ban hành thông báo lịch kiểm tra cho từng đơn vị"
+    ),
+    "complete_visits": Action(
+        "campaign.edit", _transition("complete_visits"), "Đã ghi nhận hoàn thành các cuộc kiểm tra"
+    ),
+    "complete_minutes": Action(
+        "campaign.edit", _transition("complete_minutes"), "Đã ghi nhận hoàn thành biên bản"
+    ),
+    "archive": Action(
+        "archive.build", _transition("archive"), "Đã kết thúc kế hoạch: hồ sơ được lưu trữ"
+    ),
+    "rebuild_archive": Action(
+        "archive.build", _rebuild_archive, "Đã yêu cầu lập lại hồ sơ lưu trữ"
+    ),
+}
+
+
+def perform(
+    db: Session, caller: Caller, campaign_id: int, action: str, step: Step | None = None
+) -> Action:
+    """Run `action` on the campaign for the caller; the action (and its message) once done."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Invalid({"action": f"Thao tác không hợp lệ: {action}"})
+    campaign = get_campaign(db, campaign_id)
+    caller.require(spec.permission, campaign)
+    spec.run(db, caller, campaign, step or Step())
+    return spec

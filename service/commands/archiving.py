@@ -1,0 +1,123 @@
+"""The work behind an archive job: read the catalogue, build the case file, store it.
+
+Reading, building and storing are separate transactions, so no database lock is held while the
+ZIP is written; progress is recorded as it goes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from service.archive.builder import Progress, member_count, write_archive
+from service.archive.catalogue import collect
+from service.archive.register import register_csv
+from service.commands.archive import CHUNK, store_content
+from service.database import transaction
+from service.documents.libreoffice import Converter
+from service.models import ArchiveBuild, DocumentFile, Job
+from service.runner import PermanentError
+from service.timeutil import utcnow
+from workflows.vocabulary import ArchiveState
+
+
+class NotReady(RuntimeError):
+    """Some issued document is not rendered or converted yet: the job retries later."""
+
+
+def read_document_file(file_id: int) -> bytes:
+    """One stored file's bytes, in a short transaction of its own."""
+    with transaction() as db:
+        content = db.scalar(select(DocumentFile.content).where(DocumentFile.id == file_id))
+    if content is None:
+        raise RuntimeError(f"Không tìm thấy tệp văn bản #{file_id}")
+    return bytes(content)
+
+
+def handle(job: Job, converter: Converter | None, tz: str) -> None:
+    """The archive job: read the catalogue, refuse while documents are not ready, build, store.
+
+    Idempotent: a finished build is left alone; an interrupted one is built again from scratch.
+    """
+    build_id = int(job.payload["build_id"])
+    with transaction() as db:
+        build = _build(db, build_id)
+        if build is None:
+            raise PermanentError(f"Không tìm thấy bản lập hồ sơ #{build_id}")
+        if build.state == ArchiveState.DONE:
+            return
+        case = collect(db, build.campaign_id)
+        register = register_csv(db, case, tz) if not case.problems else None
+        if not case.problems:
+            build.state = ArchiveState.RUNNING
+            build.progress = 0
+            build.total = member_count(case, converter is not None)
+            build.last_error = ""
+    if register is None:
+        raise _failed(job, NotReady("Chưa thể lập hồ sơ: " + "; ".join(case.problems)))
+    try:
+        with tempfile.TemporaryDirectory(prefix="vanthu-archive-") as folder:
+            path = Path(folder) / "archive.zip"
+            write_archive(path, case, register, read_document_file, converter, _reporter(build_id))
+            _store(build_id, path, f"{case.root}.zip")
+    except Exception as error:
+        raise _failed(job, error) from None
+
+
+def _store(build_id: int, path: Path, filename: str) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while piece := source.read(CHUNK):
+            digest.update(piece)
+    with transaction() as db:
+        build = _build(db, build_id)
+        if build is None:
+            raise PermanentError(f"Không tìm thấy bản lập hồ sơ #{build_id}")
+        store_content(db, build, path)
+        build.sha256 = digest.hexdigest()
+        build.size = path.stat().st_size
+        build.filename = filename
+        build.state = ArchiveState.DONE
+        build.progress = build.total
+        build.last_error = ""
+        build.built_at = utcnow()
+
+
+def _build(db: Session, build_id: int) -> ArchiveBuild | None:
+    """The build row without its content (which may be a large ZIP)."""
+    return db.get(ArchiveBuild, build_id, options=[defer(ArchiveBuild.content)])
+
+
+def _reporter(build_id: int, every: float = 0.5) -> Progress:
+    """Record progress at most every `every` seconds (and at the end) in a short transaction."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < every:
+            return
+        last[0] = now
+        with transaction() as db:
+            build = _build(db, build_id)
+            if build is not None:
+                build.progress, build.total = done, total
+
+    return report
+
+
+def _failed(job: Job, error: Exception) -> Exception:
+    """Note the failed attempt on the build (retrying, or failed when no attempt is left)."""
+    final = isinstance(error, PermanentError) or job.attempts >= job.max_attempts
+    known = isinstance(error, NotReady | PermanentError)
+    message = str(error) if known else f"{type(error).__name__}: {error}"
+    with transaction() as db:
+        build = _build(db, int(job.payload["build_id"]))
+        if build is not None:
+            build.state = ArchiveState.FAILED if final else ArchiveState.RETRYING
+            build.last_error = message[:4000]
+    return error

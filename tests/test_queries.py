@@ -1,0 +1,318 @@
+"""The reads in service/queries without Flask, and the API and the UI agreeing through them."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from service.auth import sees
+from service.database import transaction
+from service.demo import drive_campaign, example_statistics
+from service.models import Campaign, Dispatch, Document, Job, Organisation, Target, User, Visit
+from service.queries import scoping
+from service.queries.campaigns import visible_campaigns, visible_targets
+from service.queries.documents import current_documents, current_jobs, documents_query
+from service.queries.lifecycle import lifecycle_summary
+from service.queries.statistics import campaign_statistics, dashboard_series
+from service.seed.load import load_demo
+from tests.auth_helper import api_client
+from tests.test_web_support import Accounts, accounts, campaign_id, sign_in
+from workflows import statistics
+from workflows.documents import FILING_ORDER
+from workflows.vocabulary import DocumentStatus, Role, VisitStatus
+
+__all__ = ["accounts", "campaign_id"]  # fixtures used here
+
+OWN_OFFICE = "LĐTBXH-TPLS"  # thành phố Lạng Sơn, the demo district account's office
+
+
+@dataclass(frozen=True)
+class World:
+    """The demo campaign driven to its report (2023), and two more in 2022: one without the
+    district user's office, one with it."""
+
+    driven: int
+    without_own: int
+    with_own: int
+    office: int
+
+
+def _hold(db: Session, target: Target, values: dict[str, int]) -> None:
+    start = datetime(2022, 9, 5, 8, 0)
+    db.add(
+        Visit(
+            target_id=target.id,
+            scheduled_start=start,
+            scheduled_end=start.replace(hour=11),
+            status=VisitStatus.HELD,
+            statistics=values,
+        )
+    )
+
+
+def _dispatch(db: Session, doc: Document) -> None:
+    db.add(
+        Dispatch(
+            document_id=doc.id,
+            campaign_id=doc.campaign_id,
+            recipient_name="Người nhận",
+            address=f"nhan.{doc.id}@example.org",
+            message_id=f"<{doc.id}@test>",
+        )
+    )
+
+
+def _world() -> World:
+    with transaction() as db:
+        driven = load_demo(db).id
+    drive_campaign(driven)
+    with transaction() as db:
+        office = db.scalar(select(Organisation.id).where(Organisation.code == OWN_OFFICE))
+        assert office is not None
+        without_own = load_demo(db, new_campaign=True)
+        with_own = load_demo(db, new_campaign=True)
+        without_own.year = with_own.year = 2022
+        without_own.targets[:] = [t for t in without_own.targets if t.office_id != office]
+        db.flush()
+        for i, target in enumerate(without_own.targets[:2]):
+            _hold(db, target, example_statistics(i + 5))
+        _hold(db, with_own.targets[0], example_statistics(9))
+        for doc in db.scalars(select(Document).where(Document.kind == "TB")):
+            _dispatch(db, doc)
+        return World(driven, without_own.id, with_own.id, office)
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    return _world()
+
+
+def _users(office: int) -> dict[str, User]:
+    """Unsaved accounts: the rules and the conditions only read role, office and activity."""
+    return {
+        "staff": User(username="s", role=Role.STAFF, active=True),
+        "district": User(username="d", role=Role.DISTRICT, organisation_id=office, active=True),
+        "nowhere": User(username="n", role=Role.DISTRICT, organisation_id=None, active=True),
+        "inactive": User(username="i", role=Role.DISTRICT, organisation_id=office, active=False),
+    }
+
+
+CONDITIONS: list[tuple[type[Any], Any]] = [
+    (Campaign, scoping.campaigns_seen),
+    (Target, scoping.targets_seen),
+    (Visit, scoping.visits_seen),
+    (Document, scoping.documents_seen),
+    (Dispatch, scoping.dispatches_seen),
+]
+
+
+def test_each_condition_selects_what_the_rules_accept(db: Session, world: World) -> None:
+    for name, user in _users(world.office).items():
+        for model, seen in CONDITIONS:
+            condition: ColumnElement[bool] = seen(user)
+            selected = db.scalars(select(model).where(condition).order_by(model.id)).all()
+            every = db.scalars(select(model).order_by(model.id)).all()
+            assert selected == [row for row in every if sees(user, row)], (name, model)
+        jobs = db.scalars(select(Job).where(scoping.jobs_seen(user)).order_by(Job.id)).all()
+        every_job = db.scalars(select(Job).order_by(Job.id)).all()
+        expected = [
+            j
+            for j in every_job
+            if user.role != Role.DISTRICT
+            or (j.document_id is not None and sees(user, db.get(Document, j.document_id)))
+        ]
+        assert jobs == expected and (name != "district" or jobs), name
+
+
+def test_a_district_user_sees_exactly_its_campaigns_targets_documents(
+    db: Session, world: World
+) -> None:
+    users = _users(world.office)
+    district, staff = users["district"], users["staff"]
+    assert [c.id for c in visible_campaigns(db, district)] == [world.driven, world.with_own]
+    assert [c.id for c in visible_campaigns(db, staff)] == [
+        world.driven,
+        world.with_own,
+        world.without_own,
+    ]
+    assert visible_campaigns(db, users["nowhere"]) == visible_campaigns(db, users["inactive"]) == []
+
+    campaign = db.get(Campaign, world.driven)
+    assert campaign is not None
+    own = [t for t in campaign.targets if t.office_id == world.office]
+    assert visible_targets(db, district, campaign) == own
+    assert visible_targets(db, staff, campaign) == campaign.targets
+
+    mine = current_documents(db, district, campaign)
+    assert [d.kind for d in mine] == ["TB", "BB"]
+    assert {d.target_id for d in mine} == {own[0].id}
+    assert {d.id for d in current_jobs(db, district, campaign)} and all(
+        j.document_id in {d.id for d in mine} for j in current_jobs(db, district, campaign)
+    )
+    everything = current_documents(db, staff, campaign)
+    assert all(d.status != DocumentStatus.SUPERSEDED for d in everything)
+    positions = {t.id: t.position for t in campaign.targets}
+    order = [(FILING_ORDER.index(d.kind), positions.get(d.target_id or 0, -1)) for d in everything]
+    assert order == sorted(order) and {d.kind for d in everything} == set(FILING_ORDER)
+    listed = db.scalars(documents_query(district, campaign.id)).all()
+    assert {d.id for d in listed} >= {d.id for d in mine} and all(sees(district, d) for d in listed)
+
+
+def test_campaign_totals_are_the_sum_of_its_rows(db: Session, world: World) -> None:
+    campaign = db.get(Campaign, world.driven)
+    assert campaign is not None
+    figures = campaign_statistics(db, campaign)
+    assert [r.target for r in figures.rows] == campaign.targets  # every visit was held
+    assert [r.name for r in figures.rows] == [
+        t.office.district or t.office.name for t in campaign.targets
+    ]
+    assert [r.values for r in figures.rows] == [
+        example_statistics(i) for i in range(len(campaign.targets))
+    ]
+    for key in statistics.KEYS:
+        assert figures.totals[key] == sum(r.values[key] for r in figures.rows)
+    report = db.scalar(
+        select(Document).where(Document.campaign_id == campaign.id, Document.kind == "BC")
+    )
+    assert report is not None  # its context, frozen at issue, has the same figures
+    assert [int(s["total"]) for s in report.context["statistics"]] == [
+        figures.totals[key] for key in statistics.KEYS
+    ]
+    assert [r["district"] for r in report.context["district_rows"]] == [
+        r.name for r in figures.rows
+    ]
+    partial = db.get(Campaign, world.without_own)
+    assert partial is not None
+    assert len(campaign_statistics(db, partial).rows) == 2
+
+
+def test_dashboard_series_by_district_and_year(db: Session, world: World) -> None:
+    users = _users(world.office)
+    series = dashboard_series(db, users["staff"])
+    assert series.years == [2022, 2023]
+    campaign = db.get(Campaign, world.driven)
+    assert campaign is not None
+    names = [t.office.district or t.office.name for t in campaign.targets]
+    assert series.districts == names  # the 2022 visits are in the same offices, same order
+    for i, name in enumerate(names):
+        assert series.sums[(name, 2023)] == statistics.totals([example_statistics(i)])
+    for year in series.years:
+        in_year = [v for (_, y), v in series.sums.items() if y == year]
+        assert series.totals[year] == statistics.totals(in_year)
+    own = next(t for t in campaign.targets if t.office_id == world.office)
+    mine = dashboard_series(db, users["district"])
+    assert mine.districts == [own.office.district]
+    assert mine.years == [2022, 2023]
+    assert mine.sums == {
+        (own.office.district, 2022): statistics.totals([example_statistics(9)]),
+        (own.office.district, 2023): statistics.totals(
+            [example_statistics(campaign.targets.index(own))]
+        ),
+    }
+    assert dashboard_series(db, users["nowhere"]).years == []
+
+
+def test_lifecycle_summary(db: Session, world: World) -> None:
+    campaign = db.get(Campaign, world.driven)
+    assert campaign is not None
+    summary = lifecycle_summary(db, campaign)
+    assert summary.stage == campaign.stage == "report_issued"
+    assert [(s.action, s.allowed, s.missing, s.automatic) for s in summary.next_steps] == [
+        ("archive", True, [], False)
+    ]
+    assert [e.to_stage for e in summary.events][-1] == "report_issued"
+    fresh = db.get(Campaign, world.with_own)
+    assert fresh is not None
+    steps = lifecycle_summary(db, fresh).next_steps
+    assert [(s.action, s.document_kind) for s in steps] == [("issue_plan", "KH")]
+
+
+# --- the API and the UI, through the same reads ---------------------------------------------
+
+
+def _ui(app: Flask, accounts: Accounts, role: str) -> FlaskClient:
+    browser = app.test_client()
+    assert sign_in(browser, *accounts[role]).status_code == 303
+    return browser
+
+
+def _listed(page: str) -> list[int]:
+    table = page.partition("data-campaigns")[2].partition("</table>")[0]
+    return [int(i) for i in re.findall(r'href="/campaigns/(\d+)"', table)]
+
+
+def _json(client: FlaskClient, path: str) -> Any:
+    response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_the_api_and_the_ui_list_the_same_campaigns(
+    app: Flask, accounts: Accounts, campaign_id: int
+) -> None:
+    with app.app_context():
+        world = _world()
+    district_api = api_client(app, Role.DISTRICT, world.office)
+    listed = _json(district_api, "/api/v1/campaigns?per_page=100")["items"]
+    assert [c["id"] for c in listed] == [world.driven, world.with_own]
+    ui = _ui(app, accounts, Role.DISTRICT)
+    assert _listed(ui.get("/").get_data(as_text=True)) == [world.driven, world.with_own]
+
+    staff_api = api_client(app, Role.STAFF)
+    everything = [c["id"] for c in _json(staff_api, "/api/v1/campaigns?per_page=100")["items"]]
+    staff = _ui(app, accounts, Role.STAFF)
+    page = staff.get("/").get_data(as_text=True)
+    assert _listed(page) == everything
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    refused = staff.post("/campaigns", data={"csrf_token": token.group(1), "title": ""})
+    assert refused.status_code == 422
+    assert _listed(refused.get_data(as_text=True)) == everything
+
+
+def _ui_lifecycle(page: str) -> dict[str, Any]:
+    stage = re.search(r"data-stage>([^<]*)<", page)
+    assert stage is not None
+    steps = {
+        action: [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", body)]
+        for action, body in re.findall(
+            r'<article class="step [a-z]+" data-step="(\w+)">(.*?)</article>', page, re.S
+        )
+    }
+    log = page.split('id="h-log"', 1)[1] if 'id="h-log"' in page else ""
+    return {
+        "stage_label": html.unescape(stage.group(1)),
+        "steps": steps,
+        "events": log.count("<tr><td>"),
+    }
+
+
+def _api_lifecycle(answer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "stage_label": answer["stage_label"],
+        "steps": {s["action"]: s["missing"] for s in answer["next_steps"]},
+        "events": len(answer["events"]),
+    }
+
+
+def test_the_api_and_the_ui_give_the_same_lifecycle(
+    app: Flask, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    path = f"/api/v1/campaigns/{campaign_id}"
+    issued = client.post(f"{path}/actions/issue_plan", json={"issue_date": "2023-04-05"})
+    assert issued.status_code == 200, issued.json
+    staff_api = api_client(app, Role.STAFF)
+    answer = _json(staff_api, f"{path}/lifecycle")
+    assert answer == issued.json  # the action answers with the same summary
+    assert any(s["missing"] for s in answer["next_steps"])  # visits are still to schedule
+    page = _ui(app, accounts, Role.STAFF).get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert _ui_lifecycle(page) == _api_lifecycle(answer)
