@@ -7,15 +7,16 @@ from typing import Any
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import Flask
-from sqlalchemy.exc import IntegrityError, OperationalError
+from flask import Flask, request
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from service import jobs
 from service.auth import Forbidden
 from service.config import Config
-from service.database import init_engine, session
-from service.errors import Conflict, Invalid, NotFound, TooManyAttempts
+from service.database import DATA_ERROR, error_summary, init_engine, session
+from service.errors import DISK_FULL, Conflict, Invalid, NotFound, TooManyAttempts, disk_full
+from workflows.limits import MAX_JSON_DEPTH, json_depth
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def create_app(config: Config | None = None) -> APIFlask:
     from service.api import api
     from service.api.converters import IdConverter
     from service.api.spec import add_common_errors
-    from service.broker import celery_init_app
+    from service.broker import celery_init_app, task_limits
     from service.health import health
     from service.identity import SESSION_SETTINGS, csrf
     from service.web import web
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None) -> APIFlask:
     csrf.init_app(app)
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     _register_errors(app)
+    app.before_request(_refuse_deep_json)
     celery = celery_init_app(app)
     jobs.set_doorbell(
         lambda job_id, queue, delay: celery.send_task(
@@ -66,11 +68,20 @@ def create_app(config: Config | None = None) -> APIFlask:
             queue=queue,
             countdown=delay or None,
             retry=False,
+            **task_limits(queue),
         )
     )
     app.teardown_appcontext(lambda _exc: session.remove())
 
     return app
+
+
+def _refuse_deep_json() -> tuple[dict[str, Any], int] | None:
+    """A JSON body nested deeper than any request needs is refused before a parser recurses
+    into it (Python's `json` raises RecursionError, a 500, at a few thousand levels)."""
+    if request.is_json and json_depth(request.get_data(as_text=True)) > MAX_JSON_DEPTH:
+        return {"message": f"Dữ liệu JSON lồng nhau quá sâu (tối đa {MAX_JSON_DEPTH} cấp)"}, 400
+    return None
 
 
 def _register_errors(app: Flask) -> None:
@@ -100,12 +111,26 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def integrity(error: IntegrityError) -> tuple[dict[str, Any], int]:
-        log.warning("integrity error: %s", error)
+        log.warning("integrity error: %s", error_summary(error))
         return problem(409, "Xung đột dữ liệu: bản ghi đã tồn tại hoặc đang được thay đổi")
+
+    @app.errorhandler(DataError)
+    def data_error(error: DataError) -> tuple[dict[str, Any], int]:
+        # A value a column cannot hold that no command checked: refused, logged without it.
+        log.error("data error: %s", error_summary(error))
+        return problem(422, DATA_ERROR)
+
+    @app.errorhandler(OSError)
+    def storage(error: OSError) -> tuple[dict[str, Any], int]:
+        if disk_full(error):
+            log.error("disk full: %s", error)
+            return problem(503, DISK_FULL)
+        log.exception("unexpected error", exc_info=error)
+        return problem(500, "Đã xảy ra lỗi ngoài dự kiến; thao tác chưa được thực hiện")
 
     @app.errorhandler(OperationalError)
     def unavailable(error: OperationalError) -> tuple[dict[str, Any], int]:
-        log.error("database unavailable: %s", error)
+        log.error("database unavailable: %s", error_summary(error))
         return problem(503, "Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại")
 
     @app.errorhandler(HTTPException)

@@ -14,24 +14,44 @@ from flask import Flask
 
 from service.config import Config
 
+EMBEDDED_TRANSPORT = "service.embedded_broker:Transport"
+
+
+# Celery's own stop for a render that runs away (prefork pools; the sandbox and the worker's
+# alarm stop it first): soft, then hard, in seconds.
+RENDER_TIME_LIMITS = (45, 60)
+
+
+def task_limits(queue: str) -> dict[str, int]:
+    """The time limits a job on `queue` is sent with: only renders have them (a conversion has
+    the converter's own time-out, a case file may take long)."""
+    if queue != "render":
+        return {}
+    soft, hard = RENDER_TIME_LIMITS
+    return {"soft_time_limit": soft, "time_limit": hard}
+
 
 def broker_settings(config: Config) -> dict[str, Any]:
     """Celery settings for the configured broker (the embedded default needs no server)."""
     options: dict[str, Any] = {}
+    embedded: dict[str, Any] = {}
     if config.is_embedded_broker:
         folder = config.var_dir / "broker"
-        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         options = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
-            "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control"),
-            "store_processed": False,
             "polling_interval": 0.1,
         }
+        # Atomic messages, and a bad one set aside (service.embedded_broker). The threads pool:
+        # over this transport prefork children share one locked queue, and a child killed while
+        # holding its lock (the OOM killer) leaves its replacement waiting on it for good.
+        embedded = {"broker_transport": EMBEDDED_TRANSPORT, "worker_pool": "threads"}
     elif config.broker_url.startswith("redis"):
         options = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
     return {
+        **embedded,
         "broker_url": config.broker_url,
         "broker_transport_options": options,
         "broker_connection_retry_on_startup": True,

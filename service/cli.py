@@ -61,7 +61,7 @@ def run(host: str, port: int) -> None:
         processes.beat_command(str(config.var_dir / "beat-schedule")),
     )
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does, children too
-    with processes.children(*commands) as procs:
+    with processes.children(*commands) as group:
         click.echo(f"\nVanthu đang chạy tại http://{host}:{port}/  (API: /api/v1/docs)")
         click.echo("Khóa API: mục Khóa API trong giao diện, hoặc `vanthu create-token TÊN`.")
         if accounts:
@@ -70,7 +70,8 @@ def run(host: str, port: int) -> None:
                 click.echo(f"  {role:<20} {username:<14} {password}")
         click.echo("Nhấn Ctrl-C để dừng.\n")
         try:
-            while all(p.poll() is None for p in procs):
+            while True:  # a child that dies is started again; the others carry on
+                group.revive()
                 time.sleep(1)
         except KeyboardInterrupt:
             pass
@@ -235,11 +236,20 @@ def _safe_url(url: str) -> str:
 
 @main.command("verify-archive")
 @click.argument("archive_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify_archive(archive_file: Path) -> None:
-    """Check a case file ZIP: every checksum and the index against the files."""
+@click.option(
+    "--database", is_flag=True, help="Also check against the configured database's records."
+)
+def verify_archive(archive_file: Path, database: bool) -> None:
+    """Check a case file ZIP: checksums, every recorded SHA-256, the index against the files."""
+    from service.archive import naming
     from service.archive.verify import verify_archive as verify
 
-    report = verify(archive_file)
+    if database:
+        init_engine(Config().database_url)
+        with transaction() as db:
+            report = verify(archive_file, db)
+    else:
+        report = verify(archive_file)
     for problem in report.problems:
         click.echo(problem, err=True)
     if not report.ok:
@@ -247,5 +257,7 @@ def verify_archive(archive_file: Path) -> None:
         sys.exit(1)
     click.echo(
         f"Hồ sơ toàn vẹn: {report.checked} tệp khớp mã SHA-256, "
-        f"{report.documents} văn bản trong mục lục khớp với tệp."
+        f"{report.documents} văn bản trong mục lục khớp với tệp; mã SHA-256 của "
+        f"{report.cross_checked} tệp văn bản thống nhất giữa {naming.CHECKSUMS_NAME}, "
+        f"{', '.join(report.records)} và nội dung tệp."
     )

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 
@@ -36,13 +37,28 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and immediate transactions."""
+    """An engine for `url`; SQLite gets WAL, a busy timeout and immediate transactions.
+
+    Its errors never carry the statement's values: a refused INSERT of a user would otherwise
+    put the password hash in whichever log records the error.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
+
+
+# What the API and the UI answer to a value a column cannot hold that no command refused first.
+DATA_ERROR = "Dữ liệu vượt quá giới hạn cho phép, thao tác chưa được thực hiện"
+
+
+def error_summary(error: DBAPIError) -> str:
+    """What a log may say about a database error: the driver's class and its first line, without
+    the statement's values or PostgreSQL's DETAIL line (which repeats the key's value)."""
+    first_line = str(error.orig).strip().splitlines()[:1]
+    return f"{type(error.orig).__name__}: {''.join(first_line)}"
 
 
 def init_engine(url: str) -> Engine:

@@ -10,7 +10,7 @@ from flask import Response, request
 from service import audit
 from service.database import transaction
 from service.documents.naming import MIMETYPES, download_name
-from service.documents.store import file_of
+from service.documents.store import file_of, read_verified
 from service.errors import NotFound
 from service.models import Document
 
@@ -29,12 +29,14 @@ def log_read(action: str, object_type: str, object_id: object, detail: str = "")
 
 
 def document_file(doc: Document, fmt: str, inline: bool = False) -> Response:
-    """The stored DOCX or PDF of `doc` (404 if it has none yet); `inline` shows a PDF in place."""
+    """The stored DOCX or PDF of `doc` (404 if it has none yet, 409 if its bytes are corrupt);
+    `inline` shows a PDF in place."""
     stored = file_of(doc, fmt) if fmt in MIMETYPES else None
     if stored is None:
         raise NotFound(f"tệp {fmt.upper()} của văn bản", doc.id)
+    content = read_verified(stored)
     name = download_name(doc, fmt)
-    response = Response(stored.content, mimetype=MIMETYPES[fmt])
+    response = Response(content, mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = content_disposition(name, inline and fmt == "pdf")
     response.set_etag(stored.sha256)
     response.headers["Cache-Control"] = "private, no-cache"

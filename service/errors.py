@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class NotFound(LookupError):
     """An id that names nothing (answers 404)."""
@@ -29,7 +31,16 @@ class Invalid(ValueError):
 class TooManyAttempts(Exception):
     """Too many failed attempts in a short time (answers 429 with Retry-After)."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, what: str = "Đăng nhập") -> None:
         self.retry_after = max(1, retry_after)
         minutes = -(-self.retry_after // 60)
-        super().__init__(f"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau {minutes} phút")
+        super().__init__(f"{what} sai quá nhiều lần, vui lòng thử lại sau {minutes} phút")
+
+
+DISK_FULL = "Ổ đĩa của máy chủ đã đầy: chưa lưu được, vui lòng thử lại sau ít phút"
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether `error` is the disk (or the quota) running out: the request is refused whole,
+    and the same request succeeds once space is freed."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from apiflask import APIBlueprint
 from flask import current_app
 from sqlalchemy import text
 
+from service import jobs
 from service.config import Config
 from service.database import session
 from service.documents.libreoffice import libreoffice_available
@@ -18,6 +21,23 @@ from service.mail.transport import SmtpSettings
 
 health = APIBlueprint("health", __name__, enable_openapi=False)
 TIMEOUT = 3.0
+HEARTBEAT_SECONDS = 5.0  # how often an embedded worker says it is alive
+WORKER_SILENT_SECONDS = 60.0  # a worker not heard from for this long is taken for gone
+STALLED_SECONDS = 120.0  # jobs due this long with nothing moving mean no worker is working
+
+
+def heartbeat_file(config: Config, node: str) -> Path:
+    """Where worker `node` says it is alive (the embedded default shares one var dir)."""
+    return config.var_dir / "heartbeats" / f"{node}.alive"
+
+
+def beat(config: Config, node: str) -> None:
+    """Mark worker `node` alive now (a time stamp only: it needs no free space once created)."""
+    path = heartbeat_file(config, node)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    os.utime(path)
 
 
 def _database(_config: Config) -> str:
@@ -34,6 +54,28 @@ def _broker(config: Config) -> str:
     with current_app.extensions["celery"].connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=TIMEOUT)
     return "ok"
+
+
+def _worker(config: Config) -> str:
+    """A worker is alive (its heartbeat, or its answer over the broker) and jobs are moving."""
+    if config.is_embedded_broker:
+        beats = [p.stat().st_mtime for p in heartbeat_file(config, "*").parent.glob("*.alive")]
+        silent = time.time() - max(beats, default=0.0)
+        if silent > WORKER_SILENT_SECONDS:
+            raise RuntimeError("không thấy tiến trình xử lý nền nào đang chạy")
+        detail = f"ok (tín hiệu {silent:.0f} giây trước)"
+    else:
+        celery = current_app.extensions["celery"]
+        with celery.connection_for_write() as connection:  # a broker away fails fast
+            connection.ensure_connection(max_retries=1, timeout=TIMEOUT)
+            answers = celery.control.ping(timeout=1.0, connection=connection)
+        if not answers:
+            raise RuntimeError("không có tiến trình xử lý nền nào trả lời")
+        detail = f"ok ({len(answers)} tiến trình)"
+    stalled = jobs.stalled(session(), STALLED_SECONDS)
+    if stalled:
+        raise RuntimeError(f"{stalled} việc đến hạn quá {STALLED_SECONDS:.0f} giây chưa được xử lý")
+    return detail
 
 
 def _libreoffice(config: Config) -> str:
@@ -56,6 +98,7 @@ def _smtp(config: Config) -> str:
 CHECKS: dict[str, Callable[[Config], str]] = {
     "database": _database,
     "broker": _broker,
+    "worker": _worker,
     "libreoffice": _libreoffice,
     "smtp": _smtp,
 }

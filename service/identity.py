@@ -1,29 +1,27 @@
-"""Who is making this request: the signed session, the request's user, and its permissions.
+"""Who is making this request: the session, the request's user, and its permissions.
 
 Neutral ground for the API and the staff UI: both import it, neither imports the other. The
-session cookie is set by the UI's sign-in; the API also accepts it (with the CSRF token) so the
-UI's own pages can call it. `g.user` is set by whichever blueprint authenticated the request.
+session cookie is set by the UI's sign-in and names only a server-side session
+(`service.commands.sessions`); the API also accepts it (with the CSRF token) so the UI's own pages
+can call it. `g.user` is set by whichever blueprint authenticated the request.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from datetime import timedelta
 from typing import Any
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
 from service import audit, auth
+from service.commands import sessions
 from service.commands.caller import Caller
 from service.database import session as db_session
+from service.database import transaction
 from service.models import User
 
-# Idle expiry: Flask refuses a cookie older than this, and every request renews it.
-IDLE_LIFETIME = timedelta(minutes=int(os.environ.get("VANTHU_SESSION_MINUTES", "480")))
-# Absolute expiry: a session is never longer than this, however busy.
-ABSOLUTE_LIFETIME = timedelta(hours=12)
+SESSION_ID = "sid"  # the cookie's one claim: the random id of a server-side session
 
 SESSION_SETTINGS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "vanthu_session",
@@ -31,41 +29,50 @@ SESSION_SETTINGS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": os.environ.get("VANTHU_COOKIE_SECURE") == "1",
     "SESSION_REFRESH_EACH_REQUEST": True,
-    "PERMANENT_SESSION_LIFETIME": IDLE_LIFETIME,
+    "PERMANENT_SESSION_LIFETIME": sessions.IDLE_LIFETIME,  # the browser forgets it too
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, not an hour
 }
 
 csrf = CSRFProtect()
 
 
-def _stamp(user: User) -> str:
-    """Changes with the password, so that a new password ends every other session."""
-    return user.password_hash[-16:]
-
-
 def sign_in(user: User) -> None:
+    """A new server-side session for `user`; the cookie starts afresh (no fixation)."""
+    with transaction() as db:
+        presented = sessions.start(
+            db, user, request.headers.get("User-Agent", ""), request.remote_addr or ""
+        )
     session.clear()
     session.permanent = True
-    session["user_id"] = user.id
-    session["stamp"] = _stamp(user)
-    session["login_at"] = time.time()
+    session[SESSION_ID] = presented
 
 
 def sign_out() -> None:
+    """End this session on the server, so that a copy of the cookie is worth nothing."""
+    presented = session.get(SESSION_ID)
+    if isinstance(presented, str):
+        with transaction() as db:
+            sessions.end(db, presented)
     session.clear()
 
 
+def claims_session() -> bool:
+    """Whether the request carries a session id at all (ended or expired, it says so)."""
+    return SESSION_ID in session
+
+
 def session_user() -> User | None:
-    """The user the signed session cookie names, if it is still valid."""
-    user_id = session.get("user_id")
-    if user_id is None:
+    """The user of the live server-side session the cookie names, if any."""
+    presented = session.get(SESSION_ID)
+    if not isinstance(presented, str):
         return None
-    if time.time() - float(session.get("login_at", 0)) > ABSOLUTE_LIFETIME.total_seconds():
+    found = sessions.find(db_session(), presented)
+    if found is None:
         return None
-    user = db_session().get(User, user_id)
-    if user is None or not user.active or session.get("stamp") != _stamp(user):
-        return None
-    return user
+    if sessions.stale(found):
+        with transaction() as db:  # a write once a minute, not one per request
+            sessions.touch(db, found.id)
+    return found.user
 
 
 def authenticated(user: User) -> None:

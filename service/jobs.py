@@ -10,12 +10,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, event, or_, select, update
+from sqlalchemy import and_, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from service.database import SessionFactory
-from service.models import Job
+from service.models import Document, Job
 from service.timeutil import utcnow
 from workflows.vocabulary import JobKind, JobState
 
@@ -34,6 +34,8 @@ _doorbell: Doorbell | None = None
 # What a kind of job leaves behind when it is given up (e.g. a PDF that could not be made).
 GiveUp = Callable[[Session, Job], None]
 _given_up: dict[str, GiveUp] = {}
+# What it leaves behind when it is handed back unfinished (e.g. a case file shown as building).
+_handed_back: dict[str, GiveUp] = {}
 
 
 def set_doorbell(ring: Doorbell | None) -> None:
@@ -73,7 +75,6 @@ def enqueue(
     document_id: int | None = None,
     payload: dict[str, Any] | None = None,
     max_attempts: int = 5,
-    run_after: datetime | None = None,
 ) -> Job:
     """Add a job in the caller's transaction (or return the existing one with that key)."""
     existing = db.scalar(select(Job).where(Job.kind == kind, Job.key == key))
@@ -86,12 +87,20 @@ def enqueue(
         document_id=document_id,
         payload=payload or {},
         max_attempts=max_attempts,
-        run_after=run_after or utcnow(),
+        run_after=utcnow(),
     )
     db.add(job)
     db.flush()
     db.info.setdefault("new_jobs", []).append((job.id, kind))
     return job
+
+
+def enqueue_for(db: Session, kind: str, doc: Document, version: str) -> Job:
+    """The job of `kind` about a document in the state `version` names (its status and context,
+    its DOCX's hash): one job per state, however often the state is reached."""
+    return enqueue(
+        db, kind, f"{kind}:{doc.id}:{version}", campaign_id=doc.campaign_id, document_id=doc.id
+    )
 
 
 def withdraw(db: Session, kind: str, document_id: int) -> int:
@@ -162,6 +171,48 @@ def _give_up(db: Session, job: Job, now: datetime) -> None:
     callback = _given_up.get(job.kind)
     if callback is not None:
         callback(db, job)
+
+
+def when_handed_back(kind: str, callback: GiveUp) -> None:
+    """Run `callback` in the transaction that hands a job of `kind` back to the queue."""
+    _handed_back[kind] = callback
+
+
+def release(db: Session, job_id: int, attempt: int, *, refund: bool, reason: str) -> Job | None:
+    """Hand back attempt `attempt` of a job whose worker stopped or died: due again at once
+    instead of when the lease runs out. `refund` gives the attempt back (a stop, not the job's
+    fault); a crash keeps it counted, so a job that kills its worker each time still ends.
+    Returns the job if it was handed back (or given up), None if it is no longer that attempt's."""
+    job = db.get(Job, job_id)
+    if job is None or job.state != JobState.RUNNING or job.attempts != attempt:
+        return None
+    now = utcnow()
+    job.lease_until = None
+    job.last_error = reason[:4000]
+    if refund:
+        job.attempts -= 1
+    if job.attempts >= job.max_attempts:
+        _give_up(db, job, now)
+        return job
+    job.state = JobState.QUEUED
+    job.run_after = now
+    callback = _handed_back.get(job.kind)
+    if callback is not None:
+        callback(db, job)
+    return job
+
+
+def stalled(db: Session, grace_seconds: float) -> int:
+    """How many jobs have been due for `grace_seconds` with nothing moving: no job claimed,
+    finished or running under a live lease in that time (a backlog being worked is not stalled)."""
+    now = utcnow()
+    since = now - timedelta(seconds=grace_seconds)
+    moving = or_(
+        Job.updated_at >= since, and_(Job.state == JobState.RUNNING, Job.lease_until >= now)
+    )
+    if db.scalar(select(Job.id).where(moving).limit(1)) is not None:
+        return 0
+    return int(db.scalar(select(func.count()).select_from(Job).where(_due(since))) or 0)
 
 
 def fail(db: Session, job: Job, error: str, *, permanent: bool = False) -> float | None:

@@ -125,7 +125,6 @@ def worker_env(config: Config, **extra: str) -> dict[str, str]:
         "VANTHU_BROKER_URL": config.broker_url,
         "VANTHU_SWEEP_SECONDS": "1",
         "VANTHU_LEASE_SECONDS": "10",
-        "VANTHU_MAX_ATTEMPTS": "25",
         **extra,
     }
 

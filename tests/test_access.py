@@ -6,7 +6,13 @@ no endpoint is left without its authentication and role check.
 
 from __future__ import annotations
 
+import html
 import io
+import itertools
+import json
+import re
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +34,7 @@ from service.models import (
     ApiToken,
     AuditEntry,
     Campaign,
+    Contact,
     Dispatch,
     Document,
     Job,
@@ -541,3 +548,294 @@ def test_path_traversal_in_urls_and_names_goes_nowhere(
     outbox = OutboxTransport(tmp_path / "outbox")
     for message_id in ("<../../etc/passwd>", "<..\\..\\boot.ini@x>", "<a/../../b@c>"):
         assert outbox.path_for(message_id).parent == tmp_path / "outbox"
+
+
+# --- what a district user reads: every field of every answer ------------------------------
+
+# The kind of object each schema of the OpenAPI document describes (its `id`); pages are "page".
+SCHEMA_KINDS = {
+    "CampaignSummary": "campaign",
+    "CampaignOut": "campaign",
+    "TargetOut": "target",
+    "VisitOut": "visit",
+    "MemberOut": "member",
+    "EventOut": "event",
+    "StepOut": "step",
+    "LifecycleOut": "lifecycle",
+    "DocumentOut": "document",
+    "FileOut": "file",
+    "RoutingOut": "routing",
+    "RouteLineOut": "routing",
+    "RecipientOut": "recipient",
+    "DispatchOut": "dispatch",
+    "JobOut": "job",
+    "ArchiveBuildOut": "archive",
+    "TemplateOut": "template",
+    "OrganisationOut": "organisation",
+    "ContactOut": "contact",
+    "PersonOut": "person",
+    "SignerOut": "signer",
+    "PageMeta": "page",
+}
+# The kind of object an `…_id` field names.
+ID_FIELDS = {
+    "campaign_id": "campaign",
+    "target_id": "target",
+    "visit_id": "visit",
+    "document_id": "document",
+    "office_id": "organisation",
+    "commune_id": "organisation",
+    "organisation_id": "organisation",
+    "issuer_id": "organisation",
+    "unit_id": "organisation",
+    "parent_id": "organisation",
+    "person_id": "person",
+    "signer_id": "signer",
+}
+# The directory (agency tree, people, signers) is everyone's address book: other offices' names,
+# addresses and ids are in it by design. No campaign data is.
+DIRECTORY = ("/api/v1/organisations", "/api/v1/people", "/api/v1/signers")
+DIRECTORY_KINDS = {"organisation", "contact", "person"}
+OWN_KINDS = {"TB", "BB"}  # a district user sees its own office's notices and minutes
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The driven demo campaign split into the district user's own and other offices'."""
+
+    own: set[tuple[str, int]]  # (kind, id) it must be shown
+    foreign: dict[str, set[int]]  # kind -> ids of other offices' objects
+    campaign_marks: set[str]  # text only other offices' visits, documents and e-mails hold
+    directory_marks: set[str]  # other offices' names and addresses
+    params: dict[str, list[Any]]  # path parameter -> every value to call the route with
+
+
+def scope_of(app: Flask, w: World) -> Scope:
+    with app.app_context(), transaction() as db:
+        campaign = db.get(Campaign, w.campaign)
+        own_office = db.get(Organisation, w.office)
+        assert campaign is not None and own_office is not None
+        orgs = db.scalars(select(Organisation)).all()
+        foreign_orgs = {o.id for o in orgs if o.district and o.district != own_office.district}
+        targets = {t.id: t for t in campaign.targets}
+        foreign_targets = {t for t in targets if t != w.own_target}
+        visits = {t.visit.id: t.visit for t in targets.values() if t.visit is not None}
+        docs = db.scalars(select(Document).where(Document.campaign_id == w.campaign)).all()
+        own_docs = {d.id for d in docs if d.target_id == w.own_target and d.kind in OWN_KINDS}
+        dispatches = db.scalars(select(Dispatch)).all()
+        jobs = db.scalars(select(Job)).all()
+        contacts = db.scalars(select(Contact)).all()
+        people = db.scalars(select(Person)).all()
+
+        def texts_of_visit(visit: Any) -> set[str]:
+            lines = {visit.place, visit.skip_reason, visit.unit_representative}
+            return lines | set(visit.unit_attendees or ()) | set(visit.team_attendees or ())
+
+        def texts(own: bool) -> tuple[set[str], set[str]]:
+            """(campaign data, directory data) of the own office, or of the others."""
+            data: set[str] = set()
+            for visit in visits.values():
+                if (visit.target_id == w.own_target) == own:
+                    data |= texts_of_visit(visit)
+            for doc in docs:  # the campaign's own documents are cited in every notice
+                if doc.target_id is not None and (doc.target_id == w.own_target) == own:
+                    data |= {doc.reference, doc.title}
+            for sent in dispatches:
+                if (sent.document_id in own_docs) == own:
+                    data |= {sent.address, sent.recipient_name}
+            directory: set[str] = set()
+            for org in orgs:
+                if (org.id in foreign_orgs) != own:
+                    directory |= {org.name, org.header_name, org.district, org.email or ""}
+                    directory |= {f for c in org.contacts for f in (c.name, c.email)}
+            return data, directory
+
+        own_data, own_directory = texts(own=True)
+        other_data, other_directory = texts(own=False)
+        mine = own_data | own_directory
+        return Scope(
+            own={
+                ("campaign", w.campaign),
+                ("target", w.own_target),
+                ("visit", w.own_visit),
+                ("organisation", w.office),
+                *(("document", d) for d in own_docs),
+            },
+            foreign={
+                "target": foreign_targets,
+                "visit": {v.id for v in visits.values() if v.target_id != w.own_target},
+                "document": {d.id for d in docs if d.id not in own_docs},
+                "dispatch": {s.id for s in dispatches if s.document_id not in own_docs},
+                "job": {j.id for j in jobs if j.document_id not in own_docs},
+                "organisation": foreign_orgs,
+                "contact": {c.id for c in contacts if c.organisation_id in foreign_orgs},
+                "person": {p.id for p in people if p.organisation_id in foreign_orgs},
+            },
+            campaign_marks={m for m in other_data - mine if m},
+            directory_marks={m for m in other_directory - mine if m},
+            params={
+                "campaign_id": [w.campaign],
+                "visit_id": sorted(visits),
+                "doc_id": sorted(d.id for d in docs),
+                "dispatch_id": sorted(s.id for s in dispatches),
+                "job_id": sorted(j.id for j in jobs),
+                "org_id": sorted(o.id for o in orgs),
+                "fmt": ["docx", "pdf"],
+            },
+        )
+
+
+def urls(route: str, params: dict[str, list[Any]]) -> list[str]:
+    """`route` (`/a/{x}` or `/a/<int:x>`) with every combination of its parameters' values."""
+    names = re.findall(r"[{<](?:\w+:)?(\w+)[}>]", route)
+    assert set(names) <= set(params), f"{route}: give its parameters values in scope_of"
+    filled = []
+    for values in itertools.product(*(params[n] for n in names)):
+        url = route
+        for name, value in zip(names, values, strict=True):
+            url = re.sub(r"[{<](?:\w+:)?" + name + r"[}>]", str(value), url)
+        filled.append(url)
+    return filled
+
+
+def leaves(
+    value: Any, schema: dict[str, Any], spec: dict[str, Any], kind: str = "", key: str = ""
+) -> Iterator[tuple[str, str, Any]]:
+    """Every scalar of an answer, with the kind of object it is in and its field's name, as the
+    answer's OpenAPI schema says; a field the document does not describe fails the test."""
+    ref = schema.get("$ref") or next(
+        (s["$ref"] for s in schema.get("allOf", ()) if "$ref" in s), ""
+    )
+    if ref:
+        name = ref.rsplit("/", 1)[1]
+        base = name.rstrip("0123456789")
+        kind = "page" if base.endswith("Page") else SCHEMA_KINDS.get(base, "")
+        assert kind, f"{name}: say in SCHEMA_KINDS what kind of object it describes"
+        schema = spec["components"]["schemas"][name]
+    if isinstance(value, dict):
+        fields = schema.get("properties")
+        for field_name, item in value.items():
+            if fields is None:  # a free mapping (statistics, findings): its keys are data
+                yield from leaves(item, schema.get("additionalProperties") or {}, spec, kind, key)
+                continue
+            assert field_name in fields, f"{kind}.{field_name} is not in the OpenAPI document"
+            yield from leaves(item, fields[field_name], spec, kind, field_name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaves(item, schema.get("items") or {}, spec, kind, key)
+    else:
+        yield kind, key, value
+
+
+def docx_text(content: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        xml = "".join(package.read(n).decode() for n in package.namelist() if n.startswith("word/"))
+    return html.unescape(re.sub(r"<[^>]+>", "", xml))
+
+
+@dataclass
+class Reading:
+    """What the district user was shown over many answers, and what of it was not its own."""
+
+    scope: Scope
+    seen: set[tuple[str, int]] = field(default_factory=set)
+    leaks: list[str] = field(default_factory=list)
+
+    def text(self, url: str, text: str, directory: bool = False) -> None:
+        marks = self.scope.campaign_marks | (set() if directory else self.scope.directory_marks)
+        self.leaks += [f"{url}: {mark!r}" for mark in marks if mark in text]
+
+    def scalar(self, url: str, kind: str, key: str, value: Any, directory: bool) -> None:
+        if isinstance(value, str):
+            self.text(url, value, directory)
+            return
+        of = kind if key == "id" else ID_FIELDS.get(key, "")
+        assert of or not key.endswith("_id"), f"{url}: say in ID_FIELDS what {key} names"
+        if not of or isinstance(value, bool) or not isinstance(value, int):
+            return
+        self.seen.add((of, value))
+        if value in self.scope.foreign.get(of, ()) and not (directory and of in DIRECTORY_KINDS):
+            self.leaks.append(f"{url}: {key}={value} is another office's {of}")
+
+    def answer(self, url: str, response: Any, schema: dict[str, Any] | None, spec: Any) -> None:
+        """Every field of a JSON answer (guided by its schema), or the text of a file or page."""
+        directory = url.startswith(DIRECTORY)
+        if response.is_json:
+            body = response.get_json()
+            if response.status_code == 200 and schema is not None:
+                for kind, key, value in leaves(body, schema, spec):
+                    self.scalar(url, kind, key, value, directory)
+            else:
+                self.text(url, json.dumps(body, ensure_ascii=False), directory)
+        elif response.data[:2] == b"PK":
+            self.text(url, docx_text(response.data))
+        elif response.mimetype.startswith("text/"):
+            self.text(url, html.unescape(response.get_data(as_text=True)))
+
+
+def test_every_field_a_district_user_reads_through_the_api_is_its_own(
+    app: Flask, world: World
+) -> None:
+    """Walks every GET operation of the OpenAPI document with every id of the driven campaign."""
+    scope = scope_of(app, world)
+    district = clients(app, world)["district"]
+    spec = district.get("/api/v1/openapi.json").json
+    reading = Reading(scope)
+    for path, operations in spec["paths"].items():
+        operation = operations.get("get")
+        if operation is None or not path.startswith("/api/v1/") or path.endswith("openapi.json"):
+            continue
+        names = {p["name"] for p in operation.get("parameters", ())}
+        query = "?per_page=100" if "per_page" in names else ""
+        content = operation["responses"].get("200", {}).get("content", {})
+        schema = content.get("application/json", {}).get("schema")
+        for url in urls(path, scope.params):
+            response = district.get(url + query)
+            assert response.status_code in (200, 403, 404), (url, response.status_code)
+            reading.answer(url, response, schema, spec)
+    assert reading.leaks == []
+    assert scope.own <= reading.seen, scope.own - reading.seen
+    campaign = district.get(f"/api/v1/campaigns/{world.campaign}").json
+    assert [t["id"] for t in campaign["targets"]] == [world.own_target]
+    assert campaign["targets"][0]["visit"]["id"] == world.own_visit
+    # The plan's and the report's text are those documents' content, which it does not see.
+    assert not {"legal_bases", "recipients", "report_sections"} & set(campaign)
+    assert district.get(f"/api/v1/campaigns/{world.campaign}/lifecycle").json["next_steps"] == []
+
+
+def test_office_staff_still_read_the_whole_campaign(app: Flask, world: World) -> None:
+    staff = clients(app, world)["staff"]
+    campaign = staff.get(f"/api/v1/campaigns/{world.campaign}").json
+    with app.app_context(), transaction() as db:
+        everyone = db.get(Campaign, world.campaign)
+        assert everyone is not None
+        assert [t["id"] for t in campaign["targets"]] == [t.id for t in everyone.targets]
+        assert campaign["report_sections"] == everyone.report_sections
+    assert staff.get(f"/api/v1/campaigns/{world.campaign}/lifecycle").json["next_steps"]
+
+
+def test_every_page_a_district_user_opens_shows_only_its_own_office(
+    app: Flask, world: World
+) -> None:
+    """Every GET page and JSON of the staff UI, signed in as the district office's user."""
+    scope = scope_of(app, world)
+    with app.app_context(), transaction() as db:
+        users.create(
+            db, SYSTEM, "phong.tpls", "Cán bộ phòng", "mat-khau-dung-1", "district", world.office
+        )
+    ui = app.test_client()
+    assert sign_in(ui, "phong.tpls", "mat-khau-dung-1").status_code == 303
+    reading = Reading(scope)
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("web.")]
+    for rule in rules:
+        if "GET" not in (rule.methods or ()) or rule.endpoint in ("web.static", "web.login"):
+            continue
+        for url in urls(rule.rule, scope.params):
+            response = ui.get(url)
+            assert response.status_code in (200, 403, 404), (url, response.status_code)
+            reading.answer(url, response, None, None)
+    assert reading.leaks == []
+    progress = ui.get(f"/campaigns/{world.campaign}/progress.json").json
+    shown = {("document", d["id"]) for d in progress["documents"]}
+    assert shown == {own for own in scope.own if own[0] == "document"}
+    assert not {j["id"] for j in progress["jobs"]} & scope.foreign["job"]

@@ -186,8 +186,8 @@ def archive(built: tuple[Path, Path], tmp_path: Path) -> Path:
     return copy
 
 
-def verify_cli(path: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["verify-archive", str(path)])
+def verify_cli(path: Path, *options: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["verify-archive", str(path), *options])
     return result.exit_code, result.output
 
 
@@ -209,8 +209,20 @@ def test_an_intact_archive_verifies(archive: Path) -> None:
     code, output = verify_cli(archive)
     assert code == 0, output
     assert (
-        "Hồ sơ toàn vẹn: 57 tệp khớp mã SHA-256, 25 văn bản trong mục lục khớp với tệp." in output
+        "Hồ sơ toàn vẹn: 57 tệp khớp mã SHA-256, 25 văn bản trong mục lục khớp với tệp; "
+        "mã SHA-256 của 50 tệp văn bản thống nhất giữa SHA256SUMS, Siêu dữ liệu.json, "
+        "Siêu dữ liệu.xml, Mục lục văn bản.csv và nội dung tệp." in output
     )
+
+
+def test_an_intact_archive_agrees_with_the_database(
+    built: tuple[Path, Path], archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VANTHU_DATABASE_URL", f"sqlite:///{built[1]}")
+    code, output = verify_cli(archive, "--database")
+    session.remove()
+    assert code == 0, output
+    assert "Mục lục văn bản.csv, cơ sở dữ liệu và nội dung tệp." in output
 
 
 def test_sha256sums_covers_every_other_file_and_sha256sum_agrees(
@@ -355,6 +367,24 @@ def rewrite(path: Path, change: Any) -> None:
                 target.writestr(info, changed)
 
 
+def update_sum(path: Path, relative: str) -> None:
+    """Recompute the SHA256SUMS line of `relative` alone, as a forger would."""
+    with zipfile.ZipFile(path) as zf:
+        root = zf.namelist()[0].split("/")[0]
+        digest = hashlib.sha256(zf.read(f"{root}/{relative}")).hexdigest()
+
+    def new_sums(name: str, data: bytes) -> bytes:
+        if not name.endswith("SHA256SUMS"):
+            return data
+        lines = [
+            f"{digest}  {relative}" if line.endswith(f"  {relative}") else line
+            for line in data.decode().splitlines()
+        ]
+        return ("\n".join(lines) + "\n").encode()
+
+    rewrite(path, new_sums)
+
+
 def first_pdf(path: Path) -> str:
     return next(
         n for n in zipfile.ZipFile(path).namelist() if "/Văn bản/" in n and n.endswith("pdf")
@@ -419,25 +449,82 @@ def test_an_index_that_disagrees_with_the_files_is_caught(archive: Path) -> None
         return "\r\n".join(rows).encode("utf-8-sig")
 
     rewrite(archive, wrong_pages)
-    with zipfile.ZipFile(archive) as zf:
-        names = zf.namelist()
-        csv_name = next(n for n in names if n.endswith(".csv") and "Mục lục" in n)
-        digest = hashlib.sha256(zf.read(csv_name)).hexdigest()
-    relative = csv_name.split("/", 1)[1]
-
-    def new_sums(name: str, data: bytes) -> bytes:
-        if not name.endswith("SHA256SUMS"):
-            return data
-        lines = [
-            f"{digest}  {relative}" if line.endswith(f"  {relative}") else line
-            for line in data.decode().splitlines()
-        ]
-        return ("\n".join(lines) + "\n").encode()
-
-    rewrite(archive, new_sums)
+    update_sum(archive, "Mục lục văn bản.csv")
     code, output = verify_cli(archive)
     assert code == 1
     assert "Số trang của văn bản số 01/KH-SLĐTBXH trong mục lục (9) khác tệp PDF (3)" in output
+
+
+PLAN_DOCX = "Văn bản/01 01-KH-SLĐTBXH Kế hoạch kiểm tra.docx"
+
+
+def forge_plan_number(path: Path) -> None:
+    """Change «Số: 01» to «Số: 99» in the plan's DOCX and recompute only its SHA256SUMS line."""
+
+    def renumber(name: str, data: bytes) -> bytes:
+        if not name.endswith(PLAN_DOCX):
+            return data
+        source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                part = source.read(info)
+                if info.filename == "word/document.xml":
+                    assert "Số: 01".encode() in part
+                    part = part.replace("Số: 01".encode(), "Số: 99".encode())
+                target.writestr(info, part)
+        return out.getvalue()
+
+    rewrite(path, renumber)
+    update_sum(path, PLAN_DOCX)
+
+
+def test_a_forged_document_with_its_checksum_line_updated_is_caught(archive: Path) -> None:
+    forge_plan_number(archive)
+    code, output = verify_cli(archive)
+    assert code == 1, output
+    assert "Hồ sơ toàn vẹn" not in output and "Hồ sơ không toàn vẹn: 1 lỗi" in output
+    assert (
+        f"Mã SHA-256 của văn bản số 01/KH-SLĐTBXH (tệp DOCX {PLAN_DOCX}) không thống nhất giữa "
+        "các bản ghi: Siêu dữ liệu.json, Siêu dữ liệu.xml, Mục lục văn bản.csv: " in output
+    )
+    forged = hashlib.sha256(
+        zipfile.ZipFile(archive).read(f"{archive.stem}/{PLAN_DOCX}")
+    ).hexdigest()
+    assert f"; SHA256SUMS, nội dung tệp: {forged}" in output
+
+
+def test_a_forged_document_disagrees_with_the_database(
+    built: tuple[Path, Path], archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forge_plan_number(archive)
+    monkeypatch.setenv("VANTHU_DATABASE_URL", f"sqlite:///{built[1]}")
+    code, output = verify_cli(archive, "--database")
+    session.remove()
+    assert code == 1, output
+    assert "không khớp lần lập hồ sơ nào trong cơ sở dữ liệu" in output
+    assert "Mục lục văn bản.csv, cơ sở dữ liệu: " in output
+
+
+def test_metadata_tampered_alone_is_caught(archive: Path) -> None:
+    """A metadata file whose SHA-256 of the plan was changed, its own checksum line updated."""
+    name = "Siêu dữ liệu.json"
+
+    def wrong_sha(member: str, data: bytes) -> bytes:
+        if not member.endswith(name):
+            return data
+        meta = json.loads(data)
+        meta["documents"][0]["files"][0]["sha256"] = "0" * 64
+        return json.dumps(meta, ensure_ascii=False, indent=2).encode()
+
+    rewrite(archive, wrong_sha)
+    update_sum(archive, name)
+    code, output = verify_cli(archive)
+    assert code == 1, output
+    assert (
+        f"Mã SHA-256 của văn bản số 01/KH-SLĐTBXH (tệp DOCX {PLAN_DOCX}) không thống nhất giữa "
+        "các bản ghi: Siêu dữ liệu.xml, Mục lục văn bản.csv, SHA256SUMS, nội dung tệp: " in output
+    )
+    assert f"; {name}: {'0' * 64}" in output
 
 
 def test_a_member_outside_the_root_is_caught(archive: Path) -> None:

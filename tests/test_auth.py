@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from service import auth, cli
 from service.auth import Forbidden, verify_password
-from service.commands import documents, users, visits
+from service.commands import documents, sessions, tokens, users, visits
 from service.commands.caller import Caller
 from service.config import Config
 from service.errors import Conflict, Invalid, NotFound
@@ -136,9 +136,8 @@ def test_authenticate_and_deactivate(db: Session) -> None:
     users.set_active(db, SYSTEM, admin.id, False)
     assert users.authenticate(db, "quantri", "mat-khau-du-dai") is None
     own = Caller(admin, SYSTEM.timezone)
-    with pytest.raises(Invalid) as refused:
-        users.change_password(db, own, "sai-mat-khau", "mat-khau-moi-dai", "mat-khau-moi-dai")
-    assert set(refused.value.fields) == {"password"}
+    wrong = users.change_password(db, own, "sai-mat-khau", "mat-khau-moi-dai", "mat-khau-moi-dai")
+    assert wrong is None  # logged as a failure, which a refusal would roll back
     with pytest.raises(Invalid) as refused:
         users.change_password(db, own, "mat-khau-du-dai", "mat-khau-moi-dai", "khac")
     assert set(refused.value.fields) == {"confirm"}
@@ -147,6 +146,23 @@ def test_authenticate_and_deactivate(db: Session) -> None:
     assert set(refused.value.fields) == {"new_password"}
     users.change_password(db, own, "mat-khau-du-dai", "mat-khau-moi-dai", "mat-khau-moi-dai")
     assert verify_password(admin.password_hash, "mat-khau-moi-dai")
+
+
+def test_new_password_and_deactivation_end_sessions_and_tokens(db: Session) -> None:
+    user = users.create(db, SYSTEM, "canbo", "Cán bộ", "mat-khau-du-dai", "staff")
+    users.create(db, SYSTEM, "quantri", "Quản trị", "mat-khau-du-dai", "admin")
+    first, second = sessions.start(db, user), sessions.start(db, user)
+    plain = tokens.issue(db, SYSTEM, "máy báo cáo", user)[1]
+    own = Caller(user, SYSTEM.timezone)
+    changed = users.change_password(db, own, "mat-khau-du-dai", "mat-khau-moi-1", "mat-khau-moi-1")
+    assert changed is not None and changed.revoked_tokens == 1
+    assert sessions.find(db, first) is None and sessions.find(db, second) is None
+    assert tokens.find(db, plain) is None
+    third = sessions.start(db, user)
+    users.set_active(db, SYSTEM, user.id, False)
+    users.set_active(db, SYSTEM, user.id, True)
+    assert sessions.find(db, third) is None  # unlocking does not bring a session back
+    assert sessions.find(db, sessions.start(db, user)) is not None
 
 
 def test_demo_accounts_get_a_fresh_password_each_time(db: Session) -> None:

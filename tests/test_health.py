@@ -15,7 +15,7 @@ from tests.conftest import POSTGRES_URL
 def test_healthz_and_readyz(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
-    assert set(ready.json["checks"]) == {"database", "broker", "libreoffice", "smtp"}
+    assert set(ready.json["checks"]) == {"database", "broker", "worker", "libreoffice", "smtp"}
     assert ready.json["checks"]["database"]["ok"] is True
 
 

@@ -6,6 +6,7 @@ issuing clock, the commune-in-district rule, the action table's permissions and 
 
 from __future__ import annotations
 
+import errno
 import html
 from datetime import datetime
 from typing import Any
@@ -15,10 +16,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from service import commands
 from service.app import create_app
 from service.commands.actions import ACTIONS
 from service.config import Config
 from service.database import session, transaction
+from service.errors import DISK_FULL
 from service.models import Document, Organisation
 from service.seed.load import load_demo
 from tests.auth_helper import api_client
@@ -159,3 +162,19 @@ def test_both_dispatchers_know_every_action_of_the_table(
             _ui_outcome(app, accounts, "admin", campaign_id, action),
         ):
             assert "Thao tác không hợp lệ" not in said, action
+
+
+def test_a_full_disk_is_a_clear_refusal_through_api_and_ui(
+    app: Any, accounts: Accounts, campaign_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever write runs out of space, the answer says so (503) and nothing is half-written."""
+
+    def no_space(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(commands.campaigns, "update", no_space)
+    api = api_client(app, "staff").patch(f"/api/v1/campaigns/{campaign_id}", json={"year": 2024})
+    assert api.status_code == 503 and api.get_json()["message"] == DISK_FULL
+    ui, token = _ui(app, accounts, "staff")
+    page = ui.post(f"/campaigns/{campaign_id}/report", data={"csrf_token": token})
+    assert page.status_code == 503 and DISK_FULL in html.unescape(page.get_data(as_text=True))

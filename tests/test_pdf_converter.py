@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import os
 import signal
 import subprocess
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ from docx.shared import Pt
 from pypdf import PdfReader
 
 from service.documents.libreoffice import libreoffice_available
+from tests.docx_links import linked_image_docx, png
 from workers.pdf import (
     ConversionError,
     ConversionTimeout,
@@ -261,3 +264,45 @@ def test_get_converter_is_shared_and_configured_from_env(
     assert get_converter() is shared
     assert shared.soffice == "/opt/lo/soffice"
     assert shared.timeout == 12.5
+
+
+@pytest.mark.libreoffice
+def test_linked_images_are_neither_fetched_nor_embedded(
+    converter: PdfConverter, tmp_path: Path
+) -> None:
+    """Issue 12 item 4: a template's image linked to a URL or a local file stays out of the PDF,
+    and LibreOffice asks no server for it."""
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(png())
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    local = tmp_path / "secret.png"
+    local.write_bytes(png())
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/tracker.png"
+            pdf = converter.convert(linked_image_docx(url, local.as_uri()))
+        finally:
+            server.shutdown()
+    assert requests == []
+    reader = PdfReader(io.BytesIO(pdf))
+    assert "Kế hoạch kiểm tra" in _pdf_text(pdf)
+    assert [image.name for page in reader.pages for image in page.images] == []
+
+
+@pytest.mark.libreoffice
+def test_cold_conversion_fetches_no_linked_image(soffice: str, tmp_path: Path) -> None:
+    local = tmp_path / "secret.png"
+    local.write_bytes(png())
+    pdf = convert_cold(linked_image_docx(local.as_uri()), soffice=soffice)
+    assert [image.name for page in PdfReader(io.BytesIO(pdf)).pages for image in page.images] == []

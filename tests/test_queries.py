@@ -15,20 +15,47 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from service.auth import sees
+from service.commands import documents
+from service.commands.caller import Caller
 from service.database import transaction
 from service.demo import drive_campaign, example_statistics
-from service.models import Campaign, Dispatch, Document, Job, Organisation, Target, User, Visit
-from service.queries import scoping
+from service.models import (
+    Campaign,
+    Dispatch,
+    Document,
+    Job,
+    Organisation,
+    Person,
+    Signer,
+    Target,
+    TeamMember,
+    Template,
+    User,
+    Visit,
+)
+from service.queries import directory, scoping
 from service.queries.campaigns import visible_campaigns, visible_targets
-from service.queries.documents import current_documents, current_jobs, documents_query
+from service.queries.documents import (
+    current_documents,
+    current_draft,
+    current_jobs,
+    document_work,
+    documents_query,
+    minutes_by_visit,
+    newest_minutes,
+    template_versions,
+    versions,
+)
 from service.queries.lifecycle import lifecycle_summary
+from service.queries.schedule import schedule_conflicts
 from service.queries.statistics import campaign_statistics, dashboard_series
 from service.seed.load import load_demo
 from tests.auth_helper import api_client
 from tests.test_web_support import Accounts, accounts, campaign_id, sign_in
 from workflows import statistics
 from workflows.documents import FILING_ORDER
-from workflows.vocabulary import DocumentStatus, Role, VisitStatus
+from workflows.text import vietnamese_key
+from workflows.vocabulary import DocumentStatus, OrganisationKind, Role, VisitStatus
 
 __all__ = ["accounts", "campaign_id"]  # fixtures used here
 
@@ -234,6 +261,115 @@ def test_lifecycle_summary(db: Session, world: World) -> None:
     assert fresh is not None
     steps = lifecycle_summary(db, fresh).next_steps
     assert [(s.action, s.document_kind) for s in steps] == [("issue_plan", "KH")]
+
+
+def _campaign(db: Session, campaign_id: int) -> Campaign:
+    campaign = db.get(Campaign, campaign_id)
+    assert campaign is not None
+    return campaign
+
+
+def _by_name(names: list[str]) -> bool:
+    return names == sorted(names, key=vietnamese_key)
+
+
+def test_the_directory_as_the_forms_offer_it(db: Session, world: World) -> None:
+    every = db.scalars(select(Organisation).order_by(Organisation.id)).all()
+    for kind in OrganisationKind:
+        assert directory.organisations(db, kind) == [o for o in every if o.kind == kind]
+    offices = directory.district_offices(db)
+    assert {o.kind for o in offices} == {OrganisationKind.DISTRICT_OFFICE} and len(offices) > 1
+    assert _by_name([o.district or o.name for o in offices])
+    assert directory.district_offices(db, excluding={world.office}) == [
+        o for o in offices if o.id != world.office
+    ]
+    grouped = directory.communes_by_district(db)
+    communes = [c for c in every if c.kind == OrganisationKind.COMMUNE_COMMITTEE]
+    assert sorted(c.id for rows in grouped.values() for c in rows) == [c.id for c in communes]
+    for district, rows in grouped.items():
+        assert {c.district for c in rows} == {district} and _by_name([c.name for c in rows])
+
+    campaign = _campaign(db, world.driven)
+    outside = directory.people_outside(db, campaign)
+    team = {m.person_id for m in campaign.members}
+    assert team and not team & {p.id for p in outside} and _by_name([p.full_name for p in outside])
+    assert {p.id for p in outside} | team == set(db.scalars(select(Person.id)))
+    signers = directory.signers(db)  # one a demo campaign, in the order they were entered
+    assert [s.id for s in signers] == sorted(db.scalars(select(Signer.id))) and len(signers) == 3
+    assert signers[0] == campaign.signer
+    label = "Nguyễn Văn Giang (KT. GIÁM ĐỐC - PHÓ GIÁM ĐỐC)"
+    assert directory.signer_choices(db) == [(s.id, label) for s in signers]
+
+
+def test_accounts_by_the_name_they_are_shown_under(db: Session) -> None:
+    for username, full_name in (("vy", "Vũ Thị Vy"), ("an", ""), ("dung", "Đặng Dũng")):
+        db.add(User(username=username, full_name=full_name, password_hash="-", role=Role.STAFF))
+    db.flush()
+    assert [u.username for u in directory.users(db)] == ["an", "dung", "vy"]
+    assert directory.display_names(db) == {"vy": "Vũ Thị Vy", "an": "an", "dung": "Đặng Dũng"}
+
+
+def test_versions_drafts_and_minutes(db: Session, world: World) -> None:
+    campaign = _campaign(db, world.driven)
+    plan = db.scalar(
+        select(Document).where(Document.campaign_id == campaign.id, Document.kind == "KH")
+    )
+    assert plan is not None and plan.status == DocumentStatus.ISSUED
+    assert versions(db, plan) == [plan] and current_draft(db, campaign, "KH") is None
+    with transaction() as tx:
+        draft_id = documents.redraft(tx, Caller.system(), plan.id).id
+    draft = db.get(Document, draft_id)
+    assert draft is not None and draft.version == plan.version + 1
+    assert versions(db, plan) == versions(db, draft) == [draft, plan]
+    assert current_draft(db, campaign, "KH") == draft
+
+    minutes = minutes_by_visit(db, campaign)
+    visits = [t.visit for t in campaign.targets]
+    assert set(minutes) == {v.id for v in visits if v is not None}
+    for visit in visits:
+        assert visit is not None and minutes[visit.id].kind == "BB"
+        assert newest_minutes(db, visit) == minutes[visit.id]
+        assert minutes[visit.id].status == DocumentStatus.ISSUED
+
+
+def test_the_work_about_a_document(db: Session, world: World) -> None:
+    notices = db.scalars(select(Document).where(Document.kind == "TB")).all()
+    assert notices
+    for doc in notices:
+        jobs, sent = document_work(db, doc)
+        assert jobs == list(db.scalars(select(Job).where(Job.document_id == doc.id)))
+        assert [j.id for j in jobs] == sorted(j.id for j in jobs)
+        assert [d.address for d in sent] == [f"nhan.{doc.id}@example.org"]
+    for kind, version in (("QD", 1), ("KH", 2), ("KH", 1)):
+        db.add(Template(kind=kind, version=version, content=b"docx", sha256="0" * 64))
+    db.flush()
+    assert [(t.kind, t.version) for t in template_versions(db)] == [
+        ("KH", 1),
+        ("KH", 2),
+        ("QD", 1),
+    ]
+
+
+def test_schedule_conflicts(db: Session, world: World) -> None:
+    assert schedule_conflicts(db, _campaign(db, world.driven)) == {}  # 08:00 and 14:00 a day
+    both = _campaign(db, world.without_own)  # two visits at once
+    first, second = both.targets[:2]
+    found = schedule_conflicts(db, both)
+    assert set(found) == {first.id, second.id}
+    when = "08 giờ 00 - 11 giờ 00 ngày 05/09/2022"
+    assert found[first.id] == [
+        f"Trùng thời gian với lịch kiểm tra tại {second.office.name} ({when})"
+    ]
+    elsewhere = _campaign(db, world.with_own)  # at the same time, with a member lent to `both`
+    lent = elsewhere.members[-1]
+    db.add(TeamMember(campaign_id=both.id, person_id=lent.person_id, role=lent.role))
+    db.flush()
+    db.expire(both)
+    booked = schedule_conflicts(db, both)[second.id]
+    assert booked[1:] == [
+        f"{lent.person.full_name} đã có lịch kiểm tra tại {elsewhere.targets[0].office.name} "
+        f"({when}, {elsewhere.title})"
+    ]
 
 
 # --- the API and the UI, through the same reads ---------------------------------------------

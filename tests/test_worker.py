@@ -57,8 +57,8 @@ def worker_env(config: Config, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def worker(setup: Config) -> Iterator[subprocess.Popen[bytes]]:
-    with processes.children(processes.worker_command(), env=worker_env(setup)) as procs:
-        yield procs[0]
+    with processes.children(processes.worker_command(), env=worker_env(setup)) as group:
+        yield group.procs[0]
 
 
 def wait_until_settled(campaign_id: int) -> list[Job]:

@@ -13,6 +13,7 @@ from service import jobs, runner
 from service.commands import archiving, delivery, dispatch, rendering
 from service.database import transaction
 from service.documents.libreoffice import Converter, libreoffice_available
+from service.documents.render import RENDER_SECONDS, time_limit
 from service.mail.transport import transport_for
 from service.models import Job
 from workers import pdf
@@ -30,8 +31,18 @@ def _send(job: Job) -> None:
     delivery.deliver(job, transport_for(config), config.mail_from, config.timezone)
 
 
+# A render job's hard stop in the worker, beyond the sandbox's own RENDER_SECONDS: the render
+# fails as over time, for good (rendering.render), instead of holding the worker.
+RENDER_TIME_LIMIT = 3 * RENDER_SECONDS
+
+
+def _render(job: Job) -> None:
+    with time_limit(RENDER_TIME_LIMIT):
+        rendering.render(int(job.document_id or 0))
+
+
 HANDLERS: dict[str, runner.Handler] = {
-    JobKind.RENDER: lambda job: rendering.render(int(job.document_id or 0)),
+    JobKind.RENDER: _render,
     JobKind.CONVERT: lambda job: rendering.convert(int(job.document_id or 0), _converter()),
     JobKind.ARCHIVE: lambda job: archiving.handle(
         job, _converter(), current_app.config["VANTHU"].timezone
@@ -39,12 +50,14 @@ HANDLERS: dict[str, runner.Handler] = {
     JobKind.SEND: _send,
 }
 jobs.when_given_up(JobKind.CONVERT, rendering.conversion_given_up)
+jobs.when_handed_back(JobKind.ARCHIVE, archiving.handed_back)
 
 
 @shared_task(name="vanthu.run_job", ignore_result=True)
 def run_job(job_id: int) -> str:
     config = current_app.config["VANTHU"]
-    return runner.execute(job_id, HANDLERS, config.lease_seconds)
+    holdings = runner.Holdings.from_env(config.var_dir)
+    return runner.execute(job_id, HANDLERS, config.lease_seconds, holdings)
 
 
 @shared_task(name="vanthu.sweep", ignore_result=True)

@@ -17,14 +17,41 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-_ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+# An RFC 5322 addr-spec in its dot-atom form (no quoted local parts, no address literals), with a
+# host name that has a top-level domain: the only form every mail system along the way accepts.
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_ADDRESS = re.compile(
+    rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?:{_LABEL}\.)+[a-z]{{2,63}}", re.IGNORECASE | re.ASCII
+)
+MALFORMED = "địa chỉ thư điện tử không hợp lệ"
+MAX_ADDRESS = 254  # RFC 5321: the longest path a mail server must accept
 _NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # "(PHCĐ)", "(TH)", "(b/c)": what the copy is for
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` (surrounding spaces aside) is not one mailbox we can send to, or None.
+
+    A line break would end the header it is put in, a comma or semicolon adds recipients nobody
+    sees in the form, and an address the mail server refuses is never delivered.
+    """
+    text = address.strip()
+    if "\r" in text or "\n" in text:
+        return "Địa chỉ thư điện tử không được chứa dấu xuống dòng"
+    if "," in text or ";" in text:
+        return "Chỉ nhập một địa chỉ thư điện tử, không nhập danh sách"
+    if len(text) > MAX_ADDRESS:
+        return f"Địa chỉ thư điện tử tối đa {MAX_ADDRESS} ký tự"
+    match = _ADDRESS.fullmatch(text)
+    if match is None or len(match["local"]) > 64:
+        return "Địa chỉ thư điện tử không hợp lệ (dạng ten@donvi.gov.vn)"
+    return None
 
 
 def normal_address(address: str | None) -> str | None:
     """The address to mail, lower-cased, or None when it is missing or malformed."""
-    text = (address or "").strip().lower()
-    return text if _ADDRESS.match(text) else None
+    text = (address or "").strip()
+    return text.lower() if text and address_problem(text) is None else None
 
 
 @dataclass(frozen=True)
@@ -217,11 +244,13 @@ def plan_rule(lines: Iterable[str]) -> tuple[Route, ...]:
 
 @dataclass(frozen=True)
 class Line:
-    """One printed line, the mailboxes it expands to and the holders that have none."""
+    """One printed line, the mailboxes it expands to, the holders that have none and the
+    mailboxes of holders reached otherwise whose stored address is malformed."""
 
     text: str
     recipients: tuple[Recipient, ...] = ()
     missing: tuple[str, ...] = ()
+    malformed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,7 +276,9 @@ class Routing:
     def unmailed(self) -> list[str]:
         """What is printed but reaches nobody by e-mail: lines and holders without an address."""
         silent = [line.text for line in self.lines if not line.recipients and not line.missing]
-        return silent + [name for line in self.lines for name in line.missing]
+        missing = [name for line in self.lines for name in line.missing]
+        malformed = [f"{name} ({MALFORMED})" for line in self.lines for name in line.malformed]
+        return silent + missing + malformed
 
     def copies(self) -> int:
         """Copies: one per organisation or person reached, per unmailed name, per file copy."""
@@ -256,7 +287,8 @@ class Routing:
             for line in self.lines
             for r in line.recipients
         }
-        return len(keys) + len(self.unmailed()) + len(self.filing)
+        malformed = sum(len(line.malformed) for line in self.lines)  # their holder has a copy
+        return len(keys) + len(self.unmailed()) - malformed + len(self.filing)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -268,6 +300,7 @@ class Routing:
                         for r in line.recipients
                     ],
                     "missing": list(line.missing),
+                    "malformed": list(line.malformed),
                 }
                 for line in self.lines
             ],
@@ -282,6 +315,7 @@ class Routing:
                     text=line["text"],
                     recipients=tuple(Recipient(**r) for r in line.get("recipients", [])),
                     missing=tuple(line.get("missing", [])),
+                    malformed=tuple(line.get("malformed", [])),
                 )
                 for line in data.get("lines", [])
             ),
@@ -292,13 +326,16 @@ class Routing:
 def _holder_line(text: str, holders: tuple[Holder, ...]) -> Line:
     recipients: list[Recipient] = []
     missing: list[str] = []
+    malformed: list[str] = []
     for holder in holders:
         boxes = holder.mailboxes if isinstance(holder, Org) else (holder,)
         valid = [box for box in boxes if normal_address(box.address)]
         recipients.extend(valid)
         if not valid:
             missing.append(holder.name)
-    return Line(text, tuple(recipients), tuple(missing))
+        else:
+            malformed.extend(box.name for box in boxes if box not in valid)
+    return Line(text, tuple(recipients), tuple(missing), tuple(malformed))
 
 
 def route(kind: str, directory: Directory, plan_lines: Iterable[str] = ()) -> Routing:

@@ -106,6 +106,14 @@ class Role(Labelled):
     DISTRICT = "district", "Cán bộ cấp huyện"
 
 
+class SessionEnd(Labelled):
+    """Why a signed-in session ended (`user_sessions.ended_reason`)."""
+
+    SIGNED_OUT = "sign_out", "Đã đăng xuất"
+    NEW_PASSWORD = "password", "Đã đổi mật khẩu"
+    DEACTIVATED = "deactivated", "Tài khoản bị khóa"
+
+
 class TeamRole(Labelled):
     LEADER = "truong_doan", "Trưởng đoàn"
     DEPUTY = "pho_truong_doan", "Phó Trưởng đoàn"
@@ -151,6 +159,7 @@ ENUMS: tuple[type[Labelled], ...] = (
     DispatchPurpose,
     ArchiveState,
     Role,
+    SessionEnd,
     TeamRole,
     OrganisationKind,
     StageProgress,

@@ -1,4 +1,4 @@
-"""Who is calling the API: a bearer token, or the staff UI's signed session; and what they may do.
+"""Who is calling the API: a bearer token, or the staff UI's session; and what they may do.
 
 Every API call is authenticated here, before its input is read. A session may call the API from
 the UI's own pages, but a change made that way must carry the UI's CSRF token, since a cookie

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from apiflask import Schema
-from apiflask.fields import DateTime, Integer, String
 from flask import Response
 
 from service.api import api
 from service.api.access import as_caller, permitted
+from service.api.schemas import ArchiveBuildOut
 from service.api.spec import file_responses
 from service.commands import archive
 from service.commands.campaigns import get_campaign
 from service.database import session
 from service.downloads import content_disposition, log_read
 from service.models import ArchiveBuild
-
-
-class ArchiveBuildOut(Schema):
-    id = Integer()
-    campaign_id = Integer()
-    state = String()
-    progress = Integer()
-    total = Integer()
-    sha256 = String()
-    size = Integer()
-    filename = String()
-    last_error = String()
-    requested_by = String()
-    created_at = DateTime()
-    built_at = DateTime(allow_none=True)
 
 
 @api.post("/campaigns/<int:campaign_id>/archive")
@@ -52,7 +36,7 @@ def download_archive(campaign_id: int) -> Response:
     db = session()
     permitted("archive.download", get_campaign(db, campaign_id))
     build = archive.newest_build(db, campaign_id, finished=True)
-    response = Response(archive.content_chunks(build.id, build.size), mimetype="application/zip")
+    response = Response(archive.verified_chunks(build), mimetype="application/zip")
     response.headers["Content-Disposition"] = content_disposition(build.filename)
     response.headers["Content-Length"] = str(build.size)
     response.headers["ETag"] = build.sha256

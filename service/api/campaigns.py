@@ -34,7 +34,8 @@ from service.database import session
 from service.models import Campaign, Document, Target, TeamMember, Visit
 from service.queries.campaigns import campaigns_query
 from service.queries.documents import documents_query
-from service.queries.lifecycle import LifecycleSummary, lifecycle_summary
+from service.queries.lifecycle import LifecycleSummary
+from service.queries.representations import campaign_seen, lifecycle_seen
 
 
 @api.get("/campaigns")
@@ -54,8 +55,10 @@ def create_campaign(data: dict[str, Any]) -> Campaign:
 
 @api.get("/campaigns/<int:campaign_id>")
 @api.output(CampaignOut)
-def get_campaign(campaign_id: int) -> Campaign:
-    return permitted("campaign.view", commands.get_campaign(session(), campaign_id))
+def get_campaign(campaign_id: int) -> dict[str, Any]:
+    db = session()
+    campaign = permitted("campaign.view", commands.get_campaign(db, campaign_id))
+    return campaign_seen(db, current_user(), campaign)
 
 
 @api.patch("/campaigns/<int:campaign_id>")
@@ -89,7 +92,7 @@ def lifecycle_view(campaign_id: int) -> LifecycleSummary:
     """Where the campaign stands, what each next step still needs, and its history."""
     db = session()
     campaign = permitted("campaign.view", commands.get_campaign(db, campaign_id))
-    return lifecycle_summary(db, campaign)
+    return lifecycle_seen(db, current_user(), campaign)
 
 
 @api.post("/campaigns/<int:campaign_id>/actions/<action>")

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apiflask import Schema
-from apiflask.fields import List, Nested
 from apiflask.validators import OneOf, Range
 from flask import Response, current_app
 
@@ -15,12 +13,13 @@ from service.api import api
 from service.api.access import as_caller, permitted, require
 from service.api.paging import listing, paged
 from service.api.schemas import (
-    DateTime,
+    DispatchOut,
+    DispatchPage,
+    DispatchQuery,
     Integer,
-    ProgressQuery,
+    RoutingOut,
     StrictSchema,
     String,
-    page_of,
 )
 from service.api.spec import file_responses
 from service.commands import dispatch as commands
@@ -30,57 +29,11 @@ from service.downloads import content_disposition, log_read
 from service.mail import register
 from service.models import Dispatch
 from workflows.routing import Routing
-from workflows.vocabulary import DispatchPurpose, DispatchState
 
 REGISTER_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-class DispatchOut(Schema):
-    id = Integer()
-    document_id = Integer()
-    document_reference = String(attribute="document.reference")
-    campaign_id = Integer()
-    purpose = String()
-    recipient_name = String()
-    organisation_id = Integer(allow_none=True)
-    address = String()
-    state = String()
-    message_id = String()
-    attempts = Integer()
-    last_error = String()
-    created_at = DateTime()
-    sent_at = DateTime(allow_none=True)
-
-
-DispatchPage = page_of(DispatchOut, "DispatchPage")
-
-
-class DispatchQuery(ProgressQuery):
-    state = String(validate=OneOf(DispatchState.values()))
-    purpose = String(validate=OneOf(DispatchPurpose.values()))
-
-
-class RecipientOut(Schema):
-    name = String()
-    address = String()
-    organisation_id = Integer(allow_none=True)
-
-
-class RouteLineOut(Schema):
-    text = String()
-    recipients = List(Nested(RecipientOut))
-    missing = List(String())
-
-
-class RoutingOut(Schema):
-    printed = List(String())
-    lines = List(Nested(RouteLineOut))
-    mailing = List(Nested(RecipientOut))
-    unmailed = List(String())
-    copies = Integer()
 
 
 class RegisterQuery(StrictSchema):

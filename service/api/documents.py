@@ -7,7 +7,6 @@ from typing import Any
 from apiflask import Schema
 from apiflask.fields import File
 from flask import Response
-from sqlalchemy import select
 
 from service.api import api
 from service.api.access import as_caller, permitted, require
@@ -18,6 +17,7 @@ from service.database import session
 from service.documents.naming import MIMETYPES
 from service.downloads import document_file
 from service.models import Document, Template
+from service.queries.documents import template_versions
 
 
 @api.get("/documents/<int:doc_id>")
@@ -45,10 +45,9 @@ class TemplateUpload(Schema):
 
 @api.get("/templates")
 @api.output(TemplateOut(many=True))
-def list_templates() -> list[Any]:
+def list_templates() -> list[Template]:
     require("template.view")
-    rows = session().scalars(select(Template).order_by(Template.kind, Template.version)).all()
-    return list(rows)
+    return template_versions(session())
 
 
 @api.put("/templates/<kind>")

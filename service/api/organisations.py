@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from service.api import api
 from service.api.access import as_caller, require
 from service.api.paging import listing, paged
@@ -25,6 +23,7 @@ from service.api.schemas import (
 from service.commands import campaigns as commands
 from service.database import session
 from service.models import Contact, Organisation, Person, Signer
+from service.queries.directory import signers
 
 
 @api.get("/organisations")
@@ -79,7 +78,7 @@ def create_person(data: dict[str, Any]) -> Person:
 @api.output(SignerOut(many=True))
 def list_signers() -> list[Signer]:
     require("directory.view")
-    return list(session().scalars(select(Signer).order_by(Signer.id)))
+    return signers(session())
 
 
 @api.post("/signers")

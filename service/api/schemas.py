@@ -9,14 +9,19 @@ from zoneinfo import ZoneInfo
 from apiflask import Schema, fields
 from apiflask.fields import Boolean, Date, Dict, List, Nested
 from apiflask.validators import Length, OneOf, Range
+from flask import current_app
 from marshmallow import RAISE, ValidationError
 
 from service.commands.campaigns import AUTHORITY_PREFIXES
 from workflows.documents import KINDS, SERIES_PLANS
+from workflows.limits import INT_MAX, INVALID_MOMENT
 from workflows.text import clean_text
-from workflows.vocabulary import DocumentStatus, JobState, TeamRole
+from workflows.vocabulary import DispatchPurpose, DispatchState, DocumentStatus, JobState, TeamRole
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+def _local_zone() -> ZoneInfo:
+    """The configured time zone (`VANTHU_TIMEZONE`): wall-clock times are read and written in it."""
+    return ZoneInfo(current_app.config["VANTHU"].timezone)
 
 
 class DateTime(fields.DateTime):
@@ -29,24 +34,23 @@ class DateTime(fields.DateTime):
 
 
 class LocalDateTime(fields.DateTime):
-    """A wall-clock time in Việt Nam (a visit's start): stored naive, served with +07:00.
-
-    Input with an offset is converted to Vietnamese time; input without one is taken as such.
+    """A wall-clock time (a visit's start) in the configured zone: stored naive, served with its
+    offset (+07:00 in Việt Nam). Input with an offset is converted to it; without, taken as such.
     """
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=LOCAL_TZ)
+            value = value.replace(tzinfo=_local_zone())
         return super()._serialize(value, attr, obj, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         moment: datetime = super()._deserialize(value, attr, data, **kwargs)
         if moment.tzinfo is not None:
-            moment = moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
+            try:
+                moment = moment.astimezone(_local_zone()).replace(tzinfo=None)
+            except OverflowError:  # `0001-01-01T00:00:00+14:00` is before the year 1 here
+                raise ValidationError(INVALID_MOMENT) from None
         return moment
-
-
-INT_MAX = 2**31 - 1  # the database's INTEGER
 
 
 class Integer(fields.Integer):
@@ -236,6 +240,9 @@ class CampaignSummary(Schema):
 
 
 class CampaignOut(CampaignSummary):
+    """Dumped from `service.queries.representations.campaign_seen`: a district user gets its own
+    office's target only, and no plan or report text (those documents are not its to see)."""
+
     unit_id = Integer(allow_none=True)
     signer_id = Integer(allow_none=True)
     subject_lines = List(String())
@@ -437,3 +444,63 @@ class SignerOut(Schema):
     authority_title = String()
     position_title = String()
     name = String(attribute="person.full_name")
+
+
+class DispatchOut(Schema):
+    id = Integer()
+    document_id = Integer()
+    document_reference = String(attribute="document.reference")
+    campaign_id = Integer()
+    purpose = String()
+    recipient_name = String()
+    organisation_id = Integer(allow_none=True)
+    address = String()
+    state = String()
+    message_id = String()
+    attempts = Integer()
+    last_error = String()
+    created_at = DateTime()
+    sent_at = DateTime(allow_none=True)
+
+
+DispatchPage = page_of(DispatchOut, "DispatchPage")
+
+
+class DispatchQuery(ProgressQuery):
+    state = String(validate=OneOf(DispatchState.values()))
+    purpose = String(validate=OneOf(DispatchPurpose.values()))
+
+
+class RecipientOut(Schema):
+    name = String()
+    address = String()
+    organisation_id = Integer(allow_none=True)
+
+
+class RouteLineOut(Schema):
+    text = String()
+    recipients = List(Nested(RecipientOut))
+    missing = List(String())
+
+
+class RoutingOut(Schema):
+    printed = List(String())
+    lines = List(Nested(RouteLineOut))
+    mailing = List(Nested(RecipientOut))
+    unmailed = List(String())
+    copies = Integer()
+
+
+class ArchiveBuildOut(Schema):
+    id = Integer()
+    campaign_id = Integer()
+    state = String()
+    progress = Integer()
+    total = Integer()
+    sha256 = String()
+    size = Integer()
+    filename = String()
+    last_error = String()
+    requested_by = String()
+    created_at = DateTime()
+    built_at = DateTime(allow_none=True)

@@ -26,7 +26,7 @@ from docx.text.paragraph import Paragraph
 from pypdf import PdfReader, PdfWriter
 
 from service.archive.catalogue import CaseFile, DocEntry
-from service.documents.render import _clean, _stable_zip
+from service.documents.render import _clean, save_stable
 from service.mail.register import neutralise
 from workflows import formatting
 
@@ -43,6 +43,8 @@ COLUMNS = (
     "Ghi chú",
 )
 CSV_FILE_COLUMNS = ("Tệp DOCX", "Tệp PDF")
+# Each file's SHA-256 once more, so that verify-archive can set one record against the others.
+CSV_SHA_COLUMNS = ("SHA-256 DOCX", "SHA-256 PDF")
 REFERENCE, PAGES = COLUMNS[1], COLUMNS[5]
 PDF_FILE = CSV_FILE_COLUMNS[1]
 WIDTHS_MM = (10, 28, 21, 52, 24, 15, 15)  # 165 mm: A4 less 30 mm left and 15 mm right margins
@@ -68,10 +70,11 @@ def index_csv(case: CaseFile) -> bytes:
     """UTF-8 with a BOM so that spreadsheet programs show the diacritics; no cell is a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*COLUMNS, *CSV_FILE_COLUMNS])
+    writer.writerow([*COLUMNS, *CSV_FILE_COLUMNS, *CSV_SHA_COLUMNS])
     for doc in case.documents:
-        paths = {f.format: f.path for f in doc.files}
-        cells = [*row(doc), paths.get("docx", ""), paths.get("pdf", "")]
+        files = [next((f for f in doc.files if f.format == fmt), None) for fmt in ("docx", "pdf")]
+        paths = [f.path if f else "" for f in files]
+        cells = [*row(doc), *paths, *(f.sha256 if f else "" for f in files)]
         writer.writerow([neutralise(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")
 
@@ -165,13 +168,7 @@ def _index_document(
     properties.author = _clean(case.organ_name)
     properties.last_modified_by = _clean(case.organ_name)
     properties.language = "vi-VN"
-    properties.created = moment
-    properties.modified = moment
-    properties.last_printed = moment
-    properties.revision = 1
-    out = io.BytesIO()
-    document.save(out)
-    return _stable_zip(out.getvalue())
+    return save_stable(document, moment)
 
 
 def _heading(document: DocxDocument, case: CaseFile) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from service import jobs
 from service.commands.caller import Caller
 from service.commands.campaigns import get_campaign
 from service.database import transaction
+from service.documents.store import CORRUPT, CorruptFile, alert
 from service.errors import Conflict, NotFound
 from service.models import ArchiveBuild, Document
 from workflows.vocabulary import ArchiveState, DocumentStatus, JobKind
@@ -128,6 +130,24 @@ def content_chunks(build_id: int, size: int, chunk: int = CHUNK) -> Iterator[byt
         yield bytes(piece or b"")
 
 
+def verified_chunks(build: ArchiveBuild) -> Iterator[bytes]:
+    """The stored ZIP in chunks, once all of it has matched the build's SHA-256 (read twice,
+    memory flat): a corrupt case file is refused, noted on the build, before any byte goes out."""
+    build_id, size, expected, name = build.id, build.size, build.sha256, build.filename
+    digest = hashlib.sha256()
+    for piece in content_chunks(build_id, size):
+        digest.update(piece)
+    if digest.hexdigest() == expected:
+        return content_chunks(build_id, size)
+    message = f"{CORRUPT}: tệp ZIP {name} không khớp mã SHA-256 đã lưu; hãy lập lại hồ sơ"
+    with transaction() as db:
+        stored = db.get(ArchiveBuild, build_id, options=[defer(ArchiveBuild.content)])
+        if stored is not None:
+            stored.last_error = message
+        alert(db, "archive", build_id, f"{name}: lưu {expected}, đọc {digest.hexdigest()}")
+    raise CorruptFile(message)
+
+
 def _sqlite(db: Session) -> Any:
     """The sqlite3 connection under the session's transaction, or None on another database."""
     connection = db.connection()
@@ -138,10 +158,11 @@ def export(campaign_id: int, folder: Path) -> Path:
     """Write the newest finished build of the campaign into `folder` under its own name."""
     with transaction() as db:
         build = newest_build(db, campaign_id, finished=True)
-        build_id, size, name = build.id, build.size, build.filename
+        name = build.filename
+    chunks = verified_chunks(build)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     with path.open("wb") as out:
-        for piece in content_chunks(build_id, size):
+        for piece in chunks:
             out.write(piece)
     return path

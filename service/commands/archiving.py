@@ -11,7 +11,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from service.archive.builder import Progress, member_count, write_archive
@@ -20,6 +19,7 @@ from service.archive.register import register_csv
 from service.commands.archive import CHUNK, store_content
 from service.database import transaction
 from service.documents.libreoffice import Converter
+from service.documents.store import read_verified
 from service.models import ArchiveBuild, DocumentFile, Job
 from service.runner import PermanentError
 from service.timeutil import utcnow
@@ -31,12 +31,12 @@ class NotReady(RuntimeError):
 
 
 def read_document_file(file_id: int) -> bytes:
-    """One stored file's bytes, in a short transaction of its own."""
+    """One stored file's bytes, checked against its SHA-256, in a short transaction of its own."""
     with transaction() as db:
-        content = db.scalar(select(DocumentFile.content).where(DocumentFile.id == file_id))
-    if content is None:
-        raise RuntimeError(f"Không tìm thấy tệp văn bản #{file_id}")
-    return bytes(content)
+        stored = db.get(DocumentFile, file_id)
+        if stored is None:
+            raise RuntimeError(f"Không tìm thấy tệp văn bản #{file_id}")
+        return read_verified(stored)
 
 
 def handle(job: Job, converter: Converter | None, tz: str) -> None:
@@ -67,6 +67,13 @@ def handle(job: Job, converter: Converter | None, tz: str) -> None:
             _store(build_id, path, f"{case.root}.zip")
     except Exception as error:
         raise _failed(job, error) from None
+
+
+def handed_back(db: Session, job: Job) -> None:
+    """A case file whose build was cut short waits for its next run; it is not shown building."""
+    build = db.get(ArchiveBuild, int(job.payload["build_id"]))
+    if build is not None and build.state == ArchiveState.RUNNING:
+        build.state, build.progress = ArchiveState.QUEUED, 0
 
 
 def _store(build_id: int, path: Path, filename: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.commands import checks
 from service.commands.caller import Caller
 from service.errors import Conflict, Invalid, NotFound
 from service.models import (
@@ -22,12 +23,25 @@ from service.models import (
     Target,
     TeamMember,
 )
+from workflows import limits
 from workflows.lifecycle import Stage
 from workflows.vocabulary import PLAN_FIELDS, TeamRole
 
 PLAN_ATTRIBUTES = tuple(f.name for f in PLAN_FIELDS)
 # Who signs for whom (Nghị định 30): none for the head, then TM., KT., Q., TL., TUQ.
 AUTHORITY_PREFIXES = ("", "TM.", "KT.", "Q.", "TL.", "TUQ.")
+# What is printed as a name or a title: invisible characters are refused in them.
+CAMPAIGN_NAMES = ("title", "subject_lines")
+ORGANISATION_NAMES = tuple(
+    column.key
+    for column in (
+        Organisation.name,
+        Organisation.header_name,
+        Organisation.code,
+        Organisation.place_name,
+        Organisation.district,
+    )
+)
 
 
 def get(db: Session, model: type[Any], ident: int, what: str) -> Any:
@@ -42,8 +56,12 @@ def get_campaign(db: Session, campaign_id: int) -> Campaign:
     return result
 
 
-def _references(db: Session, data: dict[str, Any]) -> dict[str, str]:
-    errors = {}
+def _plan_problems(db: Session, data: dict[str, Any]) -> dict[str, str]:
+    """What refers to nothing, and text or a year the plan cannot hold."""
+    errors = checks.problems(Campaign, data, names=CAMPAIGN_NAMES)
+    year_problem = data.get("year") is not None and limits.year_problem(data["year"])
+    if year_problem:
+        errors["year"] = year_problem
     for key, model in (
         ("issuer_id", Organisation),
         ("unit_id", Organisation),
@@ -56,7 +74,7 @@ def _references(db: Session, data: dict[str, Any]) -> dict[str, str]:
 
 def create(db: Session, caller: Caller, data: dict[str, Any]) -> Campaign:
     caller.require("campaign.create")
-    errors = _references(db, data)
+    errors = _plan_problems(db, data)
     if errors:
         raise Invalid(errors)
     campaign = Campaign(
@@ -76,7 +94,7 @@ def update(db: Session, caller: Caller, campaign_id: int, data: dict[str, Any]) 
     caller.require("campaign.edit", campaign)
     if campaign.stage == Stage.ARCHIVED:
         raise Conflict(["Hồ sơ đã lưu trữ, không thể sửa"])
-    errors = _references(db, data)
+    errors = _plan_problems(db, data)
     if errors:
         raise Invalid(errors)
     for key in (*PLAN_ATTRIBUTES, "unit_id", "signer_id"):
@@ -142,6 +160,7 @@ def get_organisation(db: Session, org_id: int) -> Organisation:
 
 def create_organisation(db: Session, caller: Caller, data: dict[str, Any]) -> Organisation:
     caller.require("directory.edit")
+    data = checks.checked(Organisation, data, names=ORGANISATION_NAMES, emails=("email",))
     if data.get("parent_id") is not None and db.get(Organisation, data["parent_id"]) is None:
         raise Invalid({"parent_id": "Không tồn tại"})
     org = Organisation(**data)
@@ -160,6 +179,7 @@ def update_organisation(
     """Edit an organisation; a parent may not be the organisation itself or below it."""
     caller.require("directory.edit")
     org = get_organisation(db, org_id)
+    data = checks.checked(Organisation, data, names=ORGANISATION_NAMES, emails=("email",))
     parent_id = data.get("parent_id")
     if parent_id is not None:
         node = db.get(Organisation, parent_id)
@@ -178,6 +198,9 @@ def update_organisation(
 def add_contact(db: Session, caller: Caller, org_id: int, data: dict[str, Any]) -> Contact:
     caller.require("directory.edit")
     org = get_organisation(db, org_id)
+    if not str(data.get("email") or "").strip():
+        raise Invalid({"email": "Cần nhập địa chỉ thư điện tử của người nhận"})
+    data = checks.checked(Contact, data, names=("name", "role"), emails=("email",))
     contact = Contact(**data)
     org.contacts.append(contact)
     db.flush()
@@ -186,6 +209,7 @@ def add_contact(db: Session, caller: Caller, org_id: int, data: dict[str, Any]) 
 
 def create_person(db: Session, caller: Caller, data: dict[str, Any]) -> Person:
     caller.require("directory.edit")
+    data = checks.checked(Person, data, names=("full_name", "position"), emails=("email",))
     if (
         data.get("organisation_id") is not None
         and db.get(Organisation, data["organisation_id"]) is None
@@ -199,6 +223,7 @@ def create_person(db: Session, caller: Caller, data: dict[str, Any]) -> Person:
 
 def create_signer(db: Session, caller: Caller, data: dict[str, Any]) -> Signer:
     caller.require("directory.edit")
+    data = checks.checked(Signer, data, names=("authority_title", "position_title"))
     if db.get(Person, data["person_id"]) is None:
         raise Invalid({"person_id": "Không tồn tại"})
     signer = Signer(**data)

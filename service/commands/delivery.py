@@ -10,18 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import jobs
 from service.commands import dispatch as dispatch_commands
 from service.database import transaction
 from service.documents.naming import download_name
-from service.documents.store import file_of
+from service.documents.store import CorruptFile, file_of, read_verified
 from service.mail import icalendar
 from service.mail.compose import DOCX, PDF, Attachment, Mail, VisitFacts, compose
 from service.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from service.models import Campaign, Dispatch, Document, Job, Organisation, Target, Visit
+from service.queries.documents import versions
 from service.runner import PermanentError
 from workflows.documents import KINDS
 from workflows.vocabulary import DispatchPurpose
@@ -37,11 +37,16 @@ def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
     """Send the job's dispatch once; raise so that the runner retries or gives up."""
     dispatch_id = int(job.payload["dispatch_id"])
     now = datetime.now(UTC)
-    with transaction() as db:
-        dispatch = dispatch_commands.begin_sending(db, dispatch_id)
-        if dispatch is None:
-            return  # already sent, or given up: nothing to do on a re-run
-        mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now)
+    try:
+        with transaction() as db:
+            dispatch = dispatch_commands.begin_sending(db, dispatch_id)
+            if dispatch is None:
+                return  # already sent, or given up: nothing to do on a re-run
+            mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now)
+    except CorruptFile as error:  # nothing corrupt goes out; the dispatch says why at once
+        with transaction() as db:
+            dispatch_commands.record_failure(db, dispatch_id, str(error), None)
+        raise
     message = compose(mail, now)
     try:
         transport.send(message, sender, mail.recipient)
@@ -75,20 +80,9 @@ def _contact(campaign: Campaign, issuer: Organisation) -> tuple[str, str]:
 
 
 def _replaces(db: Session, doc: Document) -> str:
-    """The reference of the version this one corrects, if any."""
-    earlier = db.scalar(
-        select(Document)
-        .where(
-            Document.campaign_id == doc.campaign_id,
-            Document.kind == doc.kind,
-            Document.subject_key == doc.subject_key,
-            Document.version < doc.version,
-            Document.number.is_not(None),
-        )
-        .order_by(Document.version.desc())
-        .limit(1)
-    )
-    return earlier.reference if earlier is not None else ""
+    """The reference of the version this one corrects (the newest issued before it), if any."""
+    earlier = (v for v in versions(db, doc) if v.version < doc.version and v.number is not None)
+    return next((v.reference for v in earlier), "")
 
 
 def _visit(db: Session, doc: Document) -> tuple[VisitFacts | None, dict[str, object]]:
@@ -117,7 +111,7 @@ def read_mail(db: Session, dispatch: Dispatch, sender: str, tz: ZoneInfo, now: d
     attachments: tuple[Attachment, ...] = ()
     if dispatch.purpose != DispatchPurpose.CANCEL:
         attachments = tuple(
-            Attachment(download_name(doc, stored.format), stored.content, mimetype)
+            Attachment(download_name(doc, stored.format), read_verified(stored), mimetype)
             for stored, mimetype in ((file_of(doc, "pdf"), PDF), (file_of(doc, "docx"), DOCX))
             if stored is not None
         )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from service import jobs
 from service.commands.caller import Caller
 from service.commands.campaigns import get
+from service.documents.store import read_verified
 from service.errors import Conflict
 from service.mail.compose import message_id
 from service.models import Dispatch, Document, Job, Organisation, Visit
@@ -167,6 +168,8 @@ def resend(db: Session, caller: Caller, dispatch_id: int) -> Dispatch:
     caller.require("dispatch.resend", dispatch)
     if dispatch.state in OPEN_STATES:
         raise Conflict(["Thư đang chờ gửi; chỉ gửi lại thư đã gửi hoặc bị lỗi"])
+    for stored in dispatch.document.files:
+        read_verified(stored)  # a corrupt file is refused now, not when the mail is due
     attempt = 1 + len(
         db.scalars(
             select(Job.id).where(Job.kind == JobKind.SEND, Job.key.like(f"send:{dispatch.id}:%"))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from service import jobs
 from service.commands import archive as archive_commands
+from service.commands import checks
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
 from service.commands.campaigns import get_campaign
@@ -78,13 +79,9 @@ def _context_key(doc: Document) -> str:
 
 
 def _enqueue_render(db: Session, doc: Document) -> None:
-    jobs.enqueue(
-        db,
-        JobKind.RENDER,
-        f"render:{doc.id}:{doc.status}:{_context_key(doc)}",
-        campaign_id=doc.campaign_id,
-        document_id=doc.id,
-    )
+    """One render per status, data and template: a replaced template re-renders the draft."""
+    template = doc.template_id or "shipped"
+    jobs.enqueue_for(db, JobKind.RENDER, doc, f"{doc.status}:{_context_key(doc)}:t{template}")
 
 
 def draft(
@@ -98,24 +95,6 @@ def draft(
     """Create (or refresh) the draft of a document and have it rendered, marked DỰ THẢO."""
     campaign = get_campaign(db, campaign_id)
     caller.require("document.draft", campaign)
-    return draft_of(db, caller, campaign, kind, target_id, visit_id)
-
-
-def redraft(db: Session, caller: Caller, doc_id: int) -> Document:
-    """Refresh a draft from the current data, or start the next version of an issued one."""
-    doc = get_document(db, doc_id)
-    return draft(db, caller, doc.campaign_id, doc.kind, doc.target_id, doc.visit_id)
-
-
-def draft_of(
-    db: Session,
-    caller: Caller,
-    campaign: Campaign,
-    kind: str,
-    target_id: int | None = None,
-    visit_id: int | None = None,
-) -> Document:
-    """The draft of `kind` for a campaign the caller may already draft for."""
     if kind not in KINDS:
         raise Invalid({"kind": f"Loại văn bản phải là một trong: {', '.join(KINDS)}"})
     lifecycle_commands.lock(db, campaign)  # not while the same document is being issued
@@ -153,6 +132,12 @@ def draft_of(
     return doc
 
 
+def redraft(db: Session, caller: Caller, doc_id: int) -> Document:
+    """Refresh a draft from the current data, or start the next version of an issued one."""
+    doc = get_document(db, doc_id)
+    return draft(db, caller, doc.campaign_id, doc.kind, doc.target_id, doc.visit_id)
+
+
 def _code(campaign: Campaign, kind: str) -> str:
     spec = KINDS[kind]
     issuer_code = TEAM_CODE if spec.issued_by_team else campaign.issuer.code
@@ -181,7 +166,7 @@ def draft_and_issue(
 ) -> Document:
     """A lifecycle step that issues its document (the plan, the decision, a notice, the report)."""
     return issue_draft(
-        db, caller, draft_of(db, caller, campaign, kind, target_id=target_id), issue_date
+        db, caller, draft(db, caller, campaign.id, kind, target_id=target_id), issue_date
     )
 
 
@@ -189,6 +174,7 @@ def issue_draft(
     db: Session, caller: Caller, doc: Document, issue_date: date | None = None
 ) -> Document:
     """Issue `doc`, once the caller's right to issue it has been checked."""
+    checks.issue_date(issue_date, caller.today())
     campaign = db.get(Campaign, doc.campaign_id)
     assert campaign is not None
     # Before the status check and the register: a second request for this draft waits here,

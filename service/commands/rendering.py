@@ -16,12 +16,14 @@ from service.commands import dispatch
 from service.commands.documents import get_document
 from service.database import transaction
 from service.documents.libreoffice import Converter
-from service.documents.render import render_docx
-from service.documents.store import file_of, put_file, template_bytes
+from service.documents.render import TemplateError, render_docx
+from service.documents.store import file_of, put_file, read_verified, template_bytes
 from service.models import Job
+from service.runner import PermanentError
 from workflows.vocabulary import DocumentStatus, JobKind
 
 NO_LIBREOFFICE = "LibreOffice không khả dụng: văn bản chỉ có bản DOCX"
+RENDER_FAILED = "Không dựng được văn bản từ mẫu"
 
 
 def render(document_id: int) -> None:
@@ -31,7 +33,10 @@ def render(document_id: int) -> None:
             return
         template = template_bytes(db, doc.template_id, doc.kind)
         context, context_status = doc.context, doc.status
-    content = render_docx(template, context)
+    try:
+        content = render_docx(template, context)
+    except TemplateError as error:  # the same template and data would fail the same way again
+        raise PermanentError(f"{RENDER_FAILED}: {error}") from error
     with transaction() as db:
         doc = get_document(db, document_id)
         if doc.status != context_status or (
@@ -40,13 +45,7 @@ def render(document_id: int) -> None:
             return  # issued meanwhile, or another worker stored it first
         stored = put_file(db, doc, "docx", content)
         jobs.withdraw(db, JobKind.CONVERT, doc.id)  # a queued convert of the replaced draft DOCX
-        jobs.enqueue(
-            db,
-            JobKind.CONVERT,
-            f"convert:{doc.id}:{stored.sha256[:16]}",
-            campaign_id=doc.campaign_id,
-            document_id=doc.id,
-        )
+        jobs.enqueue_for(db, JobKind.CONVERT, doc, stored.sha256[:16])
 
 
 def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
@@ -60,7 +59,7 @@ def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
             doc.pdf_note = NO_LIBREOFFICE
             dispatch.document_ready(db, doc)  # the DOCX alone is final: mail it
             return
-        source, source_sha = docx.content, docx.sha256
+        source, source_sha = read_verified(docx), docx.sha256
     pdf = docx_to_pdf(source)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     with transaction() as db:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service import audit
+from service.commands import checks
 from service.commands.caller import Caller
 from service.errors import Invalid, NotFound
 from service.models import ApiToken, User
@@ -37,6 +38,7 @@ def issue(db: Session, caller: Caller, name: str, user: User | None = None) -> t
     name = unicodedata.normalize("NFC", name.strip())
     if not name or len(name) > 100:
         raise Invalid({"name": "Đặt tên cho khóa (1–100 ký tự), ví dụ nơi dùng nó"})
+    checks.checked(ApiToken, {"name": name}, names=("name",))
     if not user.active:
         raise Invalid({"user": "Tài khoản đã bị khóa"})
     plain = PREFIX + secrets.token_urlsafe(32)
@@ -88,6 +90,21 @@ def revoke(db: Session, caller: Caller, token_id: int) -> ApiToken:
     if token is None or not (own or caller.can("user.manage")):
         raise NotFound("khóa API", token_id)
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        audit.record(db, "token.revoke", "token", token.id, f"{token.user.username}: {token.name}")
+        _revoke(db, token, caller.name)
     return token
+
+
+def revoke_all(db: Session, actor: str, user: User) -> int:
+    """Revoke every live token of `user` (after a new password); how many there were."""
+    live = db.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in live:
+        _revoke(db, token, actor)
+    return len(live)
+
+
+def _revoke(db: Session, token: ApiToken, actor: str) -> None:
+    token.revoked_at = utcnow()
+    detail = f"{token.user.username}: {token.name}"
+    audit.record(db, "token.revoke", "token", token.id, detail, actor=actor)

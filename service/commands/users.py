@@ -13,18 +13,43 @@ from sqlalchemy.orm import Session
 
 from service import audit
 from service.auth import hash_password, password_problem, verify_password
+from service.commands import checks, sessions, tokens
 from service.commands.caller import Caller
 from service.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from service.models import AuditEntry, Organisation, User
 from service.timeutil import utcnow
-from workflows.vocabulary import OrganisationKind, Role
+from workflows.vocabulary import OrganisationKind, Role, SessionEnd
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,99}$")
 
-SIGN_IN_FAILED = "user.sign_in_failed"
 MAX_FAILURES = 5  # per account and address
 MAX_FAILURES_PER_ADDRESS = 20  # whatever the accounts tried
 LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A password check that guesses must not be free on: what its failures are logged as, and
+    the success after which earlier failures of the account no longer count."""
+
+    failed: str
+    succeeded: str
+    what: str  # what the user tried, as the lockout message names it
+
+
+SIGN_IN = Attempt("user.sign_in_failed", "user.sign_in", "Đăng nhập")
+PASSWORD = Attempt("user.password_failed", "user.password", "Nhập mật khẩu hiện tại")
+SIGN_IN_FAILED = SIGN_IN.failed
+PASSWORD_FAILED = PASSWORD.failed
+WRONG_PASSWORD = "Mật khẩu hiện tại không đúng"
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A changed password and how many API tokens it revoked (the page says so)."""
+
+    user: User
+    revoked_tokens: int
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,7 @@ def create(
         errors["username"] = "Tên đăng nhập đã được dùng"
     if not full_name:
         errors["full_name"] = "Cần nhập họ và tên"
+    errors |= checks.problems(User, {"full_name": full_name}, names=("full_name",))
     if role not in Role.values():
         errors["role"] = f"Vai trò phải là một trong: {', '.join(Role.values())}"
     problem = password_problem(password)
@@ -113,31 +139,37 @@ def create(
     return user
 
 
-def _failures_since(db: Session, since: datetime, **match: str) -> list[datetime]:
-    stmt = select(AuditEntry.at).where(AuditEntry.action == SIGN_IN_FAILED, AuditEntry.at > since)
+def _failures_since(db: Session, attempt: Attempt, since: datetime, **match: str) -> list[datetime]:
+    stmt = select(AuditEntry.at).where(AuditEntry.action == attempt.failed, AuditEntry.at > since)
     for column, value in match.items():
         stmt = stmt.where(getattr(AuditEntry, column) == value)
     return list(db.scalars(stmt.order_by(AuditEntry.at)))
 
 
-def check_attempts(db: Session, username: str, source: str) -> None:
+def check_attempts(db: Session, username: str, source: str, attempt: Attempt = SIGN_IN) -> None:
     """Raise TooManyAttempts while this account, from this address, or this address alone has
-    failed too often within LOCKOUT (failures before the account's last sign-in do not count)."""
+    failed `attempt` too often within LOCKOUT (failures before the account's last success of
+    it do not count)."""
     now = utcnow()
     window = now - LOCKOUT
     last_success = db.scalar(
         select(func.max(AuditEntry.at)).where(
-            AuditEntry.action == "user.sign_in", AuditEntry.actor == username
+            AuditEntry.action == attempt.succeeded, AuditEntry.actor == username
         )
     )
     account = _failures_since(
-        db, max(window, last_success or window), object_id=username[:40], detail=source
+        db, attempt, max(window, last_success or window), object_id=username[:40], detail=source
     )
-    address = _failures_since(db, window, detail=source)
+    address = _failures_since(db, attempt, window, detail=source)
     for failures, limit in ((account, MAX_FAILURES), (address, MAX_FAILURES_PER_ADDRESS)):
         if len(failures) >= limit:
             oldest = failures[-limit]
-            raise TooManyAttempts(int((oldest + LOCKOUT - now).total_seconds()) + 1)
+            seconds = int((oldest + LOCKOUT - now).total_seconds()) + 1
+            raise TooManyAttempts(seconds, attempt.what)
+
+
+def _failed(db: Session, attempt: Attempt, username: str, source: str) -> None:
+    audit.record(db, attempt.failed, "user", username, source, actor=username)
 
 
 def authenticate(db: Session, username: str, password: str, source: str = "") -> User | None:
@@ -153,30 +185,41 @@ def authenticate(db: Session, username: str, password: str, source: str = "") ->
         or user is None
         or not user.active
     ):
-        audit.record(db, SIGN_IN_FAILED, "user", username, source, actor=username)
+        _failed(db, SIGN_IN, username, source)
         return None
-    _audit(db, user.username, "user.sign_in", user, source)
+    _audit(db, user.username, SIGN_IN.succeeded, user, source)
     return user
 
 
-def _set_password(db: Session, actor: str, user: User, password: str) -> None:
+def _set_password(db: Session, actor: str, user: User, password: str) -> int:
+    """Set it, end every session of the user and revoke their API tokens: whoever held the old
+    password keeps nothing. How many tokens were revoked."""
     problem = password_problem(password)
     if problem:
         raise Invalid({"new_password": problem})
     user.password_hash = hash_password(password)
-    _audit(db, actor, "user.password", user)
+    _audit(db, actor, PASSWORD.succeeded, user)
+    sessions.end_all(db, user, SessionEnd.NEW_PASSWORD)
+    revoked = tokens.revoke_all(db, actor, user)
     db.flush()
+    return revoked
 
 
-def change_password(db: Session, caller: Caller, current: str, new: str, confirm: str) -> User:
-    """The caller's own new password, once the current one is proven and the new one repeated."""
+def change_password(
+    db: Session, caller: Caller, current: str, new: str, confirm: str, source: str = ""
+) -> NewPassword | None:
+    """The caller's own new password, once the current one is proven and the new one repeated.
+
+    A wrong current password is None, not a refusal: its failure is logged (from the client
+    address `source`) and must be kept, and too many of them raise TooManyAttempts."""
     user = get_user(db, caller.user.id if caller.user is not None else 0)
+    check_attempts(db, user.username, source, PASSWORD)
     if not verify_password(user.password_hash, current):
-        raise Invalid({"password": "Mật khẩu hiện tại không đúng"})
+        _failed(db, PASSWORD, user.username, source)
+        return None
     if new != confirm:
         raise Invalid({"confirm": "Mật khẩu nhập lại không khớp"})
-    _set_password(db, caller.name, user, new)
-    return user
+    return NewPassword(user, _set_password(db, caller.name, user, new))
 
 
 def set_active(db: Session, caller: Caller, user_id: int, active: bool) -> User:
@@ -188,6 +231,8 @@ def set_active(db: Session, caller: Caller, user_id: int, active: bool) -> User:
         if set(admins) <= {user.id}:
             raise Conflict(["Không thể khóa tài khoản quản trị cuối cùng"])
     user.active = active
+    if not active:
+        sessions.end_all(db, user, SessionEnd.DEACTIVATED)
     _audit(db, caller.name, "user.activate" if active else "user.deactivate", user)
     db.flush()
     return user

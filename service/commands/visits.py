@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.commands import dispatch, documents
+from service.commands import checks, dispatch, documents
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
 from service.commands.campaigns import get_campaign
@@ -28,7 +28,10 @@ def _target(campaign: Campaign, target_id: int) -> Target:
 END_BEFORE_START = "Giờ kết thúc phải sau giờ bắt đầu"
 
 
-def _check_times(start: datetime, end: datetime) -> None:
+def _check_times(caller: Caller, start: datetime, end: datetime) -> None:
+    errors = checks.moments({"start": start, "end": end}, caller.now())
+    if errors:
+        raise Invalid(errors)
     if end <= start:
         raise Invalid({"end": END_BEFORE_START})
 
@@ -49,7 +52,7 @@ def schedule(
     stage = Stage(campaign.stage)
     if not lifecycle.stage_reached(stage, Stage.PLAN_ISSUED):
         raise Conflict(["Chưa ban hành kế hoạch kiểm tra: chưa thể xếp lịch"])
-    _check_times(start, end)
+    _check_times(caller, start, end)
     target = _target(campaign, target_id)
     visit = target.visit
     if visit is not None and visit.status in (VisitStatus.HELD, VisitStatus.SKIPPED):
@@ -107,6 +110,8 @@ def record(db: Session, caller: Caller, visit_id: int, data: dict[str, Any]) -> 
         if str(k) not in FindingArea.values()
     }
     start, end = data.get("actual_start"), data.get("actual_end")
+    errors |= checks.moments({"actual_start": start, "actual_end": end}, caller.now())
+    errors |= checks.problems(Visit, data)
     if start and end and end <= start:
         errors["actual_end"] = END_BEFORE_START
     if errors:

@@ -9,23 +9,35 @@ from __future__ import annotations
 
 import io
 import re
+import signal
+import string
+import threading
+import time
 import zipfile
-from collections.abc import Collection, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, wraps
 from types import CodeType
 from typing import Any
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, Template, meta, nodes
+from jinja2 import StrictUndefined, Template, meta, nodes, pass_context
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import generate_lorem_ipsum
+from jinja2.visitor import NodeTransformer
 
+from workflows.docx_package import PackageRefused, check_package
 from workflows.text import clean_text
 
-__all__ = ["TemplateError", "check_template", "render_docx", "template_variables"]
+__all__ = ["TemplateError", "check_template", "render_docx", "template_variables", "time_limit"]
 
 # A constant stamp keeps output independent of the clock; 1980-01-01 is the earliest ZIP date.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -41,11 +53,15 @@ class TemplateError(ValueError):
 
 
 def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
-    """Render `context` into the template; same template and context give the same bytes."""
+    """Render `context` into the template; same template and context give the same bytes.
+    The render is bounded (`RenderLimit`) wherever it runs, so a hostile template fails fast."""
     clean: dict[str, Any] = _clean(context)
     template = _open(template_bytes)
+    budget = _BUDGET.set(_Budget(deadline=_clock() + RENDER_SECONDS))
     try:
         template.render(clean, jinja_env=_SANDBOX, autoescape=True)
+    except RenderLimit as exc:
+        raise TemplateError(str(exc)) from exc
     except SecurityError as exc:
         raise TemplateError(f"unsafe template code: {exc}") from exc
     except TemplateSyntaxError as exc:
@@ -56,16 +72,21 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
         raise TemplateError(f"template error: {exc}") from exc
     except Exception as exc:  # whatever a malformed template makes lxml or python-docx raise
         raise TemplateError(f"template rendering failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        _BUDGET.reset(budget)
 
-    stamp = _document_time(clean.get("issue_date_iso"))
-    properties = template.docx.core_properties
-    properties.created = stamp
-    properties.modified = stamp
-    properties.last_printed = stamp
+    return save_stable(template.docx, _document_time(clean.get("issue_date_iso")))
+
+
+def save_stable(document: DocxDocument, moment: datetime) -> bytes:
+    """The package dated `moment` throughout, byte for byte the same for the same content."""
+    properties = document.core_properties
+    properties.created = moment
+    properties.modified = moment
+    properties.last_printed = moment
     properties.revision = 1
-
     out = io.BytesIO()
-    template.save(out)
+    document.save(out)
     return _stable_zip(out.getvalue())
 
 
@@ -86,15 +107,22 @@ def template_variables(template_bytes: bytes) -> set[str]:
 def check_template(
     template_bytes: bytes, provided: Collection[str], sample_context: Mapping[str, Any]
 ) -> None:
-    """Refuse a template before it is stored: broken file, unknown names, or a failing trial."""
+    """Refuse a template before it is stored: an unsafe package, broken file, unknown names, or
+    a failing trial, as a draft and as issued (so no branch on `is_draft` escapes the trial).
+    Each trial is bounded like every render, so the check is too."""
+    try:
+        check_package(template_bytes)
+    except PackageRefused as exc:
+        raise TemplateError(str(exc)) from exc
     unknown = template_variables(template_bytes) - set(provided)
     if unknown:
         raise TemplateError("unknown variables: " + ", ".join(sorted(unknown)))
-    rendered = render_docx(template_bytes, sample_context)
-    try:
-        Document(io.BytesIO(rendered))
-    except Exception as exc:
-        raise TemplateError(f"template renders an invalid DOCX file: {exc}") from exc
+    for is_draft in (True, False):
+        rendered = render_docx(template_bytes, {**sample_context, "is_draft": is_draft})
+        try:
+            Document(io.BytesIO(rendered))
+        except Exception as exc:
+            raise TemplateError(f"template renders an invalid DOCX file: {exc}") from exc
 
 
 # The same template bytes give docxtpl the same XML, the same clean-up of it and the same Jinja
@@ -117,9 +145,317 @@ def _patched(src_xml: str) -> str:
     return str(DocxTemplate.patch_xml(None, src_xml))  # docxtpl's clean-up reads nothing of self
 
 
+# What one render may spend: far beyond the shipped templates (a few hundred loop turns and
+# calls, 3 MB of XML, 0.1 s), far below what would hold a web or render worker.
+RENDER_SECONDS = 10.0
+MAX_RANGE = 10_000  # items of one range()
+MAX_STEPS = 200_000  # loop turns and calls, together
+MAX_TEXT = 1_000_000  # characters (or items) of any one value a template makes
+MAX_OUTPUT = 30_000_000  # characters one render writes, every piece, buffer and macro included
+MAX_WIDTH = 10_000  # a width or precision in a format, a width given to a filter or method
+MAX_INT_BITS = 4096  # an integer a template computes
+
+
+class RenderLimit(SecurityError):
+    """A render went past its budget; the message says which, in Vietnamese."""
+
+
+@dataclass
+class _Budget:
+    deadline: float
+    steps: int = 0
+    output: int = 0
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("render_budget", default=None)
+_clock: Callable[[], float] = time.monotonic
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """A worker's hard stop (SIGALRM) for what the sandbox's checks between two steps cannot
+    interrupt, such as docxtpl's XML work; a render it stops fails as over time. Only the main
+    thread receives signals, so elsewhere this adds nothing to the sandbox's own budget."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise RenderLimit(f"Dựng văn bản quá thời gian cho phép ({seconds:g} giây)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _budget() -> _Budget:
+    budget = _BUDGET.get()
+    if budget is None:  # compiled templates only ever run inside render_docx
+        raise RenderLimit("Mẫu văn bản chỉ được dựng qua render_docx")
+    return budget
+
+
+def _step() -> None:
+    """One loop turn or call: within the step count and the wall-clock budget."""
+    budget = _budget()
+    budget.steps += 1
+    if budget.steps > MAX_STEPS:
+        raise RenderLimit(f"Mẫu văn bản lặp hoặc gọi hàm quá {MAX_STEPS:,} lần")
+    if _clock() > budget.deadline:
+        raise RenderLimit(f"Dựng văn bản quá thời gian cho phép ({RENDER_SECONDS:g} giây)")
+
+
+def _sized(value: Any) -> Any:
+    """`value`, unless it is a text or list too long for a template to have made."""
+    if isinstance(value, str | list | tuple) and len(value) > MAX_TEXT:
+        raise RenderLimit(f"Mẫu văn bản tạo giá trị dài quá {MAX_TEXT:,} ký tự")
+    return value
+
+
+def _width(value: Any) -> None:
+    if isinstance(value, int) and abs(value) > MAX_WIDTH:
+        raise RenderLimit(f"Độ rộng {value} vượt giới hạn {MAX_WIDTH:,}")
+
+
+def _text_length(text: str, grows_by: int) -> None:
+    """Refuse before it is built: a text of `len(text)` growing by up to `grows_by` per char."""
+    if len(text) * (1 + max(0, grows_by)) > MAX_TEXT:
+        raise RenderLimit(f"Mẫu văn bản tạo giá trị dài quá {MAX_TEXT:,} ký tự")
+
+
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _check_percent(text: str) -> None:
+    """`%`-formatting whose widths stay small (a `*` width is refused: it comes from data)."""
+    for match in _PERCENT_SPEC.finditer(text):
+        for number in match.groups():
+            if number == "*":
+                raise RenderLimit("Định dạng % với độ rộng '*' không được phép")
+            if number is not None:
+                _width(int(number))
+
+
+def _check_format(text: str) -> None:
+    """`str.format` specs whose widths and precisions stay small and are not nested."""
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
+        return  # str.format raises the same error itself
+    for _, _, spec, _ in fields:
+        if spec and "{" in spec:
+            raise RenderLimit("Định dạng lồng nhau không được phép")
+        for number in re.findall(r"\d+", spec or ""):
+            _width(int(number))
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse, before computing it, a repetition, power or format that would be huge."""
+    if operator == "*":
+        for sequence, count in ((left, right), (right, left)):
+            if (
+                isinstance(sequence, str | list | tuple)
+                and isinstance(count, int)
+                and len(sequence) * max(0, count) > MAX_TEXT
+            ):
+                raise RenderLimit(f"Mẫu văn bản tạo giá trị dài quá {MAX_TEXT:,} ký tự")
+        if (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left).bit_length() + abs(right).bit_length() > MAX_INT_BITS
+        ):
+            raise RenderLimit("Mẫu văn bản tính số quá lớn")
+    elif operator == "**" and isinstance(left, int) and isinstance(right, int):
+        if abs(left) > 1 and abs(left).bit_length() * max(0, right) > MAX_INT_BITS:
+            raise RenderLimit("Mẫu văn bản tính số quá lớn")
+    elif operator == "%" and isinstance(left, str):
+        _check_percent(left)
+
+
+def _check_join(items: Any, separator: Any) -> None:
+    if (
+        isinstance(items, list | tuple)
+        and sum(len(str(item)) + len(str(separator)) for item in items) > MAX_TEXT
+    ):
+        raise RenderLimit(f"Mẫu văn bản tạo giá trị dài quá {MAX_TEXT:,} ký tự")
+
+
+def _check_widening(name: str, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Text methods and filters that widen their input, bounded before they run: `text` is
+    the text they work on, `args` what follows it."""
+    if name in ("ljust", "rjust", "center", "zfill", "expandtabs", "indent", "wordwrap"):
+        for value in (*args, *kwargs.values()):
+            _width(value)
+        if name == "indent":
+            width = args[0] if args else kwargs.get("width", 4)
+            _text_length(text, width if isinstance(width, int) else len(str(width)))
+    elif name == "replace" and len(args) >= 2:
+        _text_length(text, len(str(args[1])))
+    elif name == "format":
+        _check_percent(text)
+
+
+def _check_call(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """A call to a method of a text (`'x'.ljust(…)`, `', '.join(…)`): bounded before it runs."""
+    text = getattr(method, "__self__", None)
+    if isinstance(text, str):
+        name = getattr(method, "__name__", "")
+        if name == "join" and args:
+            _check_join(args[0], text)
+        else:
+            _check_widening(name, text, args, kwargs)
+
+
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """A built-in filter whose widening arguments are checked first and whose result is sized.
+    Its value is the first argument after the context or environment it may be passed."""
+    skip = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
+
+    @wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        value, rest = args[skip], tuple(args[skip + 1 :])
+        if name == "join":
+            _check_join(list(value) if isinstance(value, range) else value, rest[:1] or "")
+        elif isinstance(value, str):
+            _check_widening(name, value, rest, kwargs)
+        return _sized(function(*args, **kwargs))
+
+    return bounded
+
+
+def _range(*args: int) -> range:
+    """range() within MAX_RANGE items, each spent from the step budget when iterated."""
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise RenderLimit(f"range() quá {MAX_RANGE:,} phần tử")
+    return numbers
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    for value in (n, min, max):
+        if value > 100:
+            raise RenderLimit("lipsum() quá lớn")
+    return str(generate_lorem_ipsum(n=n, html=html, min=min, max=max))
+
+
+@pass_context
+def _loop_guard(_context: Context, iterable: Iterable[Any]) -> Iterator[Any]:
+    for item in iterable:
+        _step()
+        yield item
+
+
+@pass_context
+def _emit(_context: Context, value: Any) -> Any:
+    """Charge what an output tag writes to the render's output budget."""
+    budget = _budget()
+    budget.output += len(value) if isinstance(value, str) else len(str(value))
+    if budget.output > MAX_OUTPUT:
+        raise RenderLimit(f"Mẫu văn bản viết ra quá {MAX_OUTPUT:,} ký tự")
+    return value
+
+
+@pass_context
+def _charge(context: Context, static: int) -> str:
+    """Charge an output tag's static text; writes nothing."""
+    budget = _budget()
+    budget.output += static
+    if budget.output > MAX_OUTPUT:
+        raise RenderLimit(f"Mẫu văn bản viết ra quá {MAX_OUTPUT:,} ký tự")
+    return ""
+
+
+@pass_context
+def _value(_context: Context, value: Any) -> Any:
+    return _sized(value)
+
+
+_GUARDS: dict[str, Callable[..., Any]] = {
+    "_vanthu_loop": _loop_guard,
+    "_vanthu_emit": _emit,
+    "_vanthu_charge": _charge,
+    "_vanthu_value": _value,
+}
+
+
+def _guard(name: str, node: nodes.Node) -> nodes.Filter:
+    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
+
+
+class _Instrument(NodeTransformer):
+    """Route every loop, output tag and `~` through the budget: loop turns are counted, and
+    everything written, into the document or into a macro's or a set block's buffer, is
+    charged, so no buffer grows unbounded before it is joined."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        self.generic_visit(node)
+        node.iter = _guard("_vanthu_loop", node.iter)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return _guard("_vanthu_value", node)
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        self.generic_visit(node)
+        static = sum(len(n.data) for n in node.nodes if isinstance(n, nodes.TemplateData))
+        node.nodes = [
+            _guard("_vanthu_charge", nodes.Const(static, lineno=node.lineno)),
+            *(
+                n if isinstance(n, nodes.TemplateData) else _guard("_vanthu_emit", n)
+                for n in node.nodes
+            ),
+        ]
+        return node
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """Compiles each piece of template source once per process. Each render still gets a new
-    Template object; only the immutable code object is shared."""
+    """The sandbox with budgets (see `RENDER_SECONDS` and the limits beside it), compiling each
+    piece of template source once per process. Each render still gets a new Template object;
+    only the immutable code object is shared."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals["range"] = _range
+        self.globals["lipsum"] = _lipsum
+        self.filters = {name: _bounded_filter(name, f) for name, f in self.filters.items()}
+        self.filters.update(_GUARDS)
+
+    def _generate(
+        self,
+        source: nodes.Template,
+        name: str | None,
+        filename: str | None,
+        defer_init: bool = False,
+    ) -> str:
+        return str(super()._generate(_Instrument().visit(source), name, filename, defer_init))
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return _sized(super().call_binop(context, operator, left, right))
+
+    def call(
+        __self,  # the sandbox's own signature: no name a template's keyword could clash with
+        __context: Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        _step()
+        _check_call(__obj, args, kwargs)
+        return _sized(super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_format(value.__self__)
+        return wrapped
 
     def from_string(
         self,

@@ -1,16 +1,28 @@
-"""Where template bytes come from (the database's newest version, else the committed file)."""
+"""Where template bytes come from (the database's newest version, else the committed file), and
+the one way stored document bytes are read: checked against the SHA-256 recorded when stored."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, SessionTransaction, object_session
 
+from service import audit
+from service.database import SessionFactory
+from service.errors import Conflict
 from service.models import Document, DocumentFile, Template
+from service.runner import PermanentError
+
+log = logging.getLogger(__name__)
+
+CORRUPT = "Tệp lưu trữ bị hỏng"
+CORRUPT_ACTION = "file.corrupt"
+_ALERTS = "corrupt_files"
 
 TEMPLATES_DIR = Path(
     os.environ.get("VANTHU_TEMPLATES_DIR", Path(__file__).resolve().parents[2] / "templates")
@@ -70,3 +82,51 @@ def put_file(
 
 def file_of(doc: Document, fmt: str) -> DocumentFile | None:
     return next((f for f in doc.files if f.format == fmt), None)
+
+
+class CorruptFile(Conflict, PermanentError):
+    """Stored bytes that no longer match their SHA-256: a request answers 409 with the reason,
+    a job fails at once (another attempt would read the same bytes)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
+
+
+def read_verified(stored: DocumentFile) -> bytes:
+    """The stored bytes of a document file, never corrupt ones: a mismatch is refused and
+    alerted, so nothing downloads, mails, converts or archives bytes that changed after storing."""
+    content = bytes(stored.content)
+    actual = sha256(content)
+    if actual == stored.sha256:
+        return content
+    doc = stored.document
+    what = f"tệp {stored.format.upper()} của văn bản {doc.reference or f'#{doc.id}'}"
+    message = f"{CORRUPT}: {what} không khớp mã SHA-256 đã lưu; hãy báo quản trị viên"
+    alert(object_session(stored), "document", doc.id, f"{what}: lưu {stored.sha256}, đọc {actual}")
+    raise CorruptFile(message)
+
+
+def alert(db: Session | None, object_type: str, object_id: object, detail: str) -> None:
+    """Log a corrupt stored file now, and write its audit entry once `db`'s transaction has
+    ended: the refusal usually rolls that transaction back, and must not take the alert along."""
+    log.error("%s: %s #%s: %s", CORRUPT, object_type, object_id, detail)
+    if db is None:
+        _record([(object_type, object_id, detail)], audit.SYSTEM)
+    else:
+        db.info.setdefault(_ALERTS, []).append((object_type, object_id, detail))
+
+
+@event.listens_for(SessionFactory, "after_transaction_end")
+def _record_alerts(db: Session, ended: SessionTransaction) -> None:
+    # The outermost transaction has released its connection (and SQLite's write lock) by now.
+    if ended.parent is None and db.info.get(_ALERTS):
+        _record(db.info.pop(_ALERTS), audit.actor_of(db))
+
+
+def _record(alerts: list[tuple[str, object, str]], actor: str) -> None:
+    try:
+        with SessionFactory() as own, own.begin():
+            for object_type, object_id, detail in alerts:
+                audit.record(own, CORRUPT_ACTION, object_type, object_id, detail, actor=actor)
+    except Exception:  # the database being away must not hide the refusal itself
+        log.exception("could not record %d corrupt file alert(s) in the audit log", len(alerts))

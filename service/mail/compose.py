@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from workflows import formatting
+from workflows.routing import normal_address
 from workflows.vocabulary import DispatchPurpose
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -170,8 +171,9 @@ def compose(mail: Mail, now: datetime) -> EmailMessage:
     message["Date"] = format_datetime(now)
     message["From"] = Address(_one_line(mail.sender_name), addr_spec=mail.sender)
     message["To"] = Address(_one_line(mail.recipient_name), addr_spec=mail.recipient)
-    if mail.reply_to:
-        message["Reply-To"] = mail.reply_to
+    reply_to = normal_address(mail.reply_to)
+    if reply_to is not None:  # a stored address that is malformed is never put in a header
+        message["Reply-To"] = Address(addr_spec=reply_to)
     message["Subject"] = _one_line(subject(mail))
     message["Auto-Submitted"] = "auto-generated"
     body = paragraphs(mail)

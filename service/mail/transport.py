@@ -7,11 +7,9 @@ timeouts are temporary (try again later); 5xx answers are permanent and keep the
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -21,6 +19,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from service.config import Config
+from service.files import write_atomically
 from service.mail.compose import wire_bytes
 
 TIMEOUT = 30.0
@@ -173,18 +172,7 @@ class OutboxTransport:
     def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.path_for(str(message["Message-ID"]))
-        data = wire_bytes(message)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_atomically(target, wire_bytes(message))
 
 
 def transport_for(config: Config) -> Transport:

@@ -5,7 +5,7 @@ from service.models.campaign import Campaign, Target, TeamMember, Visit
 from service.models.dispatch import Dispatch
 from service.models.document import Document, DocumentFile, Register, Template
 from service.models.organisation import Contact, Organisation, Person, Signer
-from service.models.user import ApiToken, AuditEntry, User
+from service.models.user import ApiToken, AuditEntry, User, UserSession
 from service.models.work import Job, LifecycleEvent
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "TeamMember",
     "Template",
     "User",
+    "UserSession",
     "Visit",
 ]

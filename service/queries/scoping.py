@@ -6,11 +6,16 @@ short and a list never shows what a detail page would answer 404 for.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select, true
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, select, true
 
 from service.auth.rules import DISTRICT_KINDS
 from service.models import Campaign, Dispatch, Document, Job, Target, User, Visit
 from workflows.vocabulary import Role
+
+Narrowing = Callable[[ColumnElement[bool]], ColumnElement[bool]]
 
 
 def _offices(user: User) -> ColumnElement[bool] | None:
@@ -24,43 +29,53 @@ def _offices(user: User) -> ColumnElement[bool] | None:
     return Target.office_id == user.organisation_id
 
 
-def campaigns_seen(user: User) -> ColumnElement[bool]:
+def _within(user: User, narrowed: Narrowing) -> ColumnElement[bool]:
+    """Everything for an unbounded user; else the rows `narrowed` keeps within its offices."""
     offices = _offices(user)
-    if offices is None:
-        return true()
-    return Campaign.id.in_(select(Target.campaign_id).where(offices))
+    return true() if offices is None else narrowed(offices)
+
+
+def sees_every_office(user: User) -> bool:
+    """Whether no office bounds what `user` sees (everyone active but district users)."""
+    return _offices(user) is None
+
+
+def kind_seen(user: User, kind: str) -> bool:
+    """Whether `user` sees documents of `kind` at all (a district user: those of its office)."""
+    return sees_every_office(user) or kind in DISTRICT_KINDS
+
+
+def _targets(offices: ColumnElement[bool]) -> Select[Any]:
+    return select(Target.id).where(offices)
+
+
+def campaigns_seen(user: User) -> ColumnElement[bool]:
+    return _within(user, lambda o: Campaign.id.in_(select(Target.campaign_id).where(o)))
 
 
 def targets_seen(user: User) -> ColumnElement[bool]:
-    offices = _offices(user)
-    return true() if offices is None else offices
+    return _within(user, lambda o: o)
 
 
 def visits_seen(user: User) -> ColumnElement[bool]:
-    offices = _offices(user)
-    if offices is None:
-        return true()
-    return Visit.target_id.in_(select(Target.id).where(offices))
+    return _within(user, lambda o: Visit.target_id.in_(_targets(o)))
 
 
 def documents_seen(user: User) -> ColumnElement[bool]:
-    offices = _offices(user)
-    if offices is None:
-        return true()
-    return Document.kind.in_(DISTRICT_KINDS) & Document.target_id.in_(
-        select(Target.id).where(offices)
+    return _within(
+        user, lambda o: Document.kind.in_(DISTRICT_KINDS) & Document.target_id.in_(_targets(o))
     )
+
+
+def _of_seen_documents(user: User, column: Any) -> ColumnElement[bool]:
+    return _within(user, lambda _o: column.in_(select(Document.id).where(documents_seen(user))))
 
 
 def dispatches_seen(user: User) -> ColumnElement[bool]:
     """A dispatch is seen with its document."""
-    if _offices(user) is None:
-        return true()
-    return Dispatch.document_id.in_(select(Document.id).where(documents_seen(user)))
+    return _of_seen_documents(user, Dispatch.document_id)
 
 
 def jobs_seen(user: User) -> ColumnElement[bool]:
     """A job is seen with its document; a district user sees no job about the whole campaign."""
-    if _offices(user) is None:
-        return true()
-    return Job.document_id.in_(select(Document.id).where(documents_seen(user)))
+    return _of_seen_documents(user, Job.document_id)

@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from service.auth import Forbidden
-from service.errors import Conflict, Invalid, NotFound
+from service.database import DATA_ERROR, error_summary
+from service.errors import DISK_FULL, Conflict, Invalid, NotFound, disk_full
 from service.web.blueprint import web
 
 log = logging.getLogger(__name__)
@@ -71,14 +72,29 @@ def csrf_failed(_error: CSRFError) -> Response:
 
 @web.errorhandler(IntegrityError)
 def integrity(error: IntegrityError) -> Response:
-    log.warning("integrity error: %s", error)
+    log.warning("integrity error: %s", error_summary(error))
     flash("Xung đột dữ liệu: bản ghi đã tồn tại hoặc đang được người khác thay đổi", "error")
     return back()
 
 
+@web.errorhandler(DataError)
+def data_error(error: DataError) -> Response:
+    log.error("data error: %s", error_summary(error))
+    flash(DATA_ERROR, "error")
+    return back()
+
+
+@web.errorhandler(OSError)
+def storage(error: OSError) -> tuple[str, int]:
+    if disk_full(error):
+        log.error("disk full: %s", error)
+        return error_page(503, DISK_FULL)
+    return unexpected(error)
+
+
 @web.errorhandler(OperationalError)
 def unavailable(error: OperationalError) -> tuple[str, int]:
-    log.error("database unavailable: %s", error)
+    log.error("database unavailable: %s", error_summary(error))
     return error_page(503, "Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -76,40 +75,6 @@ def size_vn(size: int) -> str:
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
-
-
-# Vietnamese alphabetical order: letters with breve, circumflex, horn and đ are letters of
-# their own; tones (ngang, huyền, hỏi, ngã, sắc, nặng) only break ties.
-_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
-_COMPOSED = {
-    ("a", "\u0306"): "ă",
-    ("a", "\u0302"): "â",
-    ("e", "\u0302"): "ê",
-    ("o", "\u0302"): "ô",
-    ("o", "\u031b"): "ơ",
-    ("u", "\u031b"): "ư",
-}
-_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
-
-
-def vietnamese_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """A sort key following Vietnamese collation (a ă â b c d đ e ê …), case-insensitive."""
-    letters: list[int] = []
-    tones: list[int] = []
-    for char in unicodedata.normalize("NFC", text.lower()):
-        decomposed = unicodedata.normalize("NFD", char)
-        base, marks = decomposed[0], decomposed[1:]
-        tone = 0
-        for mark in marks:
-            if mark in _TONES:
-                tone = _TONES[mark]
-            else:
-                base = _COMPOSED.get((base, mark), base)
-        position = _ALPHABET.find(base)
-        # Spaces, digits and punctuation come before every letter.
-        letters.append(position if position >= 0 else ord(base) - 0x110000)
-        tones.append(tone)
-    return tuple(letters), tuple(tones)
 
 
 @web.app_template_filter("stage_label")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import flash, g, jsonify, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from service.identity import authenticated, can, session_user
+from service.identity import authenticated, can, claims_session, session_user
 from service.web.blueprint import web
 from workflows.vocabulary import ENUMS
 
@@ -23,10 +23,10 @@ def require_sign_in() -> Response | tuple[Response, int] | None:
         return None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    expired = "user_id" in session
+    expired = claims_session()  # signed out elsewhere, idle, too old, or the account locked
     session.clear()
     message = (
-        "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại"
+        "Phiên làm việc đã hết hạn hoặc đã kết thúc, vui lòng đăng nhập lại"
         if expired
         else "Vui lòng đăng nhập để tiếp tục"
     )

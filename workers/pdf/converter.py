@@ -30,7 +30,7 @@ from typing import Any
 
 from service.documents.libreoffice import libreoffice_available
 from workers.pdf import uno_bridge
-from workers.pdf.uno_bridge import DOCX_FILTER, remove_leftovers
+from workers.pdf.uno_bridge import DOCX_FILTER, remove_leftovers, write_profile
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +254,7 @@ def convert_cold(docx: bytes, soffice: str = "soffice", timeout: float = 120.0) 
         root = Path(tmp)
         src = root / "document.docx"
         src.write_bytes(docx)
+        write_profile(root / "profile")  # links blocked, macros off, as in the warm instance
         proc = subprocess.Popen(
             [
                 resolved,

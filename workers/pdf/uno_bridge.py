@@ -43,11 +43,42 @@ POLL_SECONDS = 0.1
 KILL_WAIT_SECONDS = 5.0
 # LibreOffice creates its named pipes as unix sockets here and leaves them behind when killed.
 OSL_PIPE_DIR = Path("/tmp")
+# com.sun.star.document.UpdateDocMode.NO_UPDATE and MacroExecutionMode.NEVER_EXECUTE: a document
+# converted here updates no link and runs no macro.
+NO_UPDATE = 0
+NEVER_EXECUTE = 0
+# The profile's settings, written before soffice first starts: a document's links to anything
+# outside it (remote or local images, OLE links, templates) are untrusted and never loaded, and
+# macros never run, whatever the document asks for.
+PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting">
+  <prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop>
+</item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting">
+  <prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop>
+</item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting">
+  <prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop>
+</item>
+<item oor:path="/org.openoffice.Office.Writer/Content/Update">
+  <prop oor:name="Link" oor:op="fuse"><value>2</value></prop>
+</item>
+</oor:items>
+"""
 
 
 def profile_url(rundir: Path) -> str:
     """A fresh profile per instance: a killed soffice may leave its profile locked."""
     return (rundir / "profile").as_uri()
+
+
+def write_profile(profile: Path) -> None:
+    """Seed a new profile with `PROFILE_SETTINGS`; soffice adds the rest on first start."""
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(PROFILE_SETTINGS, encoding="utf-8")
 
 
 def remove_leftovers(rundir: Path, pipe_name: str) -> None:
@@ -123,7 +154,16 @@ def _convert(desktop: Any, src: str, dst: str) -> None:
     src_url = Path(src).as_uri()
     dst_url = Path(dst).as_uri()
     doc = desktop.loadComponentFromURL(
-        src_url, "_blank", 0, _props(Hidden=True, ReadOnly=True, FilterName=DOCX_FILTER)
+        src_url,
+        "_blank",
+        0,
+        _props(
+            Hidden=True,
+            ReadOnly=True,
+            FilterName=DOCX_FILTER,
+            UpdateDocMode=NO_UPDATE,
+            MacroExecutionMode=NEVER_EXECUTE,
+        ),
     )
     if doc is None:
         raise ValueError("LibreOffice could not load the document")
@@ -155,6 +195,7 @@ def main(argv: list[str]) -> NoReturn:
     # would corrupt it, so fd 1 now points at stderr and the protocol uses a duplicate.
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
+    write_profile(rundir / "profile")
     soffice = subprocess.Popen(
         [
             soffice_path,

@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from service.commands import users
 from service.database import session as db_session
 from service.database import transaction
-from service.errors import Invalid, TooManyAttempts
-from service.identity import caller, require, sign_in, sign_out
-from service.models import Organisation, User
+from service.errors import TooManyAttempts
+from service.identity import require, sign_in, sign_out
+from service.queries import directory
 from service.web.blueprint import web
-from service.web.formatting import vietnamese_key
 from service.web.forms import Form
 from service.web.session import safe_next
-from workflows.vocabulary import OrganisationKind, Role
+from service.web.submit import run_form, run_form_or_refuse
+from workflows.vocabulary import Role
 
 
 @web.route("/login", methods=["GET", "POST"])
@@ -54,45 +53,40 @@ def logout() -> Response:
 
 
 @web.route("/account/password", methods=["GET", "POST"])
-def change_password() -> str | Response | tuple[str, int]:
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        form = request.form
-        try:
-            with transaction() as db:
-                user = users.change_password(
-                    db,
-                    caller(),
-                    form.get("password", ""),
-                    form.get("new_password", ""),
-                    form.get("confirm", ""),
-                )
-        except Invalid as error:
-            errors = error.fields
-        if not errors:
-            sign_in(users.get_user(db_session(), user.id))
-            flash("Đã đổi mật khẩu", "success")
-            return redirect(url_for("web.campaigns"), 303)
-        return render_template("password.html", errors=errors), 422
-    return render_template("password.html", errors=errors)
-
-
-def _district_offices() -> list[Organisation]:
-    rows = (
-        db_session()
-        .scalars(select(Organisation).where(Organisation.kind == OrganisationKind.DISTRICT_OFFICE))
-        .all()
-    )
-    return sorted(rows, key=lambda o: vietnamese_key(o.district or o.name))
+def change_password() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
+    if request.method == "GET":
+        return render_template("password.html", errors={})
+    form = Form(request.form)
+    current, new, confirm = (form.data.get(n, "") for n in ("password", "new_password", "confirm"))
+    source = request.remote_addr or ""
+    try:
+        changed = run_form(form, users.change_password, current, new, confirm, source)
+    except TooManyAttempts as error:
+        flash(str(error), "error")
+        return (
+            render_template("password.html", errors={}),
+            429,
+            {"Retry-After": str(error.retry_after)},
+        )
+    if changed is None:
+        if not form.errors:  # the current password was wrong: logged, not a refused field
+            form.fail("password", users.WRONG_PASSWORD)
+        return render_template("password.html", errors=form.errors), 422
+    sign_in(changed.user)  # every session was ended: this browser gets a new one
+    message = "Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc"
+    if changed.revoked_tokens:
+        message += f"; đã thu hồi {changed.revoked_tokens} khóa API của bạn, hãy tạo khóa mới"
+    flash(message, "success")
+    return redirect(url_for("web.campaigns"), 303)
 
 
 def _users_page(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
-    rows = db_session().scalars(select(User)).all()
+    db = db_session()
     return (
         render_template(
             "users.html",
-            users=sorted(rows, key=lambda u: vietnamese_key(u.full_name or u.username)),
-            offices=[(o.id, o.name) for o in _district_offices()],
+            users=directory.users(db),
+            offices=[(o.id, o.name) for o in directory.district_offices(db)],
             values=values,
             errors=errors,
         ),
@@ -121,29 +115,18 @@ def user_create() -> Any:
     password = request.form.get("password", "")
     if password != request.form.get("confirm", ""):
         form.fail("confirm", "Mật khẩu nhập lại không khớp")
-    if not form.errors:
-        try:
-            with transaction() as db:
-                user = users.create(
-                    db,
-                    caller(),
-                    username,
-                    full_name,
-                    password,
-                    role,
-                    organisation_id if role == Role.DISTRICT else None,
-                )
-            flash(f"Đã tạo tài khoản {user.username}", "success")
-            return redirect(url_for("web.user_list"), 303)
-        except Invalid as error:
-            form.errors.update(error.fields)
-    return _users_page(values, form.errors, 422)
+    office = organisation_id if role == Role.DISTRICT else None
+    user = run_form(form, users.create, username, full_name, password, role, office)
+    if user is None:
+        return _users_page(values, form.errors, 422)
+    flash(f"Đã tạo tài khoản {user.username}", "success")
+    return redirect(url_for("web.user_list"), 303)
 
 
 @web.post("/users/<int:user_id>/active")
 def user_active(user_id: int) -> Response:
-    active = request.form.get("active") == "1"
-    with transaction() as db:
-        user = users.set_active(db, caller(), user_id, active)
+    form = Form(request.form)
+    active = form.data.get("active") == "1"
+    user = run_form_or_refuse(form, users.set_active, user_id, active)
     flash(f"Đã {'mở khóa' if active else 'khóa'} tài khoản {user.username}", "success")
     return redirect(url_for("web.user_list"), 303)

@@ -2,44 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from service.commands import actions, documents
 from service.commands import campaigns as commands
 from service.database import session as db_session
-from service.database import transaction
-from service.errors import Invalid
-from service.identity import caller, can, current_user, require
-from service.models import (
-    Campaign,
-    Document,
-    LifecycleEvent,
-    Organisation,
-    Person,
-    Signer,
-    User,
-)
+from service.identity import can, current_user, require
+from service.models import Campaign, LifecycleEvent
+from service.queries import directory
 from service.queries.campaigns import visible_campaigns, visible_targets
-from service.queries.lifecycle import lifecycle_summary
+from service.queries.documents import current_draft, minutes_by_visit
+from service.queries.representations import lifecycle_seen
 from service.queries.statistics import campaign_statistics
 from service.web.blueprint import web
-from service.web.formatting import REPORT_SECTIONS, vietnamese_key
+from service.web.formatting import REPORT_SECTIONS
 from service.web.forms import Form
+from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.progress import campaign_progress
 from workflows import lifecycle, statistics
 from workflows.documents import KINDS
-from workflows.vocabulary import (
-    DocumentStatus,
-    OrganisationKind,
-    StageProgress,
-    TeamRole,
-    plan_fields,
-)
+from workflows.vocabulary import OrganisationKind, StageProgress, TeamRole, plan_fields
 
 LIST_FIELDS = plan_fields("lines")
 TEXT_FIELDS = plan_fields("text")
@@ -49,11 +37,6 @@ def load(db: Session, campaign_id: int, action: str = "campaign.view") -> Campai
     campaign = commands.get_campaign(db, campaign_id)
     require(action, campaign)
     return campaign
-
-
-def display_names(db: Session) -> dict[str, str]:
-    """Usernames recorded as actors, shown as the person's full name."""
-    return {u.username: u.full_name or u.username for u in db.scalars(select(User)).all()}
 
 
 @web.get("/")
@@ -73,25 +56,15 @@ def _campaigns_page(db: Session, values: dict[str, Any], errors: dict[str, str])
     )
 
 
+def _choices(db: Session, kind: OrganisationKind) -> list[tuple[int, str]]:
+    return [(o.id, o.name) for o in directory.organisations(db, kind)]
+
+
 def _new_campaign_choices(db: Session) -> dict[str, Any]:
-    issuers = db.scalars(
-        select(Organisation).where(Organisation.kind == OrganisationKind.ISSUER)
-    ).all()
-    return {"issuers": [(o.id, o.name) for o in issuers], "signers": _signers(db)}
-
-
-def _signers(db: Session) -> list[tuple[int, str]]:
-    """Signers as choices: `Nguyễn Văn Giang (KT. GIÁM ĐỐC - PHÓ GIÁM ĐỐC)`."""
-    rows = db.scalars(select(Signer).order_by(Signer.id)).all()
-    return [
-        (
-            s.id,
-            f"{s.person.full_name} "
-            f"({' '.join(p for p in (s.authority_prefix, s.authority_title) if p)}"
-            f"{' - ' if s.authority_title else ''}{s.position_title})",
-        )
-        for s in rows
-    ]
+    return {
+        "issuers": _choices(db, OrganisationKind.ISSUER),
+        "signers": directory.signer_choices(db),
+    }
 
 
 @web.post("/campaigns")
@@ -103,14 +76,10 @@ def campaign_create() -> Any:
         "issuer_id": form.integer("issuer_id", required=True),
         "signer_id": form.integer("signer_id"),
     }
-    if not form.errors:
-        try:
-            with transaction() as db:
-                campaign = commands.create(db, caller(), values)
-            flash("Đã tạo kế hoạch mới; hãy nhập các nội dung của kế hoạch", "success")
-            return redirect(url_for("web.plan_form", campaign_id=campaign.id), 303)
-        except Invalid as error:
-            form.errors.update(error.fields)
+    campaign = run_form(form, commands.create, values)
+    if campaign is not None:
+        flash("Đã tạo kế hoạch mới; hãy nhập các nội dung của kế hoạch", "success")
+        return redirect(url_for("web.plan_form", campaign_id=campaign.id), 303)
     return _campaigns_page(db_session(), values, form.errors), 422
 
 
@@ -132,40 +101,16 @@ def timeline(campaign: Campaign, events: list[LifecycleEvent]) -> list[dict[str,
     return steps
 
 
-def draft_of(db: Session, campaign: Campaign, kind: str) -> Document | None:
-    return db.scalar(
-        select(Document)
-        .where(
-            Document.campaign_id == campaign.id,
-            Document.kind == kind,
-            Document.subject_key == "",
-            Document.status == DocumentStatus.DRAFT,
-        )
-        .order_by(Document.version.desc())
-        .limit(1)
-    )
-
-
 @web.get("/campaigns/<int:campaign_id>")
 def campaign_page(campaign_id: int) -> str:
     db = db_session()
     campaign = load(db, campaign_id)
     user = current_user()
-    summary = lifecycle_summary(db, campaign)
+    summary = lifecycle_seen(db, user, campaign)
     drafts = {
-        s.document_kind: draft_of(db, campaign, s.document_kind)
+        s.document_kind: current_draft(db, campaign, s.document_kind)
         for s in summary.next_steps
         if s.document_kind in ("KH", "QD", "BC")
-    }
-    minutes = {
-        d.visit_id: d
-        for d in db.scalars(
-            select(Document).where(
-                Document.campaign_id == campaign.id,
-                Document.kind == "BB",
-                Document.status != DocumentStatus.SUPERSEDED,
-            )
-        ).all()
     }
     return render_template(
         "campaign.html",
@@ -175,9 +120,9 @@ def campaign_page(campaign_id: int) -> str:
         events=summary.events,
         steps=summary.next_steps,
         drafts=drafts,
-        names=display_names(db),
+        names=directory.display_names(db),
         targets=visible_targets(db, user, campaign),
-        minutes=minutes,
+        minutes=minutes_by_visit(db, campaign),
         progress=campaign_progress(db, user, campaign),
         kinds=KINDS,
     )
@@ -189,8 +134,7 @@ def document_draft(campaign_id: int) -> Response:
     form = Form(request.form)
     kind = form.text("kind")
     visit_id = form.integer("visit_id")
-    with transaction() as db:
-        doc_id = documents.draft(db, caller(), campaign_id, kind, visit_id=visit_id).id
+    doc_id = run_form_or_refuse(form, documents.draft, campaign_id, kind, visit_id=visit_id).id
     flash("Đã tạo dự thảo; văn bản đang được dựng", "success")
     return redirect(url_for("web.document_page", doc_id=doc_id), 303)
 
@@ -202,15 +146,71 @@ def campaign_action(campaign_id: int, action: str) -> Response:
     step = actions.Step(
         issue_date=form.date("issue_date"), reason=form.text("reason", max_length=2000)
     )
-    if form.errors:
-        raise Invalid(form.errors)
-    with transaction() as db:
-        done = actions.perform(db, caller(), campaign_id, action, step)
+    done = run_form_or_refuse(form, actions.perform, campaign_id, action, step)
     flash(done.done, "success")
     return redirect(url_for("web.campaign_page", campaign_id=campaign_id), 303)
 
 
-# --- the plan -------------------------------------------------------------------------------
+# --- the plan, targets and team forms -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignForm:
+    """A form of the campaign (its plan, targets or team): the page, with the choices it offers,
+    shown afresh by GET and again with what was submitted when the POST at its address fails."""
+
+    template: str
+    choices: Callable[[Session, Campaign], dict[str, Any]]
+    values_as: str = "values"  # the name the template reads the form's values under
+
+    def page(
+        self, db: Session, campaign: Campaign, values: dict[str, Any], errors: dict[str, str]
+    ) -> str:
+        context = {self.values_as: values, **self.choices(db, campaign)}
+        return render_template(self.template, campaign=campaign, errors=errors, **context)
+
+    def answer(
+        self,
+        form: Form,
+        saved: bool,
+        campaign_id: int,
+        values: dict[str, Any],
+        done: str,
+        refused: str = "",
+    ) -> Any:
+        """Once saved, `done` and the page afresh (GET at the same address); else the page with
+        the submitted values and the messages (and `refused`, if any), answering 422."""
+        if saved:
+            flash(done, "success")
+            return redirect(request.path, 303)
+        db = db_session()
+        campaign = load(db, campaign_id, "campaign.edit")
+        if refused:
+            flash(refused, "error")
+        return self.page(db, campaign, values, form.errors), 422
+
+
+PLAN = CampaignForm(
+    "plan.html",
+    lambda db, campaign: {
+        "signers": directory.signer_choices(db),
+        "units": _choices(db, OrganisationKind.UNIT),
+        "editable": can("campaign.edit", campaign),
+    },
+    values_as="plan",
+)
+TARGETS = CampaignForm(
+    "targets.html",
+    lambda db, campaign: {
+        "offices": directory.district_offices(
+            db, excluding={t.office_id for t in campaign.targets}
+        ),
+        "communes": directory.communes_by_district(db),
+    },
+)
+TEAM = CampaignForm(
+    "team.html", lambda db, campaign: {"people": directory.people_outside(db, campaign)}
+)
 
 
 def plan_values(campaign: Campaign) -> dict[str, Any]:
@@ -264,85 +264,26 @@ def read_contents(form: Form) -> list[dict[str, Any]]:
     return areas
 
 
-def _plan_page(
-    db: Session, campaign: Campaign, values: dict[str, Any], errors: dict[str, str]
-) -> str:
-    units = [
-        (o.id, o.name)
-        for o in db.scalars(
-            select(Organisation).where(Organisation.kind == OrganisationKind.UNIT)
-        ).all()
-    ]
-    return render_template(
-        "plan.html",
-        campaign=campaign,
-        plan=values,
-        errors=errors,
-        signers=_signers(db),
-        units=units,
-        editable=can("campaign.edit", campaign),
-    )
-
-
 @web.get("/campaigns/<int:campaign_id>/plan")
 def plan_form(campaign_id: int) -> str:
     db = db_session()
     campaign = load(db, campaign_id, "campaign.edit")
-    return _plan_page(db, campaign, plan_values(campaign), {})
+    return PLAN.page(db, campaign, plan_values(campaign), {})
 
 
 @web.post("/campaigns/<int:campaign_id>/plan")
 def plan_save(campaign_id: int) -> Any:
     form = Form(request.form)
     values = read_plan(form)
-    if not form.errors:
-        try:
-            with transaction() as db:
-                commands.update(db, caller(), campaign_id, values)
-            flash("Đã lưu kế hoạch", "success")
-            return redirect(url_for("web.plan_form", campaign_id=campaign_id), 303)
-        except Invalid as error:
-            form.errors.update(error.fields)
-    db = db_session()
-    campaign = load(db, campaign_id, "campaign.edit")
-    flash("Chưa lưu: vui lòng sửa các mục được đánh dấu", "error")
-    return _plan_page(db, campaign, values, form.errors), 422
-
-
-# --- targets and team -----------------------------------------------------------------------
-
-
-def _targets_page(
-    db: Session, campaign: Campaign, values: dict[str, Any], errors: dict[str, str]
-) -> str:
-    taken = {t.office_id for t in campaign.targets}
-    offices = [
-        o
-        for o in db.scalars(
-            select(Organisation).where(Organisation.kind == OrganisationKind.DISTRICT_OFFICE)
-        )
-        if o.id not in taken
-    ]
-    communes = db.scalars(
-        select(Organisation).where(Organisation.kind == OrganisationKind.COMMUNE_COMMITTEE)
-    ).all()
-    by_district: dict[str, list[Organisation]] = {}
-    for commune in sorted(communes, key=lambda o: vietnamese_key(o.name)):
-        by_district.setdefault(commune.district, []).append(commune)
-    return render_template(
-        "targets.html",
-        campaign=campaign,
-        offices=sorted(offices, key=lambda o: vietnamese_key(o.district or o.name)),
-        communes=by_district,
-        values=values,
-        errors=errors,
-    )
+    saved = run_form(form, commands.update, campaign_id, values) is not None
+    refused = "Chưa lưu: vui lòng sửa các mục được đánh dấu"
+    return PLAN.answer(form, saved, campaign_id, values, "Đã lưu kế hoạch", refused)
 
 
 @web.get("/campaigns/<int:campaign_id>/targets")
 def targets_form(campaign_id: int) -> str:
     db = db_session()
-    return _targets_page(db, load(db, campaign_id, "campaign.edit"), {}, {})
+    return TARGETS.page(db, load(db, campaign_id, "campaign.edit"), {}, {})
 
 
 @web.post("/campaigns/<int:campaign_id>/targets")
@@ -351,36 +292,16 @@ def target_add(campaign_id: int) -> Any:
     office_id = form.integer("office_id", required=True)
     commune_id = form.integer("commune_id")
     values = {"office_id": office_id, "commune_id": commune_id}
-    if office_id is not None and not form.errors:
-        try:
-            with transaction() as db:
-                commands.add_target(db, caller(), campaign_id, office_id, commune_id)
-            flash("Đã thêm đơn vị được kiểm tra", "success")
-            return redirect(url_for("web.targets_form", campaign_id=campaign_id), 303)
-        except Invalid as error:
-            form.errors.update(error.fields)
-    db = db_session()
-    return _targets_page(db, load(db, campaign_id, "campaign.edit"), values, form.errors), 422
-
-
-def _team_page(
-    db: Session, campaign: Campaign, values: dict[str, Any], errors: dict[str, str]
-) -> str:
-    on_team = {m.person_id for m in campaign.members}
-    people = [p for p in db.scalars(select(Person)).all() if p.id not in on_team]
-    return render_template(
-        "team.html",
-        campaign=campaign,
-        people=sorted(people, key=lambda p: vietnamese_key(p.full_name)),
-        values=values,
-        errors=errors,
+    saved = office_id is not None and (
+        run_form(form, commands.add_target, campaign_id, office_id, commune_id) is not None
     )
+    return TARGETS.answer(form, saved, campaign_id, values, "Đã thêm đơn vị được kiểm tra")
 
 
 @web.get("/campaigns/<int:campaign_id>/team")
 def team_form(campaign_id: int) -> str:
     db = db_session()
-    return _team_page(db, load(db, campaign_id, "campaign.edit"), {"role": TeamRole.MEMBER}, {})
+    return TEAM.page(db, load(db, campaign_id, "campaign.edit"), {"role": TeamRole.MEMBER}, {})
 
 
 @web.post("/campaigns/<int:campaign_id>/team")
@@ -388,16 +309,10 @@ def member_add(campaign_id: int) -> Any:
     form = Form(request.form)
     person_id, role = form.integer("person_id", required=True), form.text("role")
     values = {"person_id": person_id, "role": role}
-    if person_id is not None and not form.errors:
-        try:
-            with transaction() as db:
-                commands.add_member(db, caller(), campaign_id, person_id, role)
-            flash("Đã thêm thành viên Đoàn kiểm tra", "success")
-            return redirect(url_for("web.team_form", campaign_id=campaign_id), 303)
-        except Invalid as error:
-            form.errors.update(error.fields)
-    db = db_session()
-    return _team_page(db, load(db, campaign_id, "campaign.edit"), values, form.errors), 422
+    saved = person_id is not None and (
+        run_form(form, commands.add_member, campaign_id, person_id, role) is not None
+    )
+    return TEAM.answer(form, saved, campaign_id, values, "Đã thêm thành viên Đoàn kiểm tra")
 
 
 # --- the summary report ---------------------------------------------------------------------
@@ -415,7 +330,7 @@ def _report_page(campaign: Campaign, sections: dict[str, list[str]], status: int
             fields=statistics.FIELDS,
             rows=figures.rows,
             totals=figures.totals,
-            draft=draft_of(db, campaign, "BC"),
+            draft=current_draft(db, campaign, "BC"),
         ),
         status,
     )
@@ -431,9 +346,6 @@ def report_form(campaign_id: int) -> Any:
 def report_save(campaign_id: int) -> Response:
     form = Form(request.form)
     sections = {key: form.lines(f"report-{key}") for key in REPORT_SECTIONS}
-    if form.errors:
-        raise Invalid(form.errors)
-    with transaction() as db:
-        commands.update(db, caller(), campaign_id, {"report_sections": sections})
+    run_form_or_refuse(form, commands.update, campaign_id, {"report_sections": sections})
     flash("Đã lưu nội dung báo cáo", "success")
     return redirect(url_for("web.report_form", campaign_id=campaign_id), 303)

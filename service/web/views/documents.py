@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from service import downloads
@@ -11,13 +10,13 @@ from service.commands import dispatch as dispatch_commands
 from service.commands import documents
 from service.commands.campaigns import get_campaign
 from service.database import session as db_session
-from service.database import transaction
-from service.errors import Invalid
-from service.identity import caller, can, current_user, require
-from service.models import Dispatch, Document, Job, Target
+from service.identity import can, current_user, require
+from service.models import Target
+from service.queries.directory import display_names
+from service.queries.documents import document_work, versions
 from service.web.blueprint import web
 from service.web.forms import Form
-from service.web.views.campaigns import display_names
+from service.web.submit import run_form_or_refuse
 from service.web.views.progress import document_row
 from workflows.documents import KINDS
 from workflows.vocabulary import DocumentStatus
@@ -30,27 +29,15 @@ def document_page(doc_id: int) -> str:
     require("document.view", doc)
     campaign = get_campaign(db, doc.campaign_id)
     target = db.get(Target, doc.target_id) if doc.target_id else None
-    jobs = db.scalars(select(Job).where(Job.document_id == doc.id).order_by(Job.id)).all()
-    versions = db.scalars(
-        select(Document)
-        .where(
-            Document.campaign_id == doc.campaign_id,
-            Document.kind == doc.kind,
-            Document.subject_key == doc.subject_key,
-        )
-        .order_by(Document.version.desc())
-    ).all()
-    dispatches = db.scalars(
-        select(Dispatch).where(Dispatch.document_id == doc.id).order_by(Dispatch.id)
-    ).all()
+    jobs, dispatches = document_work(db, doc)
     return render_template(
         "document.html",
         doc=doc,
         kind=KINDS[doc.kind],
         campaign=campaign,
         target=target,
-        row=document_row(doc, list(jobs), {target.id: target} if target else {}),
-        versions=versions,
+        row=document_row(doc, jobs, {target.id: target} if target else {}),
+        versions=versions(db, doc),
         dispatches=dispatches,
         resendable=lambda d: (
             d.state not in dispatch_commands.OPEN_STATES and can("dispatch.resend", d)
@@ -75,10 +62,7 @@ def document_issue(doc_id: int) -> Response:
     """The leader issues a reviewed draft: number and date from the register, final render."""
     form = Form(request.form)
     issue_date = form.date("issue_date")
-    if form.errors:
-        raise Invalid(form.errors)
-    with transaction() as db:
-        reference = documents.issue(db, caller(), doc_id, issue_date).reference
+    reference = run_form_or_refuse(form, documents.issue, doc_id, issue_date).reference
     flash(f"Đã ban hành văn bản số {reference}", "success")
     return redirect(url_for("web.document_page", doc_id=doc_id), 303)
 
@@ -86,8 +70,7 @@ def document_issue(doc_id: int) -> Response:
 @web.post("/documents/<int:doc_id>/redraft")
 def document_redraft(doc_id: int) -> Response:
     """Refresh a draft from the current data, or start the next version of an issued document."""
-    with transaction() as db:
-        new_id = documents.redraft(db, caller(), doc_id).id
+    new_id = run_form_or_refuse(Form(request.form), documents.redraft, doc_id).id
     flash("Đã tạo lại dự thảo từ dữ liệu hiện tại", "success")
     return redirect(url_for("web.document_page", doc_id=new_id), 303)
 
@@ -95,8 +78,6 @@ def document_redraft(doc_id: int) -> Response:
 @web.post("/dispatches/<int:dispatch_id>/resend")
 def dispatch_resend(dispatch_id: int) -> Response:
     """Send a document to one recipient again (a failed e-mail, or one the recipient lost)."""
-    with transaction() as db:
-        dispatch = dispatch_commands.resend(db, caller(), dispatch_id)
-        doc_id, address = dispatch.document_id, dispatch.address
-    flash(f"Đã xếp lịch gửi lại tới {address}", "success")
-    return redirect(url_for("web.document_page", doc_id=doc_id), 303)
+    dispatch = run_form_or_refuse(Form(request.form), dispatch_commands.resend, dispatch_id)
+    flash(f"Đã xếp lịch gửi lại tới {dispatch.address}", "success")
+    return redirect(url_for("web.document_page", doc_id=dispatch.document_id), 303)

@@ -15,6 +15,7 @@ from service.documents.store import file_of
 from service.errors import NotFound
 from service.identity import can, current_user, require
 from service.models import ArchiveBuild, Campaign, Document, Job, Target, User
+from service.queries.campaigns import visible_targets
 from service.queries.documents import current_documents, current_jobs
 from service.web.blueprint import web
 from service.web.formatting import date_vn, job_label, moment_vn, size_vn
@@ -115,7 +116,7 @@ def campaign_progress(db: Session, user: User, campaign: Campaign) -> dict[str, 
     for job in visible_jobs:
         jobs.setdefault(job.document_id, []).append(job)
     visible_jobs.reverse()  # newest first
-    targets = {t.id: t for t in campaign.targets}
+    targets = {t.id: t for t in visible_targets(db, user, campaign)}
     names = {d.id: d for d in docs}
     return {
         "archive": archive_state(db, campaign),

@@ -9,10 +9,10 @@ from werkzeug.wrappers import Response
 
 from service.commands import tokens
 from service.database import session as db_session
-from service.database import transaction
-from service.errors import Invalid
 from service.identity import caller, can, require
 from service.web.blueprint import web
+from service.web.forms import Form
+from service.web.submit import run_form, run_form_or_refuse
 
 
 def _page(name: str, errors: dict[str, str], plain: str = "", status: int = 200) -> Any:
@@ -33,18 +33,17 @@ def token_list() -> Any:
 @web.post("/account/tokens")
 def token_create() -> Any:
     """The new token is shown once, on this answer; only its digest is kept."""
-    name = request.form.get("name", "")
-    try:
-        with transaction() as db:
-            _token, plain = tokens.issue(db, caller(), name)
-    except Invalid as error:
-        return _page(name, error.fields, status=422)
+    form = Form(request.form)
+    name = form.data.get("name", "")
+    issued = run_form(form, tokens.issue, name)
+    if issued is None:
+        return _page(name, form.errors, status=422)
+    _token, plain = issued
     return _page("", {}, plain, 201)
 
 
 @web.post("/account/tokens/<int:token_id>/revoke")
 def token_revoke(token_id: int) -> Response:
-    with transaction() as db:
-        token = tokens.revoke(db, caller(), token_id)
-        flash(f"Đã thu hồi khóa “{token.name}”", "success")
+    token = run_form_or_refuse(Form(request.form), tokens.revoke, token_id)
+    flash(f"Đã thu hồi khóa “{token.name}”", "success")
     return redirect(url_for("web.token_list"), 303)

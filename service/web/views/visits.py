@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -15,49 +14,19 @@ from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid
 from service.identity import caller, can, require
-from service.models import Campaign, Document, Person, Target, TeamMember, Visit
+from service.models import Campaign, Target, Visit
+from service.queries.documents import newest_minutes
 from service.queries.facts import campaign_facts
+from service.queries.schedule import schedule_conflicts
 from service.web.blueprint import web
-from service.web.conflicts import Slot, find_conflicts
 from service.web.formatting import visit_status
 from service.web.forms import Form
+from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.campaigns import load
 from workflows import lifecycle, statistics
 from workflows.vocabulary import FindingArea, TeamRole, VisitStatus
 
 FINISHED = (VisitStatus.HELD, VisitStatus.SKIPPED)
-
-
-def _slots(campaign: Campaign, people: frozenset[int]) -> list[Slot]:
-    return [
-        Slot(
-            t.id,
-            t.office.name,
-            t.visit.scheduled_start,
-            t.visit.scheduled_end,
-            people,
-            campaign.title,
-        )
-        for t in campaign.targets
-        if t.visit is not None and t.visit.status != VisitStatus.SKIPPED
-    ]
-
-
-def schedule_conflicts(db: Session, campaign: Campaign) -> dict[int, list[str]]:
-    """Per target id: visits of this campaign that overlap, and team members booked elsewhere."""
-    team = frozenset(m.person_id for m in campaign.members)
-    others: list[Slot] = []
-    if team:
-        # Ids first: PostgreSQL cannot DISTINCT whole rows that hold JSON columns.
-        shared = db.scalars(
-            select(TeamMember.campaign_id)
-            .where(TeamMember.person_id.in_(team), TeamMember.campaign_id != campaign.id)
-            .distinct()
-        ).all()
-        for other in db.scalars(select(Campaign).where(Campaign.id.in_(shared))).all():
-            others += _slots(other, frozenset(m.person_id for m in other.members))
-    names = {p.id: p.full_name for p in db.scalars(select(Person).where(Person.id.in_(team)))}
-    return find_conflicts(_slots(campaign, team), others, names)
 
 
 def _row_values(target: Target) -> dict[str, str]:
@@ -181,9 +150,8 @@ def schedule_save(campaign_id: int) -> Any:
 def visit_cancel(visit_id: int) -> Response:
     form = Form(request.form)
     reason = form.text("reason", max_length=2000)
-    with transaction() as db:
-        visit = visits.cancel(db, caller(), visit_id, reason)
-        campaign_id, office = visit.target.campaign_id, visit.target.office.name
+    visit = run_form_or_refuse(form, visits.cancel, visit_id, reason)
+    campaign_id, office = visit.target.campaign_id, visit.target.office.name
     flash(f"Đã ghi nhận không kiểm tra {office}", "success")
     return redirect(url_for("web.schedule_form", campaign_id=campaign_id), 303)
 
@@ -264,12 +232,6 @@ def _visit_page(
 ) -> tuple[str, int]:
     campaign = visit.target.campaign
     areas = {str(a.get("number")): a.get("title", "") for a in campaign.contents}
-    minutes = db.scalar(
-        select(Document)
-        .where(Document.visit_id == visit.id, Document.kind == "BB")
-        .order_by(Document.version.desc())
-        .limit(1)
-    )
     return (
         render_template(
             "visit.html",
@@ -281,7 +243,7 @@ def _visit_page(
             errors=errors,
             fields=statistics.FIELDS,
             areas=[(n, areas.get(n) or f"Nội dung {n}") for n in FindingArea.values()],
-            minutes=minutes,
+            minutes=newest_minutes(db, visit),
             editable=can("visit.record", visit)
             and lifecycle.stage_reached(
                 lifecycle.Stage(campaign.stage), lifecycle.Stage.VISITS_SCHEDULED
@@ -303,18 +265,14 @@ def visit_page(visit_id: int) -> tuple[str, int]:
 def visit_save(visit_id: int) -> Any:
     form = Form(request.form)
     values, data = read_visit(form)
-    if not form.errors:
-        try:
-            with transaction() as db:
-                visits.record(db, caller(), visit_id, data)
-            flash("Đã lưu kết quả kiểm tra", "success")
-            return redirect(url_for("web.visit_page", visit_id=visit_id), 303)
-        except Invalid as error:
-            # The form asks for the day and the times; the command names the moments.
-            form.errors.update({k.removeprefix("actual_"): v for k, v in error.fields.items()})
+    if run_form(form, visits.record, visit_id, data) is not None:
+        flash("Đã lưu kết quả kiểm tra", "success")
+        return redirect(url_for("web.visit_page", visit_id=visit_id), 303)
+    # The form asks for the day and the times; the command names the moments.
+    errors = {k.removeprefix("actual_"): v for k, v in form.errors.items()}
     db = db_session()
     visit = visits.get_visit(db, visit_id)
     require("visit.record", visit)
     flash("Chưa lưu: vui lòng sửa các mục được đánh dấu", "error")
     values["held"] = visit.status == VisitStatus.HELD
-    return _visit_page(db, visit, values, form.errors, 422)
+    return _visit_page(db, visit, values, errors, 422)

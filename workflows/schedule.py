@@ -1,4 +1,4 @@
-"""Schedule conflicts, in plain Python: visits overlapping in time, team members double-booked.
+"""Schedule conflicts: visits overlapping in time, team members double-booked.
 
 Conflicts are warnings shown beside the schedule; scheduling itself does not refuse them (two
 sub-teams may inspect at once).

@@ -1,0 +1,33 @@
+"""`python -m workers.handback HOLDER STOPPED|DIED`: put back in the queue the jobs a worker
+process held when it stopped or died, so that they run again now rather than when their lease
+runs out. The supervisor (`service.processes`) runs it once it has reaped that process; it runs
+here, in the worker's set-up, so every job kind's hand-back hook is registered.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from service import runner
+from workers.celery_app import flask_app
+
+log = logging.getLogger(__name__)
+
+REASONS = {
+    "stopped": "Tiến trình xử lý nền dừng khi việc chưa xong; việc được xếp hàng chạy lại",
+    "died": "Tiến trình xử lý nền bị dừng đột ngột; việc được xếp hàng chạy lại",
+}
+
+
+def main(holder: str, how: str) -> None:
+    config = flask_app.config["VANTHU"]
+    holdings = runner.Holdings.of(config.var_dir, holder)
+    with flask_app.app_context():
+        handed = runner.hand_back(holdings, refund=how == "stopped", reason=REASONS[how])
+    if handed:
+        print(f"handed back jobs {handed} held by {holder} ({how})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
