@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -183,6 +184,51 @@ def revoke_token(token_id: int) -> None:
         click.echo(f"Lỗi: {error}", err=True)
         sys.exit(1)
     click.echo(f"Đã thu hồi khóa #{token_id}")
+
+
+@main.command("export-campaign")
+@click.argument("campaign_id", type=int)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path))
+def export_campaign(campaign_id: int, out_file: Path | None) -> None:
+    """Write campaign CAMPAIGN_ID as one JSON document (to OUT, or to standard output)."""
+    from service.commands import exchange
+
+    init_engine(Config().database_url)
+    try:
+        with transaction() as db:
+            document = exchange.export(db, _cli(), campaign_id)
+    except NotFound as error:
+        click.echo(f"Lỗi: {error}", err=True)
+        sys.exit(1)
+    written = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if out_file is None:
+        click.echo(written, nl=False)
+    else:
+        out_file.write_text(written, encoding="utf-8")
+        click.echo(f"Đã xuất kế hoạch #{campaign_id} vào {out_file}", err=True)
+
+
+@main.command("import-campaign")
+@click.argument("document_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_campaign(document_file: Path) -> None:
+    """Create a new draft campaign from an exported JSON document (nothing written on error)."""
+    from service import audit
+    from service.commands import exchange
+
+    init_engine(Config().database_url)
+    try:
+        document = json.loads(document_file.read_text(encoding="utf-8"))
+        with transaction() as db:
+            audit.set_actor(db, CLI)
+            campaign = exchange.import_(db, _cli(), document)
+            click.echo(f"Đã tạo kế hoạch #{campaign.id}: {campaign.title}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        click.echo(f"Lỗi: tệp không phải JSON hợp lệ ({error})", err=True)
+        sys.exit(1)
+    except Invalid as error:
+        for field, message in error.fields.items():
+            click.echo(f"Lỗi: {field}: {message}", err=True)
+        sys.exit(1)
 
 
 @main.command("demo")

@@ -177,6 +177,9 @@ def calls(w: World) -> list[Call]:
             {"person_id": w.person, "role": "thanh_vien"},
             OFFICE_ONLY,
         ),
+        Call("GET", "/api/v1/presets", "/api/v1/presets", None, OFFICE_ONLY),
+        Call("GET", "/api/v1/campaigns/<int:campaign_id>/export", f"{c}/export", None, OFFICE_ONLY),
+        Call("POST", "/api/v1/campaigns/import", "/api/v1/campaigns/import", {}, OFFICE_ONLY),
         Call("GET", "/api/v1/campaigns/<int:campaign_id>/lifecycle", f"{c}/lifecycle"),
         Call(
             "POST",
@@ -556,6 +559,8 @@ def test_path_traversal_in_urls_and_names_goes_nowhere(
 SCHEMA_KINDS = {
     "CampaignSummary": "campaign",
     "CampaignOut": "campaign",
+    "IndicatorSchema": "indicator",
+    "PresetOut": "preset",
     "TargetOut": "target",
     "VisitOut": "visit",
     "MemberOut": "member",

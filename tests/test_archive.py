@@ -22,7 +22,8 @@ from docx import Document as Docx
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from sqlalchemy import delete, select, update
+from sqlalchemy import create_engine, delete, select, update
+from sqlalchemy.orm import Session
 
 from service import migrate, runner
 from service.app import create_app
@@ -39,7 +40,7 @@ from service.demo import drive_campaign
 from service.documents.libreoffice import libreoffice_available
 from service.errors import Conflict
 from service.jobs import QUEUES
-from service.models import ArchiveBuild, Campaign, Job, Organisation
+from service.models import ArchiveBuild, Campaign, Document, Job, Organisation
 from service.seed.load import load_demo
 from service.timeutil import utcnow
 from tests.auth_helper import SYSTEM
@@ -209,7 +210,7 @@ def test_an_intact_archive_verifies(archive: Path) -> None:
     code, output = verify_cli(archive)
     assert code == 0, output
     assert (
-        "Hồ sơ toàn vẹn: 57 tệp khớp mã SHA-256, 25 văn bản trong mục lục khớp với tệp; "
+        "Hồ sơ toàn vẹn: 58 tệp khớp mã SHA-256, 25 văn bản trong mục lục khớp với tệp; "
         "mã SHA-256 của 50 tệp văn bản thống nhất giữa SHA256SUMS, Siêu dữ liệu.json, "
         "Siêu dữ liệu.xml, Mục lục văn bản.csv và nội dung tệp." in output
     )
@@ -246,14 +247,15 @@ def test_member_order_is_index_then_documents_in_filing_order_then_the_rest(
 ) -> None:
     names = [n.split("/", 1)[1] for n in zipfile.ZipFile(archive).namelist()]
     assert names[:3] == ["Mục lục văn bản.pdf", "Mục lục văn bản.docx", "Mục lục văn bản.csv"]
-    assert names[-5:] == [
+    assert names[-6:] == [
         "Siêu dữ liệu.json",
         "Siêu dữ liệu.xml",
         "Sổ gửi văn bản.csv",
+        "Sổ số liệu kiểm tra.csv",
         "Chứng từ kết thúc hồ sơ.txt",
         "SHA256SUMS",
     ]
-    documents = names[3:-5]
+    documents = names[3:-6]
     assert len(documents) == 50 and all(n.startswith("Văn bản/") for n in documents)
     kinds = [n.split(" ")[2].split("-")[1] for n in documents[::2]]
     assert kinds == ["KH", "QĐ", *["TB"] * 11, *["BB"] * 11, "BC"]
@@ -325,11 +327,36 @@ def test_closing_note_and_register(archive: Path) -> None:
     note = read_member(data, "Chứng từ kết thúc hồ sơ.txt").decode()
     assert "Hồ sơ gồm 25 văn bản hiện hành" in note
     assert "từ ngày 05 tháng 4 năm 2023 đến ngày 20 tháng 11 năm 2023" in note
-    assert "Tổng số tệp trong hồ sơ: 58" in note
+    assert "Tổng số tệp trong hồ sơ: 59" in note
+    assert "Sổ số liệu kiểm tra: 11 cuộc kiểm tra, 13 chỉ tiêu" in note
     register = list(
         csv.reader(io.StringIO(read_member(data, "Sổ gửi văn bản.csv").decode("utf-8-sig")))
     )
     assert register[0][:2] == ["STT", "Số, ký hiệu"] and "Message-ID" in register[0]
+
+
+def test_the_register_of_figures_follows_the_campaign_indicators(
+    built: tuple[Path, Path],
+) -> None:
+    """One column an indicator of the plan, one row a held visit, and their totals last: the same
+    figures as the report's table."""
+    data = built[0].read_bytes()
+    rows = list(
+        csv.reader(io.StringIO(read_member(data, "Sổ số liệu kiểm tra.csv").decode("utf-8-sig")))
+    )
+    with Session(create_engine(f"sqlite:///{built[1]}")) as db:
+        report = db.scalar(select(Document).where(Document.kind == "BC"))
+        assert report is not None
+        campaign = db.get(Campaign, report.campaign_id)
+        assert campaign is not None
+        labels = [i["label"] for i in campaign.indicators]
+        printed = [r["values"] for r in report.context["district_rows"]]
+    assert rows[0] == ["STT", "Đơn vị được kiểm tra", "Huyện, thành phố", *labels]
+    assert [r[0] for r in rows[1:-1]] == [str(n) for n in range(1, 12)]
+    assert rows[-1][:3] == ["", "Tổng cộng", ""]
+    for column in range(3, 3 + len(labels)):
+        assert int(rows[-1][column]) == sum(int(r[column]) for r in rows[1:-1])
+    assert [r[3:] for r in rows[1:]] == printed
 
 
 def test_without_libreoffice_the_index_pdf_is_absent_and_the_note_says_so(
@@ -591,7 +618,7 @@ def test_issuing_the_report_enqueues_a_build_that_waits_for_conversions(
     outcomes = run_jobs()
     assert ("archive", "done") in outcomes
     status = client.get(f"/api/v1/campaigns/{campaign_id}/archive").json
-    assert status["state"] == "done" and status["progress"] == status["total"] == 58
+    assert status["state"] == "done" and status["progress"] == status["total"] == 59
     assert status["last_error"] == "" and status["filename"].endswith(".zip")
 
     download = client.get(f"/api/v1/campaigns/{campaign_id}/archive/file")
@@ -733,7 +760,7 @@ def test_progress_is_recorded_while_building(built: tuple[Path, Path], tmp_path:
     with transaction() as db:
         db.execute(delete(ArchiveBuild).where(ArchiveBuild.id == build_id))
     session.remove()
-    assert seen[0] == (2, 57) and seen[-1] == (57, 57)
+    assert seen[0] == (2, 58) and seen[-1] == (58, 58)
     assert [p for p, _ in seen] == sorted(p for p, _ in seen) and len(seen) == 52
 
 

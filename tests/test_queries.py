@@ -52,7 +52,7 @@ from service.queries.statistics import campaign_statistics, dashboard_series
 from service.seed.load import load_demo
 from tests.auth_helper import api_client
 from tests.test_web_support import Accounts, accounts, campaign_id, sign_in
-from workflows import statistics
+from workflows import indicators, statistics
 from workflows.documents import FILING_ORDER
 from workflows.text import vietnamese_key
 from workflows.vocabulary import DocumentStatus, OrganisationKind, Role, VisitStatus
@@ -205,18 +205,20 @@ def test_campaign_totals_are_the_sum_of_its_rows(db: Session, world: World) -> N
     assert [r.values for r in figures.rows] == [
         example_statistics(i) for i in range(len(campaign.targets))
     ]
-    for key in statistics.KEYS:
+    keys = [i.key for i in figures.indicators]
+    assert keys == [i["key"] for i in campaign.indicators] and keys
+    for key in keys:
         assert figures.totals[key] == sum(r.values[key] for r in figures.rows)
     report = db.scalar(
         select(Document).where(Document.campaign_id == campaign.id, Document.kind == "BC")
     )
     assert report is not None  # its context, frozen at issue, has the same figures
     assert [int(s["total"]) for s in report.context["statistics"]] == [
-        figures.totals[key] for key in statistics.KEYS
+        figures.totals[key] for key in keys
     ]
-    assert [r["district"] for r in report.context["district_rows"]] == [
-        r.name for r in figures.rows
-    ]
+    rows = report.context["district_rows"]
+    assert [r["district"] for r in rows] == [*(r.name for r in figures.rows), "Tổng cộng"]
+    assert rows[-1]["values"] == [str(figures.totals[key]) for key in keys]
     partial = db.get(Campaign, world.without_own)
     assert partial is not None
     assert len(campaign_statistics(db, partial).rows) == 2
@@ -228,24 +230,58 @@ def test_dashboard_series_by_district_and_year(db: Session, world: World) -> Non
     assert series.years == [2022, 2023]
     campaign = db.get(Campaign, world.driven)
     assert campaign is not None
+    demo = indicators.parse(campaign.indicators)
     names = [t.office.district or t.office.name for t in campaign.targets]
     assert series.districts == names  # the 2022 visits are in the same offices, same order
     for i, name in enumerate(names):
-        assert series.sums[(name, 2023)] == statistics.totals([example_statistics(i)])
+        assert series.sums[(name, 2023)] == statistics.totals([example_statistics(i)], demo)
     for year in series.years:
         in_year = [v for (_, y), v in series.sums.items() if y == year]
-        assert series.totals[year] == statistics.totals(in_year)
+        assert series.totals[year] == statistics.totals(in_year, demo)
     own = next(t for t in campaign.targets if t.office_id == world.office)
     mine = dashboard_series(db, users["district"])
     assert mine.districts == [own.office.district]
     assert mine.years == [2022, 2023]
     assert mine.sums == {
-        (own.office.district, 2022): statistics.totals([example_statistics(9)]),
+        (own.office.district, 2022): statistics.totals([example_statistics(9)], demo),
         (own.office.district, 2023): statistics.totals(
-            [example_statistics(campaign.targets.index(own))]
+            [example_statistics(campaign.targets.index(own))], demo
         ),
     }
     assert dashboard_series(db, users["nowhere"]).years == []
+
+
+def test_years_compare_only_on_the_indicators_they_share(db: Session, world: World) -> None:
+    """2022 collected other figures than 2023: each year is summed on its own indicators, the
+    dashboard offers them all, and a year has no value (not 0) for one it did not collect."""
+    other = [
+        {"key": "businesses", "label": "Số cơ sở (2022)", "short_label": "Cơ sở", "parent": None},
+        {"key": "tre_em", "label": "Số trẻ em", "short_label": "Trẻ em", "parent": None},
+    ]
+    for older_id in (world.without_own, world.with_own):
+        older = db.get(Campaign, older_id)
+        assert older is not None
+        older.indicators = other
+    campaign = db.get(Campaign, world.driven)
+    assert campaign is not None
+    demo = [i["key"] for i in campaign.indicators]
+    series = dashboard_series(db, _users(world.office)["staff"])
+    assert series.keys == {2022: ("businesses", "tre_em"), 2023: tuple(demo)}
+    assert [i.key for i in series.indicators] == [*demo, "tre_em"]
+    assert series.indicators[0].label == campaign.indicators[0]["label"]  # the newest year's
+    first = db.get(Campaign, world.without_own)
+    assert first is not None
+    target = first.targets[0]  # held in 2022, its office the demo's second target
+    name = target.office.district or target.office.name
+    assert series.sums[(name, 2022)] == {
+        "businesses": example_statistics(5)["businesses"],
+        "tre_em": 0,
+    }
+    assert series.value(name, 2022, "workers") is None
+    assert series.value(None, 2022, "workers") is None
+    assert series.value(name, 2023, "tre_em") is None
+    index = next(i for i, t in enumerate(campaign.targets) if t.office_id == target.office_id)
+    assert series.value(name, 2023, "workers") == example_statistics(index)["workers"]
 
 
 def test_lifecycle_summary(db: Session, world: World) -> None:

@@ -41,8 +41,8 @@ def _directory() -> Directory:
     return Directory(
         issuer=_org(1, "Sở X", "so@x.example", code="SX"),
         filing_unit="PCT",
-        governing=_org(2, "UBND tỉnh X", "tinh@x.example"),
-        steering=_org(3, "Ban Chỉ đạo 138 tỉnh X", "bcd@x.example"),
+        governing=_org(2, "UBND tỉnh X", "tinh@x.example", place="X"),
+        agencies=(_org(3, "Ban Chỉ đạo tỉnh X", "bcd@x.example", place="X"),),
         unit=_org(4, "Phòng PCT", "pct@x.example", code="PCT"),
         units=(
             _org(4, "Phòng PCT", "pct@x.example", code="PCT"),
@@ -105,22 +105,32 @@ def test_minutes_report_and_decision_rules() -> None:
         "tp-y@x.example",
         "so@x.example",
     }
-    report = routing.route("BC", d)
-    assert report.printed()[:2] == ["- UBND tỉnh (b/c);", "- Ban Chỉ đạo 138 tỉnh (b/c);"]
-    assert [r.address for r in report.mailing()][:3] == [
+    # The report's lines are the campaign's, resolved like the plan's; the province's agencies
+    # may be named without the province ("Ban Chỉ đạo tỉnh" for "Ban Chỉ đạo tỉnh X").
+    written = ["UBND tỉnh (b/c)", "Ban Chỉ đạo tỉnh (b/c)", "UBND các huyện, thành phố"]
+    report = routing.route("BC", d, written)
+    assert report.printed() == [
+        "- UBND tỉnh (b/c);",
+        "- Ban Chỉ đạo tỉnh (b/c);",
+        "- UBND các huyện, thành phố;",
+        "- Lưu: VT, PCT.",
+    ]
+    assert [r.address for r in report.mailing()] == [
         "tinh@x.example",
         "bcd@x.example",
         "ubnd-tp@x.example",
+        "u-y@x.example",
     ]
+    assert routing.route("BC", d).printed() == ["- Lưu: VT, PCT."]
     decision = routing.route("QD", d)
     assert decision.printed()[0] == "- Như Điều 3;"
     assert "pct@x.example" in {r.address for r in decision.mailing()}
 
 
 def test_a_line_naming_one_organisation_reaches_it_and_an_unknown_line_is_printed_only() -> None:
-    resolved = routing.route("KH", _directory(), ["Ban Chỉ đạo 138 tỉnh X", "Công an tỉnh;"])
+    resolved = routing.route("KH", _directory(), ["Ban Chỉ đạo tỉnh X", "Công an tỉnh;"])
     assert resolved.printed() == [
-        "- Ban Chỉ đạo 138 tỉnh X;",
+        "- Ban Chỉ đạo tỉnh X;",
         "- Công an tỉnh;",
         "- Lưu: VT, PCT.",
     ]

@@ -348,6 +348,17 @@ def test_notice_schedule_has_one_row_per_visit() -> None:
         assert line in text
 
 
+def test_notice_prints_the_campaigns_words_only() -> None:
+    """The sub-unit column is the campaign's; the opening is the plan's reference, once."""
+    doc = _render("TB", sub_unit_heading="Ủy ban nhân dân xã, phường được chọn")
+    assert doc.tables[1].rows[0].cells[3].text == "Ủy ban nhân dân xã, phường được chọn"
+    text = _body_text(doc)
+    assert "Ban Chỉ đạo xã được chọn" not in text
+    sample = SAMPLE_CONTEXTS["TB"]
+    assert f"Thực hiện {sample['plan_reference']}, {sample['introduction']}" in text
+    assert text.count("Thực hiện") == 1
+
+
 def test_minutes_record_findings_and_statistics() -> None:
     sample = SAMPLE_CONTEXTS["BB"]
     doc = _sample("BB")

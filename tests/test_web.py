@@ -144,7 +144,7 @@ def test_plan_form_shows_field_errors_and_keeps_input(
             "year": "năm nay",
             "legal_bases": ["Căn cứ đã nhập", ""],
             "contents_count": "1",
-            "contents-0-paragraphs": "Đoạn không có tên",
+            "contents.0.paragraphs": "Đoạn không có tên",
         },
     )
     page = text(response)
@@ -168,10 +168,10 @@ def test_plan_form_saves_lists_in_nfc(
             "legal_bases": [nfd, "  ", "Nghị định 30/2020/NĐ-CP"],
             "recipients": ["UBND các huyện", "Lãnh đạo Sở"],
             "contents_count": "2",
-            "contents-0-number": "1",
-            "contents-0-title": "Nội dung một",
-            "contents-0-paragraphs": ["Đoạn a", "Đoạn b"],
-            "contents-1-title": "",
+            "contents.0.number": "1",
+            "contents.0.title": "Nội dung một",
+            "contents.0.paragraphs": ["Đoạn a", "Đoạn b"],
+            "contents.1.title": "",
         },
     )
     assert response.status_code == 303
@@ -189,6 +189,233 @@ def test_plan_form_saves_lists_in_nfc(
             }
         ]
         assert campaign.year == 2024
+
+
+def _campaign_count(app: Any) -> int:
+    with app.app_context(), transaction() as db:
+        return len(db.scalars(select(Campaign.id)).all())
+
+
+def test_new_campaign_starts_empty_from_a_preset_or_as_a_copy(
+    app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    token = signed_in(client, accounts, "staff")
+    page = text(client.get("/"))
+    assert 'value="phong-chong-mai-dam"' in page and "Sao chép từ kế hoạch năm trước" in page
+    assert 'name="copy_from"' in page and f'<option value="{campaign_id}"' in page
+    with app.app_context(), transaction() as db:
+        demo = db.get(Campaign, campaign_id)
+        assert demo is not None
+        issuer = str(demo.issuer_id)
+    made = {}
+    for start, extra in (
+        ("empty", {}),
+        ("preset", {"preset": "phong-chong-mai-dam"}),
+        ("copy", {"copy_from": str(campaign_id)}),
+    ):
+        response = client.post(
+            "/campaigns",
+            data={
+                "csrf_token": token,
+                "title": f"Kế hoạch {start}",
+                "year": "2026",
+                "issuer_id": issuer,
+                "start": start,
+                **extra,
+            },
+        )
+        assert response.status_code == 303, text(response)
+        made[start] = int(response.headers["Location"].split("/")[-2])
+    with app.app_context(), transaction() as db:
+        demo = db.get(Campaign, campaign_id)
+        empty, preset, copy = (db.get(Campaign, made[k]) for k in ("empty", "preset", "copy"))
+        assert demo is not None and empty is not None and preset is not None and copy is not None
+        assert empty.indicators == [] and empty.contents == [] and empty.targets == []
+        assert preset.programme == "công tác phòng, chống mại dâm năm 2026"
+        assert [i["key"] for i in preset.indicators] == [i["key"] for i in demo.indicators]
+        assert preset.targets == [] and preset.title == "Kế hoạch preset"
+        assert copy.indicators == demo.indicators and copy.contents == demo.contents
+        assert [t.office_id for t in copy.targets] == [t.office_id for t in demo.targets]
+        assert copy.signer_id == demo.signer_id and copy.year == 2026
+        assert copy.stage == "plan_drafted"
+
+
+def test_new_campaign_refuses_an_unknown_start_beside_the_field(
+    app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    token = signed_in(client, accounts, "staff")
+    before = _campaign_count(app)
+    for extra, field in (
+        ({"start": "preset", "preset": "khong-co-mau-nay"}, "preset"),
+        ({"start": "copy", "copy_from": "999999"}, "copy_from"),
+        ({"start": "copy"}, "copy_from"),
+    ):
+        response = client.post(
+            "/campaigns",
+            data={"csrf_token": token, "title": "Kế hoạch thử", "year": "2026", "issuer_id": "1"}
+            | extra,
+        )
+        page = text(response)
+        assert response.status_code == 422, extra
+        assert f'data-error-for="{field}"' in page, (extra, page)
+        assert "<details open" in page and 'value="Kế hoạch thử"' in page
+    assert _campaign_count(app) == before
+
+
+def _plan_form(token: str, **fields: Any) -> dict[str, Any]:
+    """A plan form as the page posts it: the demo's required text and the given fields."""
+    return {
+        "csrf_token": token,
+        "title": "Kế hoạch thử",
+        "year": "2026",
+        "legal_bases": ["Căn cứ"],
+        "contents_count": "1",
+        "contents.0.title": "Nội dung một",
+        **fields,
+    }
+
+
+def test_plan_form_edits_the_inspection(
+    app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    token = signed_in(client, accounts, "staff")
+    page = text(client.get(f"/campaigns/{campaign_id}/plan"))
+    assert 'name="indicators.0.key" value="businesses"' in page
+    assert 'value="công tác phòng, chống mại dâm năm 2023"' in page
+    assert 'maxlength="40"' in page and "data-add-row" in page
+    assert '<option value="workers" selected>workers</option>' in page  # a part's parent
+
+    response = client.post(
+        f"/campaigns/{campaign_id}/plan",
+        data=_plan_form(
+            token,
+            programme="công tác bảo vệ, chăm sóc trẻ em năm 2026",
+            sub_unit_label="",
+            preparation=["Báo cáo kết quả thực hiện", "", "Hồ sơ liên quan"],
+            report_recipients=["UBND tỉnh"],
+            contents_count="3",
+            **{
+                "contents.0.title": "Việc ban hành văn bản",
+                "contents.0.paragraphs": ["Đoạn a"],
+                "contents.1.title": "",  # a blank area is dropped
+                "contents.2.title": "Việc bố trí kinh phí",
+                "contents.2.run_in": "on",
+                "indicators_count": "4",
+                "indicators.0.key": "children",
+                "indicators.0.label": "Số trẻ em trên địa bàn",
+                "indicators.0.short_label": "Trẻ em",
+                "indicators.0.parent": "",
+                "indicators.0.rule": "at_most",
+                "indicators.1.key": "",  # a blank row is dropped
+                "indicators.2.key": "children_girls",
+                "indicators.2.label": "Trong đó: trẻ em gái",
+                "indicators.2.parent": "children",
+                "indicators.2.rule": "sum",
+                "indicators.2.group": "gioi",
+                "indicators.3.key": "children_boys",
+                "indicators.3.label": "Trong đó: trẻ em trai",
+                "indicators.3.parent": "children",
+                "indicators.3.rule": "sum",
+                "indicators.3.group": "gioi",
+            },
+        ),
+    )
+    assert response.status_code == 303, text(response)
+    with app.app_context(), transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None
+        assert campaign.programme == "công tác bảo vệ, chăm sóc trẻ em năm 2026"
+        assert campaign.sub_unit_label == ""
+        assert campaign.preparation == ["Báo cáo kết quả thực hiện", "Hồ sơ liên quan"]
+        assert campaign.report_recipients == ["UBND tỉnh"]
+        assert [(c["number"], c["title"], c["run_in"]) for c in campaign.contents] == [
+            (1, "Việc ban hành văn bản", False),
+            (2, "Việc bố trí kinh phí", True),
+        ]
+        assert campaign.indicators == [
+            {
+                "key": "children",
+                "label": "Số trẻ em trên địa bàn",
+                "short_label": "Trẻ em",
+                "parent": None,
+                "rule": None,
+            },
+            {
+                "key": "children_girls",
+                "label": "Trong đó: trẻ em gái",
+                "short_label": "",
+                "parent": "children",
+                "rule": "sum",
+                "group": "gioi",
+            },
+            {
+                "key": "children_boys",
+                "label": "Trong đó: trẻ em trai",
+                "short_label": "",
+                "parent": "children",
+                "rule": "sum",
+                "group": "gioi",
+            },
+        ]
+
+
+def test_plan_form_shows_indicator_errors_beside_their_row(
+    app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    token = signed_in(client, accounts, "staff")
+    with app.app_context(), transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None
+        before = list(campaign.indicators)
+    response = client.post(
+        f"/campaigns/{campaign_id}/plan",
+        data=_plan_form(
+            token,
+            **{
+                "indicators_count": "5",
+                "indicators.0.key": "a",
+                "indicators.0.label": "Chỉ tiêu A",
+                "indicators.1.label": "",  # blank: the rows below move up one place
+                "indicators.2.key": "a",
+                "indicators.2.label": "Chỉ tiêu A lần nữa",
+                "indicators.3.key": "b",
+                "indicators.3.label": "Chỉ tiêu B",
+                "indicators.3.parent": "c",
+                "indicators.4.key": "c",
+                "indicators.4.label": "Chỉ tiêu C",
+                "indicators.4.parent": "b",
+                "indicators.4.short_label": "x" * 41,
+            },
+        ),
+    )
+    page = text(response)
+    assert response.status_code == 422
+    # Each message is beside the row as the page shows it again (without the blank row).
+    assert 'name="indicators.1.key" value="a"' in page
+    assert re.search(r'data-error-for="indicators\.1\.key">[^<]*bị trùng', page), page
+    assert 'data-error-for="indicators.3.short_label"' in page
+    assert 'name="indicators.3.key" value="c"' in page
+    with app.app_context(), transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None and campaign.indicators == before
+
+    loop = client.post(
+        f"/campaigns/{campaign_id}/plan",
+        data=_plan_form(
+            token,
+            **{
+                "indicators_count": "2",
+                "indicators.0.key": "b",
+                "indicators.0.label": "Chỉ tiêu B",
+                "indicators.0.parent": "c",
+                "indicators.1.key": "c",
+                "indicators.1.label": "Chỉ tiêu C",
+                "indicators.1.parent": "b",
+            },
+        ),
+    )
+    assert loop.status_code == 422
+    assert re.search(r'data-error-for="indicators\.0\.parent">[^<]*vòng lặp', text(loop))
 
 
 def _issue_plan(client: FlaskClient, campaign_id: int, token: str) -> int:

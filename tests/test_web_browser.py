@@ -404,3 +404,114 @@ def test_whole_campaign_in_the_browser(
     for person in (staff, leader, tablet, district):
         assert not person.errors, person.errors
         person.close()
+
+
+def test_a_copied_campaign_defines_its_own_inspection(
+    browser: Any,
+    live_server: str,
+    app: Any,
+    accounts: Accounts,
+    campaign_id: int,
+    shots: Path,
+) -> None:
+    """Copy the demo, give it other contents and indicators: its visit form asks for them."""
+    from playwright.sync_api import expect
+
+    staff = Person(browser, live_server, shots)
+    leader = Person(browser, live_server, shots)
+    staff.sign_in(*accounts["staff"])
+
+    # A new campaign as a copy of last year's.
+    staff.page.click("summary:has-text('Tạo kế hoạch kiểm tra mới')")
+    staff.page.check("input[name=start][value=copy]")
+    staff.page.select_option("select[name=copy_from]", str(campaign_id))
+    staff.page.fill("input[name=title]", "Công tác bảo vệ, chăm sóc trẻ em năm 2024")
+    staff.page.fill("input[name=year]", "2024")
+    staff.shot("tao-ke-hoach-sao-chep", full_page=False)
+    staff.press("Tạo kế hoạch")
+    staff.expect_flash("Đã tạo kế hoạch mới")
+    found = re.search(r"/campaigns/(\d+)/plan$", staff.page.url)
+    assert found, staff.page.url
+    new_id = int(found.group(1))
+    assert new_id != campaign_id
+
+    # Its contents: the five copied ones give way to two new ones.
+    contents = staff.page.locator('[data-rows="contents"]')
+    expect(contents.locator("input[name='contents.0.title']")).to_have_value(
+        "Việc quản lý thực hiện Chương trình phòng, chống mại dâm"
+    )
+    while contents.locator("[data-remove-row]").count():
+        contents.locator("[data-remove-row]").first.click()
+    areas = [
+        ("Việc ban hành văn bản chỉ đạo về bảo vệ trẻ em", "Kế hoạch, văn bản hướng dẫn."),
+        ("Việc bố trí kinh phí, nhân lực", "Dự toán được giao và sử dụng."),
+    ]
+    for i, (title, paragraph) in enumerate(areas):
+        contents.locator("[data-add-row]").click()
+        staff.page.fill(f"input[name='contents.{i}.title']", title)
+        staff.page.fill(f"textarea[name='contents.{i}.paragraphs']", paragraph)
+
+    # Its indicators: only the first copied one stays; two are added, one a part of the other.
+    table = staff.page.locator("[data-indicators]")
+    expect(table.locator("input[name='indicators.0.key']")).to_have_value("businesses")
+    while table.locator("[data-remove-row]").count() > 1:
+        table.locator("[data-remove-row]").last.click()
+    for key, label, short in (
+        ("children", "Số trẻ em có hoàn cảnh đặc biệt", "Trẻ em HCĐB"),
+        ("children_supported", "Trong đó: số trẻ em được trợ giúp", "Được trợ giúp"),
+    ):
+        table.locator("[data-add-row]").click()
+        row = table.locator("[data-row]").last
+        row.locator("input[name$='.key']").fill(key)
+        row.locator("input[name$='.label']").fill(label)
+        row.locator("input[name$='.short_label']").fill(short)
+    part = table.locator("[data-row]").last
+    part.locator("select[name$='.parent']").select_option("children")
+    part.locator("select[name$='.rule']").select_option("at_most")
+    staff.press("Lưu kế hoạch")
+    staff.expect_flash("Đã lưu kế hoạch")
+    expect(table.locator("select[name='indicators.2.parent']")).to_have_value("children")
+    table.scroll_into_view_if_needed()
+    staff.shot("ke-hoach-chi-tieu", full_page=False)
+
+    # The plan is drafted and issued, one visit scheduled.
+    staff.tab("Tổng quan")
+    staff.press("Tạo dự thảo kế hoạch kiểm tra")
+    staff.expect_flash("Đã tạo dự thảo")
+    settle(app)
+    leader.sign_in(*accounts["leader"])
+    _issue(leader, _ids(new_id)["docs"][("KH", None, "draft")], "2024-04-05", "01/KH-SLĐTBXH")
+    target_id, _visit = _ids(new_id)["targets"][0]
+    staff.go(f"/campaigns/{new_id}/schedule")
+    staff.page.fill(f"input[name=date-{target_id}]", "2024-09-05")
+    staff.page.fill(f"input[name=start-{target_id}]", "08:00")
+    staff.page.fill(f"input[name=end-{target_id}]", "11:30")
+    staff.press("Lưu lịch kiểm tra")
+    staff.expect_flash("Đã lưu lịch kiểm tra (1 đơn vị thay đổi)")
+
+    # The visit form asks for exactly the new figures, under the new finding areas.
+    _target, visit_id = _ids(new_id)["targets"][0]
+    staff.go(f"/visits/{visit_id}")
+    fields = staff.page.locator("input[name^='statistics.']")
+    assert [fields.nth(i).get_attribute("name") for i in range(fields.count())] == [
+        "statistics.businesses",
+        "statistics.children",
+        "statistics.children_supported",
+    ]
+    statistics = staff.page.locator("[data-statistics]")
+    expect(statistics.locator("tr.part")).to_have_text(re.compile("số trẻ em được trợ giúp"))
+    expect(statistics).not_to_contain_text("lao động")
+    findings = staff.page.locator("textarea[name^='findings.']")
+    assert [findings.nth(i).get_attribute("name") for i in range(findings.count())] == [
+        "findings.1",
+        "findings.2",
+    ]
+    form = staff.page.locator("[data-visit-form]")
+    for title, _paragraph in areas:
+        expect(form).to_contain_text(title)
+    expect(form).not_to_contain_text("mại dâm")
+    staff.shot("ket-qua-chuong-trinh-moi")
+
+    for person in (staff, leader):
+        assert not person.errors, person.errors
+        person.close()

@@ -1,4 +1,4 @@
-"""The lifecycle rules, statistics validation and formatting, in plain Python."""
+"""The lifecycle rules and formatting, in plain Python."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from workflows import formatting, lifecycle, statistics
+from workflows import formatting, lifecycle
 from workflows.documents import KINDS, series_for
 from workflows.lifecycle import CampaignFacts, Stage, VisitFacts
 from workflows.vocabulary import VisitStatus
@@ -75,25 +75,6 @@ def test_stage_order_is_the_lifecycle() -> None:
         "report_issued",
         "archived",
     ]
-
-
-def test_statistics_validation() -> None:
-    assert statistics.validate({"workers": 10, "workers_male": 4, "workers_female": 6}) == {}
-    errors = statistics.validate(
-        {"workers": 10, "workers_male": 8, "workers_female": 6, "hotspots": -1, "x": 1}
-    )
-    assert set(errors) == {"hotspots", "x"}  # type errors first, then relations
-    errors = statistics.validate({"workers": 10, "workers_male": 8, "workers_female": 6})
-    assert set(errors) == {"workers_male", "workers_female"}
-    errors = statistics.validate({"businesses": 3, "businesses_inspected": 4})
-    assert "businesses_inspected" in errors
-    assert statistics.validate({"workers": "5"}) == {"workers": "Phải là số nguyên"}
-    assert statistics.validate({"workers": True}) == {"workers": "Phải là số nguyên"}
-
-
-def test_statistics_totals() -> None:
-    sums = statistics.totals([{"workers": 3}, {"workers": 4, "hotspots": 1}])
-    assert sums["workers"] == 7 and sums["hotspots"] == 1 and sums["brokers"] == 0
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ instead of failing later in a column, a register or a ZIP entry."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from workflows import formatting
 
@@ -53,6 +55,13 @@ def length_problem(value: str, max_length: int) -> str | None:
     return f"Tối đa {max_length} ký tự" if len(value) > max_length else None
 
 
+def name_problem(value: Any, max_length: int, missing: str) -> str | None:
+    """A required name (an indicator's, a content's title): `missing` when it is blank."""
+    if not isinstance(value, str) or not value.strip():
+        return missing
+    return length_problem(value, max_length)
+
+
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 
@@ -67,3 +76,22 @@ def json_depth(text: str) -> int:
         depth += 1 if match.group() in "[{" else -1
         deepest = max(deepest, depth)
     return deepest
+
+
+def objects(
+    value: Any, field: str, limit: int, noun: str, keys: str
+) -> tuple[dict[str, str], list[tuple[str, Mapping[str, Any]]]]:
+    """A list field whose items are objects (contents, indicators): what is wrong with its shape,
+    and each object with its path (`field.<i>`) for the caller's own checks."""
+    if not isinstance(value, list):
+        return {field: f"Danh sách {noun} phải là một mảng"}, []
+    if len(value) > limit:
+        return {field: f"Tối đa {limit} {noun}"}, []
+    errors: dict[str, str] = {}
+    items: list[tuple[str, Mapping[str, Any]]] = []
+    for i, item in enumerate(value):
+        if isinstance(item, Mapping):
+            items.append((f"{field}.{i}", item))
+        else:
+            errors[f"{field}.{i}"] = f"Mỗi {noun} là một đối tượng ({keys})"
+    return errors, items

@@ -73,6 +73,7 @@ class Org:
     email: str | None = None
     district: str = ""
     contacts: tuple[Recipient, ...] = ()
+    place: str = ""  # where it sits ("Lạng Sơn"), which a line may leave out
 
     @property
     def mailboxes(self) -> tuple[Recipient, ...]:
@@ -90,7 +91,7 @@ Holder = Org | Recipient  # one copy of the document: an organisation or a perso
 
 @dataclass(frozen=True)
 class TargetOrgs:
-    """An inspected office and the commune steering committee it chose."""
+    """An inspected office and the sub-unit it chose (the campaign's `sub_unit_label`)."""
 
     office: Org
     commune: Org | None = None
@@ -103,7 +104,7 @@ class Directory:
     issuer: Org
     filing_unit: str
     governing: Org | None = None
-    steering: Org | None = None  # the province's Ban Chỉ đạo 138
+    agencies: tuple[Org, ...] = ()  # the governing body's other agencies (a steering committee)
     unit: Org | None = None  # the unit in charge of the campaign
     units: tuple[Org, ...] = ()  # the issuer's internal units
     leaders: tuple[Recipient, ...] = ()  # Lãnh đạo Sở
@@ -113,8 +114,9 @@ class Directory:
     targets: tuple[TargetOrgs, ...] = ()  # the targets the document is about
 
     def organisations(self) -> Iterable[Org]:
-        singles = (self.issuer, self.governing, self.steering, self.unit)
+        singles = (self.issuer, self.governing, self.unit)
         yield from (org for org in singles if org is not None)
+        yield from self.agencies
         yield from self.units
         yield from self.committees
         yield from self.offices
@@ -140,11 +142,20 @@ def _unit_codes(text: str) -> list[str]:
     return [part.strip().removeprefix("Phòng ").strip().casefold() for part in text.split(",")]
 
 
+def _province_name(org: Org) -> str:
+    """A province-level name without the province ("Ban Chỉ đạo tỉnh" for "… tỉnh Lạng Sơn")."""
+    return _phrase(org.name.removesuffix(org.place)) if org.place else ""
+
+
 def _named(d: Directory, text: str) -> tuple[Holder, ...]:
-    """A line naming one organisation (by name or code), or internal units ("VP, Phòng KH-TC")."""
+    """A line naming one organisation (by name, code or, at the province's level, by its name
+    without the province's), or internal units ("VP, Phòng KH-TC")."""
     key = _phrase(text)
     for org in d.organisations():
         if key in (_phrase(org.name), org.code.casefold()):
+            return (org,)
+    for org in (*_some(d.governing), *d.agencies):
+        if key == _province_name(org):
             return (org,)
     codes = _unit_codes(_NOTE.sub("", text))
     return tuple(unit for unit in d.units if unit.code.casefold() in codes)
@@ -154,7 +165,6 @@ Selector = Callable[[Directory, str], tuple[Holder, ...]]
 
 SELECTORS: dict[str, Selector] = {
     "governing": lambda d, _: _some(d.governing),
-    "province_steering": lambda d, _: _some(d.steering),
     "issuer": lambda d, _: (d.issuer,),
     "leadership": lambda d, _: d.leaders,
     "team": lambda d, _: d.team,
@@ -189,13 +199,10 @@ RULES: dict[str, tuple[Route, ...]] = {
         Route("Thành viên Đoàn kiểm tra", "team"),
     ),
     "BB": (Route("", "target_offices"), Route("", "issuer")),
-    "BC": (
-        Route("UBND tỉnh (b/c)", "governing"),
-        Route("Ban Chỉ đạo 138 tỉnh (b/c)", "province_steering"),
-        Route("UBND các huyện, thành phố", "district_committees"),
-        Route("Lãnh đạo Sở", "leadership"),
-    ),
 }
+
+# Kinds whose Nơi nhận the campaign writes: the plan's recipients, the report's recipients.
+WRITTEN = frozenset({"KH", "BC"})
 
 # Who keeps the file copies ("Lưu: VT, <unit>."): the clerical office and the filing unit.
 FILING: dict[str, tuple[str, ...]] = {"BB": ("VT", "Hồ sơ")}
@@ -204,7 +211,6 @@ FILING: dict[str, tuple[str, ...]] = {"BB": ("VT", "Hồ sơ")}
 PHRASES: dict[str, str] = {
     "ubnd tỉnh": "governing",
     "ủy ban nhân dân tỉnh": "governing",
-    "ban chỉ đạo 138 tỉnh": "province_steering",
     "ubnd các huyện, thành phố": "district_committees",
     "ủy ban nhân dân các huyện, thành phố": "district_committees",
     "phòng lđ, tb, xh-dt các huyện": "rural_offices",
@@ -234,7 +240,7 @@ def printed_block(texts: Iterable[str], filing: Iterable[str]) -> list[str]:
 
 
 def plan_rule(lines: Iterable[str]) -> tuple[Route, ...]:
-    """The plan's rule: the lines staff wrote, each resolved by its wording."""
+    """The rule of a written Nơi nhận: the lines staff wrote, each resolved by its wording."""
     return tuple(
         Route(_clean_line(line), PHRASES.get(_phrase(line), "named"))
         for line in lines
@@ -338,9 +344,9 @@ def _holder_line(text: str, holders: tuple[Holder, ...]) -> Line:
     return Line(text, tuple(recipients), tuple(missing), tuple(malformed))
 
 
-def route(kind: str, directory: Directory, plan_lines: Iterable[str] = ()) -> Routing:
-    """Resolve the rule of `kind` (for the plan: `plan_lines`) against `directory`."""
-    rule = plan_rule(plan_lines) if kind == "KH" else RULES[kind]
+def route(kind: str, directory: Directory, written: Iterable[str] = ()) -> Routing:
+    """Resolve the rule of `kind` (for the plan and the report: the `written` lines)."""
+    rule = plan_rule(written) if kind in WRITTEN else RULES[kind]
     lines: list[Line] = []
     for spec in rule:
         holders = SELECTORS[spec.select](directory, spec.text)

@@ -1,77 +1,79 @@
-"""The section II.3 statistics of a visit: fields, labels, validation and province totals."""
+"""The figures of a visit checked against the campaign's indicators, and their sums.
+
+Which figures exist, their labels and how the "Trong đó" parts relate to their parent are the
+campaign's data (`workflows.indicators`); nothing here names a programme's figures.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+
+from workflows.indicators import Indicator
+
+MAX_VALUE = 999_999_999
 
 
-@dataclass(frozen=True)
-class Field:
-    key: str
-    label: str
-    short: str
-    parts_of: str | None = None
-
-
-FIELDS: tuple[Field, ...] = (
-    Field("businesses", "Số cơ sở kinh doanh dịch vụ có điều kiện trên địa bàn", "Cơ sở KDDV"),
-    Field("workers", "Số lao động làm việc tại các cơ sở KDDV", "Lao động"),
-    Field("workers_male", "Trong đó: số lao động nam", "Nam", "workers"),
-    Field("workers_female", "Trong đó: số lao động nữ", "Nữ", "workers"),
-    Field("workers_migrant", "Số lao động là người ngoài tỉnh nhập cư", "Ngoài tỉnh", "workers"),
-    Field("workers_contract", "Số lao động đã được ký HĐLĐ", "Có HĐLĐ", "workers"),
-    Field("workers_no_contract", "Số lao động chưa được ký HĐLĐ", "Chưa HĐLĐ", "workers"),
-    Field("hotspots", "Số tụ điểm hoạt động mại dâm (hoặc cơ sở KDDV nghi hoạt động)", "Tụ điểm"),
-    Field("sex_workers", "Số người bán dâm (hoặc nghi bán dâm)", "Người bán dâm"),
-    Field(
-        "sex_workers_reintegrated",
-        "Số người bán dâm là người địa phương nay đã hoàn lương",
-        "Hoàn lương",
-        "sex_workers",
-    ),
-    Field("brokers", "Số đối tượng chủ chứa, môi giới (hoặc số vụ đã triệt phá)", "Chủ chứa"),
-    Field("businesses_inspected", "Số cơ sở được kiểm tra", "Được KT", "businesses"),
-    Field("businesses_violating", "Số cơ sở vi phạm", "Vi phạm", "businesses_inspected"),
-)
-
-KEYS: tuple[str, ...] = tuple(f.key for f in FIELDS)
-BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
-
-# Groups of parts whose sum may not exceed their common total.
-SUM_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("workers", ("workers_male", "workers_female")),
-    ("workers", ("workers_contract", "workers_no_contract")),
-)
-
-
-def validate(values: Mapping[str, object]) -> dict[str, str]:
-    """Per-field messages: unknown keys, non-integers, negatives, parts above their totals."""
+def validate(values: Mapping[str, object], indicators: Sequence[Indicator]) -> dict[str, str]:
+    """Per-field messages: keys the plan does not have, values that are not non-negative whole
+    numbers, parts above their parent (an absent parent counts as 0), sum groups that do not add
+    up to their parent once every part is given, or exceed it before."""
+    by_key = {i.key: i for i in indicators}
     errors: dict[str, str] = {}
+    counts: dict[str, int] = {}
     for key, value in values.items():
-        if key not in BY_KEY:
-            errors[key] = "Chỉ tiêu không tồn tại"
+        if key not in by_key:
+            errors[key] = f"Chỉ tiêu «{key}» không có trong kế hoạch"
         elif isinstance(value, bool) or not isinstance(value, int):
             errors[key] = "Phải là số nguyên"
         elif value < 0:
             errors[key] = "Không được âm"
-    if errors:
-        return errors
-    counts = {k: v for k, v in values.items() if isinstance(v, int)}
-    for f in FIELDS:
-        if f.parts_of and f.key in counts and counts[f.key] > counts.get(f.parts_of, 0):
-            errors[f.key] = f"Không được lớn hơn «{BY_KEY[f.parts_of].label}»"
-    for total, parts in SUM_GROUPS:
-        if sum(counts.get(p, 0) for p in parts) > counts.get(total, 0):
-            for p in parts:
-                errors.setdefault(p, f"Tổng các phần không được lớn hơn «{BY_KEY[total].label}»")
+        elif value > MAX_VALUE:
+            errors[key] = f"Không được lớn hơn {MAX_VALUE:,}".replace(",", ".")
+        else:
+            counts[key] = value
+    for part in indicators:
+        above = by_key.get(part.parent or "")
+        if above and part.key in counts and counts[part.key] > counts.get(above.key, 0):
+            errors[part.key] = f"Không được lớn hơn «{above.label}»"
+    for parent, parts in sum_groups(indicators):
+        given = [p for p in parts if p.key in counts]
+        if not given or any(p.key in errors for p in parts):
+            continue
+        total, whole = sum(counts[p.key] for p in given), counts.get(parent, 0)
+        names = ", ".join(f"«{p.label}»" for p in parts)
+        if len(given) == len(parts) and total != whole:
+            message = f"Tổng {names} phải bằng «{by_key[parent].label}»"
+        elif total > whole:
+            message = f"Tổng {names} không được lớn hơn «{by_key[parent].label}»"
+        else:
+            continue
+        for p in given:
+            errors.setdefault(p.key, message)
     return errors
 
 
-def totals(rows: Iterable[Mapping[str, int]]) -> dict[str, int]:
-    """Province-wide sums of every field over the given visits."""
-    result = dict.fromkeys(KEYS, 0)
+def sum_groups(indicators: Sequence[Indicator]) -> list[tuple[str, tuple[Indicator, ...]]]:
+    """(parent key, its parts) for every set of `sum` parts of one parent and group, in order."""
+    groups: dict[tuple[str, str], list[Indicator]] = {}
+    for i in indicators:
+        if i.parent and i.rule == "sum":
+            groups.setdefault((i.parent, i.group), []).append(i)
+    return [(parent, tuple(parts)) for (parent, _), parts in groups.items()]
+
+
+def totals(rows: Iterable[Mapping[str, int]], indicators: Sequence[Indicator]) -> dict[str, int]:
+    """The sums of every indicator over the given visits (a figure not given counts as 0)."""
+    result = dict.fromkeys((i.key for i in indicators), 0)
     for row in rows:
-        for key in KEYS:
+        for key in result:
             result[key] += int(row.get(key, 0))
     return result
+
+
+def depth(indicator: Indicator, indicators: Sequence[Indicator]) -> int:
+    """How many parents above it: 0 for a main figure, 1 for a "Trong đó" part of one…"""
+    by_key = {i.key: i for i in indicators}
+    level, parent = 0, indicator.parent
+    while parent in by_key and level < len(indicators):
+        level, parent = level + 1, by_key[parent].parent
+    return level

@@ -126,9 +126,9 @@ class OrganisationKind(Labelled):
     UNIT = "unit", "Phòng chuyên môn"
     DISTRICT_OFFICE = "district_office", "Phòng LĐTBXH cấp huyện"
     DISTRICT_COMMITTEE = "district_committee", "UBND cấp huyện"
-    COMMUNE_COMMITTEE = "commune_committee", "Ban Chỉ đạo 138 cấp xã"
+    COMMUNE_COMMITTEE = "commune_committee", "Đơn vị cấp xã được chọn"
     GOVERNING = "governing", "Cơ quan cấp trên"
-    STEERING = "steering", "Ban Chỉ đạo 138 cấp tỉnh"
+    STEERING = "steering", "Ban Chỉ đạo cấp tỉnh"
 
 
 class StageProgress(Labelled):
@@ -138,16 +138,6 @@ class StageProgress(Labelled):
     CURRENT = "current", "Đang thực hiện"
     TODO = "todo", "Chưa thực hiện"
     SKIPPED = "skipped", "Không thực hiện"  # an optional stage passed over
-
-
-class FindingArea(Labelled):
-    """The inspection areas a visit's minutes report on (section II of the programme)."""
-
-    MANAGEMENT = "1", "Việc quản lý thực hiện Chương trình phòng, chống mại dâm"
-    FUNDING = "2", "Tình hình thực hiện chương trình và sử dụng kinh phí"
-    REPORTING = "3", "Việc báo cáo, thống kê, quản lý số liệu"
-    SUPERVISION = "4", "Về công tác kiểm tra, giám sát"
-    REVIEW = "5", "Báo cáo sơ kết, tổng kết"
 
 
 ENUMS: tuple[type[Labelled], ...] = (
@@ -163,7 +153,6 @@ ENUMS: tuple[type[Labelled], ...] = (
     TeamRole,
     OrganisationKind,
     StageProgress,
-    FindingArea,
 )
 
 PlanShape = Literal["line", "lines", "text", "areas", "sections", "year"]
@@ -199,6 +188,25 @@ PLAN_FIELDS: tuple[PlanField, ...] = (
     PlanField("report_sections", "báo cáo kết quả", "sections"),
     PlanField("year", "năm", "year"),
 )
+
+
+# The plan's body as the KH template prints it, in its order: what presets, copies and the export
+# carry of a plan besides its title, and the names the KH template is given.
+PLAN_BODY: tuple[str, ...] = (
+    "legal_bases",
+    "introduction",
+    "purposes",
+    "requirements",
+    "contents",
+    "targets_description",
+    "method",
+    "composition",
+    "time_window",
+    "time_note",
+    "closing_paragraphs",
+)
+# What a campaign's inspection adds to its plan (the programme is cited with its year).
+INSPECTION: tuple[str, ...] = ("indicators", "preparation", "sub_unit_label", "report_recipients")
 
 
 def plan_fields(shape: PlanShape) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from service.api.access import as_caller, current_user, permitted, require
 from service.api.paging import paginate
 from service.api.schemas import (
     ActionIn,
+    CampaignExport,
     CampaignFields,
     CampaignIn,
     CampaignOut,
@@ -21,6 +22,7 @@ from service.api.schemas import (
     MemberIn,
     MemberOut,
     PageQuery,
+    PresetOut,
     TargetIn,
     TargetOut,
     VisitOut,
@@ -28,7 +30,7 @@ from service.api.schemas import (
     VisitScheduleIn,
     VisitSkipIn,
 )
-from service.commands import actions, documents, visits
+from service.commands import actions, documents, exchange, visits
 from service.commands import campaigns as commands
 from service.database import session
 from service.models import Campaign, Document, Target, TeamMember, Visit
@@ -36,6 +38,7 @@ from service.queries.campaigns import campaigns_query
 from service.queries.documents import documents_query
 from service.queries.lifecycle import LifecycleSummary
 from service.queries.representations import campaign_seen, lifecycle_seen
+from workflows import presets
 
 
 @api.get("/campaigns")
@@ -51,6 +54,30 @@ def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
 @api.output(CampaignOut, status_code=201)
 def create_campaign(data: dict[str, Any]) -> Campaign:
     return as_caller(commands.create, data)
+
+
+@api.get("/presets")
+@api.output(PresetOut(many=True))
+def list_presets() -> list[presets.Preset]:
+    """The programmes a new campaign may start from (files in `workflows/presets/`)."""
+    require("campaign.create")
+    return presets.list_presets()
+
+
+@api.get("/campaigns/<int:campaign_id>/export")
+@api.output(CampaignExport)
+def export_campaign(campaign_id: int) -> dict[str, Any]:
+    """The campaign as one JSON document, which `POST /campaigns/import` reads."""
+    return as_caller(exchange.export, campaign_id)
+
+
+@api.post("/campaigns/import")
+@api.input(CampaignExport, arg_name="data", validation=False)
+@api.output(CampaignOut, status_code=201)
+def import_campaign(data: Any) -> Campaign:
+    """A new draft campaign from an exported document; 422 naming each wrong field, and
+    nothing written, when any part is wrong (the command checks the whole document)."""
+    return as_caller(exchange.import_, data)
 
 
 @api.get("/campaigns/<int:campaign_id>")

@@ -13,6 +13,7 @@ from flask import current_app
 from marshmallow import RAISE, ValidationError
 
 from service.commands.campaigns import AUTHORITY_PREFIXES
+from workflows import indicators, inspection
 from workflows.documents import KINDS, SERIES_PLANS
 from workflows.limits import INT_MAX, INVALID_MOMENT
 from workflows.text import clean_text
@@ -145,13 +146,28 @@ OrganisationPage = page_of(OrganisationOut, "OrganisationPage")
 
 class ContentArea(StrictSchema):
     number = Integer(required=True, validate=Range(min=1, max=99))
-    title = String(required=True, validate=Length(min=1, max=500))
+    title = String(required=True, validate=Length(min=1, max=inspection.MAX_CONTENT_TITLE))
     run_in = Boolean(load_default=False)
-    paragraphs = List(Text, load_default=list, validate=Length(max=200))
+    paragraphs = List(Text, load_default=list, validate=Length(max=inspection.MAX_LINES))
+
+
+class IndicatorSchema(StrictSchema):
+    """A figure collected at each visit; a part of its `parent` ("Trong đó") under a rule."""
+
+    key = String(required=True, validate=Length(min=1, max=64), metadata={"example": "workers"})
+    label = String(required=True, validate=Length(min=1, max=indicators.MAX_LABEL))
+    short_label = String(validate=Length(max=indicators.MAX_SHORT_LABEL))
+    parent = String(allow_none=True, load_default=None)
+    rule = String(allow_none=True, load_default=None, validate=OneOf(indicators.RULES))
+    group = String(validate=Length(max=64))
 
 
 def _lines() -> List:
-    return List(Text, validate=Length(max=200))
+    return List(Text, validate=Length(max=inspection.MAX_LINES))
+
+
+def _name() -> String:
+    return String(validate=Length(max=inspection.MAX_NAME))
 
 
 class CampaignFields(StrictSchema):
@@ -164,7 +180,7 @@ class CampaignFields(StrictSchema):
     introduction = Text
     purposes = _lines()
     requirements = Text
-    contents = List(Nested(ContentArea), validate=Length(max=50))
+    contents = List(Nested(ContentArea), validate=Length(max=inspection.MAX_CONTENTS))
     targets_description = _lines()
     method = Text
     composition = _lines()
@@ -177,12 +193,27 @@ class CampaignFields(StrictSchema):
         keys=String(validate=OneOf(("results", "shortcomings", "causes", "recommendations"))),
         values=_lines(),
     )
+    programme = _name()
+    indicators = List(Nested(IndicatorSchema), validate=Length(max=indicators.MAX_INDICATORS))
+    preparation = _lines()
+    sub_unit_label = _name()
+    report_recipients = _lines()
 
 
 class CampaignIn(CampaignFields):
-    issuer_id = Integer(required=True)
+    """A new campaign: empty, from a programme preset (`GET /presets`) or a copy of an earlier
+    campaign; the issuer and the title may come from the copy or the preset."""
+
+    issuer_id = Integer()
     year = Integer(required=True, validate=Range(min=2000, max=2100))
-    title = String(required=True, validate=Length(min=1, max=1000))
+    preset = String(validate=Length(min=1, max=200), metadata={"example": "phong-chong-mai-dam"})
+    copy_from = Integer(metadata={"description": "Sao chép từ kế hoạch (mã kế hoạch)"})
+
+
+class PresetOut(Schema):
+    slug = String()
+    name = String()
+    description = String()
 
 
 class TargetIn(StrictSchema):
@@ -260,8 +291,77 @@ class CampaignOut(CampaignSummary):
     contact_phone = String()
     recipients = List(String())
     report_sections = Dict(keys=String(), values=List(String()))
+    programme = String()
+    indicators = List(Nested(IndicatorSchema))
+    preparation = List(String())
+    sub_unit_label = String()
+    report_recipients = List(String())
     targets = List(Nested(TargetOut))
     members = List(Nested(MemberOut))
+
+
+class ExportContent(Schema):
+    number = Integer()
+    title = String()
+    text = String(metadata={"description": "Các đoạn, mỗi đoạn một dòng"})
+    run_in = Boolean()
+
+
+class ExportTarget(Schema):
+    office = String(metadata={"description": "Mã đơn vị được kiểm tra"})
+    sub_unit = String(allow_none=True, metadata={"description": "Mã đơn vị cấp xã được chọn"})
+
+
+class ExportMember(Schema):
+    name = String()
+    position = String()
+    organisation = String(allow_none=True, metadata={"description": "Mã đơn vị"})
+    role = String(validate=OneOf(TeamRole.values()))
+
+
+class ExportContact(Schema):
+    phone = String()
+    unit = String(allow_none=True, metadata={"description": "Mã phòng chủ trì"})
+
+
+class ExportSigner(Schema):
+    name = String()
+    position_title = String()
+    authority_prefix = String(validate=OneOf(AUTHORITY_PREFIXES))
+    authority_title = String()
+
+
+class CampaignExport(Schema):
+    """One campaign as a JSON document (README "Export format"): what `POST /campaigns/import`
+    reads to recreate it as a new draft. Organisations are named by their code."""
+
+    format_version = Integer(metadata={"example": 1})
+    title = String()
+    programme = String()
+    year = Integer()
+    subject_lines = List(String())
+    legal_bases = List(String())
+    introduction = String()
+    purposes = List(String())
+    requirements = String()
+    contents = List(Nested(ExportContent))
+    targets_description = List(String())
+    method = String()
+    composition = List(String())
+    indicators = List(Nested(IndicatorSchema))
+    preparation = List(String())
+    sub_unit_label = String()
+    targets = List(Nested(ExportTarget))
+    team = List(Nested(ExportMember))
+    time_window = String()
+    time_note = String()
+    closing_paragraphs = List(String())
+    contact = Nested(ExportContact)
+    recipients = List(String())
+    report_recipients = List(String())
+    report_sections = Dict(keys=String(), values=List(String()))
+    signer = Nested(ExportSigner, allow_none=True)
+    issuer = String(metadata={"description": "Mã cơ quan ban hành"})
 
 
 CampaignPage = page_of(CampaignSummary, "CampaignPage")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from service.archive import index, metadata, naming
+from service.archive import figures, index, metadata, naming
 from service.archive.catalogue import CaseFile
 from service.archive.register import RegisterFile
 from service.documents.libreoffice import Converter
@@ -68,8 +68,9 @@ class Built:
 
 
 def member_count(case: CaseFile, with_pdf_index: bool) -> int:
-    """Index (2 or 3), document files, metadata (2), register, closing note, SHA256SUMS."""
-    return (3 if with_pdf_index else 2) + len(case.files) + 5
+    """Index (2 or 3), document files, metadata (2), register of dispatches, register of
+    figures, closing note, SHA256SUMS."""
+    return (3 if with_pdf_index else 2) + len(case.files) + 6
 
 
 def write_archive(
@@ -112,6 +113,7 @@ def write_archive(
                 naming.file_name(naming.METADATA_STEM, extension), data, closing, compress=True
             )
         writer.add(naming.REGISTER_NAME, register.data, closing, compress=True)
+        writer.add(naming.FIGURES_NAME, figures.as_csv(case.figures), closing, compress=True)
         note = metadata.closing_note(
             case, total, formats, "" if converter else NO_LIBREOFFICE, register
         )

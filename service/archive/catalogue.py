@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.archive import naming
+from service.archive import figures, naming
+from service.archive.figures import Figures
 from service.errors import NotFound
 from service.models import Campaign, Document, DocumentFile, Organisation, Target
-from workflows import formatting
+from workflows import formatting, titles
 from workflows.documents import FILING_ORDER, KINDS
 from workflows.vocabulary import DocumentStatus
 
@@ -91,6 +92,7 @@ class CaseFile:
     root: str
     documents: list[DocEntry]
     problems: list[str]
+    figures: Figures  # the register of figures, from the held visits
 
     @property
     def current(self) -> list[DocEntry]:
@@ -126,8 +128,7 @@ def file_code(campaign: Campaign) -> str:
 
 def case_title(campaign: Campaign) -> str:
     """`Hồ sơ kiểm tra công tác …` (the campaign title names what is inspected)."""
-    subject = f"{campaign.title[:1].lower()}{campaign.title[1:]}"
-    return f"Hồ sơ {subject}" if subject.startswith("kiểm tra") else f"Hồ sơ kiểm tra {subject}"
+    return f"Hồ sơ kiểm tra {titles.subject(campaign.title)}"
 
 
 def filing_key(doc: Document) -> tuple[int, date, int, int]:
@@ -165,6 +166,7 @@ def collect(db: Session, campaign_id: int) -> CaseFile:
         root=naming.root_name(code, campaign.title),
         documents=[],
         problems=[],
+        figures=figures.read(db, campaign),
     )
     width = max(2, len(str(len(docs))))
     by_subject = {(d.kind, d.subject_key): d for d in current}

@@ -148,6 +148,8 @@ def closing_note(
             if register.unfinished
             else "."
         ),
+        f"Sổ số liệu kiểm tra: {case.figures.visits} cuộc kiểm tra, "
+        f"{case.figures.indicators} chỉ tiêu và dòng tổng cộng.",
         "Siêu dữ liệu theo Phụ lục VI Nghị định 30/2020/NĐ-CP: JSON và XML.",
         f"Tổng số tệp trong hồ sơ: {member_count}, kể cả tệp này và tệp {naming.CHECKSUMS_NAME} "
         "(mã SHA-256 của mọi tệp khác).",

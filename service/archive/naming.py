@@ -14,6 +14,7 @@ SUPERSEDED_DIR = "Văn bản đã thay thế"
 INDEX_STEM = "Mục lục văn bản"
 METADATA_STEM = "Siêu dữ liệu"
 REGISTER_NAME = "Sổ gửi văn bản.csv"
+FIGURES_NAME = "Sổ số liệu kiểm tra.csv"
 CLOSING_NAME = "Chứng từ kết thúc hồ sơ.txt"
 CHECKSUMS_NAME = "SHA256SUMS"
 

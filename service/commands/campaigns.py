@@ -23,11 +23,13 @@ from service.models import (
     Target,
     TeamMember,
 )
-from workflows import limits
+from workflows import inspection, presets
 from workflows.lifecycle import Stage
-from workflows.vocabulary import PLAN_FIELDS, TeamRole
+from workflows.vocabulary import PLAN_FIELDS, TeamRole, VisitStatus
 
 PLAN_ATTRIBUTES = tuple(f.name for f in PLAN_FIELDS)
+# Every field of the campaign's own a user edits: the plan's text and the inspection it defines.
+CAMPAIGN_ATTRIBUTES = (*PLAN_ATTRIBUTES, *inspection.INSPECTION_FIELDS, "indicators")
 # Who signs for whom (Nghị định 30): none for the head, then TM., KT., Q., TL., TUQ.
 AUTHORITY_PREFIXES = ("", "TM.", "KT.", "Q.", "TL.", "TUQ.")
 # What is printed as a name or a title: invisible characters are refused in them.
@@ -56,12 +58,10 @@ def get_campaign(db: Session, campaign_id: int) -> Campaign:
     return result
 
 
-def _plan_problems(db: Session, data: dict[str, Any]) -> dict[str, str]:
-    """What refers to nothing, and text or a year the plan cannot hold."""
-    errors = checks.problems(Campaign, data, names=CAMPAIGN_NAMES)
-    year_problem = data.get("year") is not None and limits.year_problem(data["year"])
-    if year_problem:
-        errors["year"] = year_problem
+def plan_problems(db: Session, data: dict[str, Any]) -> dict[str, str]:
+    """What refers to nothing, and text, indicators or a year the plan cannot hold."""
+    errors = inspection.problems(data)
+    errors.update(checks.problems(Campaign, data, names=CAMPAIGN_NAMES))
     for key, model in (
         ("issuer_id", Organisation),
         ("unit_id", Organisation),
@@ -73,19 +73,75 @@ def _plan_problems(db: Session, data: dict[str, Any]) -> dict[str, str]:
 
 
 def create(db: Session, caller: Caller, data: dict[str, Any]) -> Campaign:
+    """A new draft plan: empty, from a programme preset (`preset`: its slug) or as a copy of an
+    earlier campaign (`copy_from`: its id); the fields given in `data` win over either."""
     caller.require("campaign.create")
-    errors = _plan_problems(db, data)
+    source = _copy_source(db, caller, data)
+    fields = {
+        **(_copied_fields(source, data.get("year")) if source else _preset_fields(data)),
+        **{k: data[k] for k in CAMPAIGN_ATTRIBUTES if k in data},
+    }
+    for key in ("issuer_id", "unit_id", "signer_id"):
+        fields[key] = data[key] if key in data else getattr(source, key, None)
+    errors = plan_problems(db, fields)
+    for key, message in (
+        ("issuer_id", "Cần chọn cơ quan ban hành"),
+        ("year", "Cần nhập năm"),
+        ("title", "Cần nhập tên kế hoạch"),
+    ):
+        if fields.get(key) in (None, ""):
+            errors.setdefault(key, message)
     if errors:
         raise Invalid(errors)
-    campaign = Campaign(
-        issuer_id=data["issuer_id"],
-        unit_id=data.get("unit_id"),
-        signer_id=data.get("signer_id"),
-        **{k: data[k] for k in PLAN_ATTRIBUTES if k in data},
-    )
+    campaign = Campaign(**fields)
+    if source is not None:
+        campaign.targets = [
+            Target(office_id=t.office_id, commune_id=t.commune_id, position=t.position)
+            for t in source.targets
+        ]
+        campaign.members = [TeamMember(person_id=m.person_id, role=m.role) for m in source.members]
     db.add(campaign)
     db.flush()
     return campaign
+
+
+def _copy_source(db: Session, caller: Caller, data: dict[str, Any]) -> Campaign | None:
+    """The campaign to copy (one the caller may see), if any."""
+    if data.get("copy_from") is None:
+        return None
+    if data.get("preset"):
+        raise Invalid({"copy_from": "Chọn một cách bắt đầu: theo mẫu chương trình hoặc sao chép"})
+    source = db.get(Campaign, data["copy_from"])
+    if source is None or not caller.can("campaign.view", source):
+        raise Invalid({"copy_from": "Không tồn tại"})
+    return source
+
+
+def _preset_fields(data: dict[str, Any]) -> dict[str, Any]:
+    slug = data.get("preset")
+    if not slug:
+        return {}
+    try:
+        return presets.campaign_fields(slug, data.get("year") or 0)
+    except presets.UnknownPreset:
+        raise Invalid({"preset": f"Không có mẫu chương trình «{slug}»"}) from None
+
+
+def _copied_fields(source: Campaign, year: int | None) -> dict[str, Any]:
+    """The plan and its inspection as the earlier campaign had them, without its report's
+    sections; "năm <its year>" in the title, the subject, the programme and the time window now
+    names the new year."""
+    fields = {
+        key: getattr(source, key)
+        for key in CAMPAIGN_ATTRIBUTES
+        if key not in ("year", "report_sections")
+    }
+    if year is not None:
+        old, new = f"năm {source.year}", f"năm {year}"
+        for key in ("title", "programme", "time_window"):
+            fields[key] = fields[key].replace(old, new)
+        fields["subject_lines"] = [line.replace(old, new) for line in fields["subject_lines"]]
+    return fields
 
 
 def update(db: Session, caller: Caller, campaign_id: int, data: dict[str, Any]) -> Campaign:
@@ -94,14 +150,33 @@ def update(db: Session, caller: Caller, campaign_id: int, data: dict[str, Any]) 
     caller.require("campaign.edit", campaign)
     if campaign.stage == Stage.ARCHIVED:
         raise Conflict(["Hồ sơ đã lưu trữ, không thể sửa"])
-    errors = _plan_problems(db, data)
+    errors = plan_problems(db, data)
+    if "indicators" in data and not errors:
+        errors.update(_removed_indicator_problems(campaign, data["indicators"]))
     if errors:
         raise Invalid(errors)
-    for key in (*PLAN_ATTRIBUTES, "unit_id", "signer_id"):
+    for key in (*CAMPAIGN_ATTRIBUTES, "unit_id", "signer_id"):
         if key in data:
             setattr(campaign, key, data[key])
     db.flush()
     return campaign
+
+
+def _removed_indicator_problems(campaign: Campaign, items: list[dict[str, Any]]) -> dict[str, str]:
+    """An indicator a held visit already has figures for cannot be removed."""
+    kept = {item["key"] for item in items}
+    labels = {item["key"]: item["label"] for item in campaign.indicators}
+    for target in campaign.targets:
+        visit = target.visit
+        if visit is None or visit.status != VisitStatus.HELD:
+            continue
+        for key in visit.statistics:
+            if key not in kept:
+                return {
+                    "indicators": f"Không thể bỏ chỉ tiêu «{labels.get(key, key)}» ({key}): "
+                    f"đã có số liệu của {target.office.name}"
+                }
+    return {}
 
 
 def add_target(

@@ -145,8 +145,9 @@ def _code(campaign: Campaign, kind: str) -> str:
 
 
 def _title(campaign: Campaign, doc: Document) -> str:
-    lines = doc.context.get("subject_lines") or [campaign.title]
-    return f"{KINDS[doc.kind].label}: {' '.join(lines)}"
+    """The type and the subject as the register lists it: "Thông báo lịch kiểm tra công tác …"."""
+    subject = " ".join(doc.context.get("subject_lines") or [campaign.title])
+    return f"{KINDS[doc.kind].type_name.capitalize()} {subject[:1].lower()}{subject[1:]}"
 
 
 def issue(db: Session, caller: Caller, doc_id: int, issue_date: date | None = None) -> Document:

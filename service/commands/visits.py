@@ -13,9 +13,10 @@ from service.commands.caller import Caller
 from service.commands.campaigns import get_campaign
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Target, Visit
-from workflows import lifecycle, statistics
+from workflows import indicators, lifecycle, statistics
+from workflows.findings import finding_areas
 from workflows.lifecycle import Stage
-from workflows.vocabulary import FindingArea, VisitStatus
+from workflows.vocabulary import VisitStatus
 
 
 def _target(campaign: Campaign, target_id: int) -> Target:
@@ -95,20 +96,24 @@ def announce(db: Session, caller: Caller, campaign: Campaign, issue_date: date |
 
 
 def record(db: Session, caller: Caller, visit_id: int, data: dict[str, Any]) -> Visit:
-    """Enter what happened at a visit: attendees, II.3 statistics, findings, comments."""
+    """Enter what happened at a visit: attendees, the figures of the campaign's indicators, the
+    findings per inspection content, comments."""
     visit = get_visit(db, visit_id)
     caller.require("visit.record", visit)
     campaign = visit.target.campaign
     if not lifecycle.stage_reached(Stage(campaign.stage), Stage.VISITS_SCHEDULED):
         raise Conflict(["Chưa thông báo lịch kiểm tra: chưa thể ghi kết quả"])
     stats = data.get("statistics") or {}
-    errors = {f"statistics.{k}": v for k, v in statistics.validate(stats).items()}
+    checked = statistics.validate(stats, indicators.parse(campaign.indicators))
+    errors = {f"statistics.{k}": v for k, v in checked.items()}
     findings = data.get("findings") or {}
-    errors |= {
-        f"findings.{k}": "Nội dung kiểm tra phải từ 1 đến 5"
-        for k in findings
-        if str(k) not in FindingArea.values()
-    }
+    areas = finding_areas(campaign.contents)
+    outside = (
+        f"Nội dung kiểm tra phải từ 1 đến {len(areas)}"
+        if areas
+        else "Kế hoạch chưa có nội dung kiểm tra nào"
+    )
+    errors |= {f"findings.{k}": outside for k in findings if str(k) not in areas}
     start, end = data.get("actual_start"), data.get("actual_end")
     errors |= checks.moments({"actual_start": start, "actual_end": end}, caller.now())
     errors |= checks.problems(Visit, data)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import object_session, selectinload
 
 from service.models import Campaign, Document, Organisation, Person, Target, Visit
 from service.queries.statistics import campaign_statistics
-from workflows import formatting, routing, statistics
+from workflows import addressing, formatting, indicators, routing, titles
 from workflows.documents import KINDS
-from workflows.vocabulary import DocumentStatus, FindingArea, OrganisationKind, TeamRole
+from workflows.vocabulary import DocumentStatus, OrganisationKind, TeamRole
 
 REPORT_SECTIONS = ("results", "shortcomings", "causes", "recommendations")
 
@@ -30,7 +30,9 @@ def recipient_lines(names: list[str], filing_unit: str) -> list[str]:
 
 def _org(org: Organisation) -> routing.Org:
     contacts = tuple(routing.Recipient(c.name, c.email, org.id) for c in org.contacts)
-    return routing.Org(org.id, org.name, org.code, org.email, org.district, contacts)
+    return routing.Org(
+        org.id, org.name, org.code, org.email, org.district, contacts, org.place_name
+    )
 
 
 def _person(person: Person) -> routing.Recipient:
@@ -55,12 +57,11 @@ def directory(campaign: Campaign, targets: Iterable[Target]) -> routing.Director
     province = [governing.id] if governing else []
     committees = children(province, OrganisationKind.DISTRICT_COMMITTEE)
     leaders = db.scalars(select(Person).where(Person.organisation_id == issuer.id))
-    steering = children(province, OrganisationKind.STEERING)
     return routing.Directory(
         issuer=_org(issuer),
         filing_unit=_filing_unit(campaign),
         governing=_org(governing) if governing else None,
-        steering=_org(steering[0]) if steering else None,
+        agencies=tuple(_org(o) for o in children(province, OrganisationKind.STEERING)),
         unit=_org(campaign.unit) if campaign.unit else None,
         units=tuple(_org(o) for o in children([issuer.id], OrganisationKind.UNIT)),
         leaders=tuple(map(_person, leaders)),
@@ -77,10 +78,10 @@ def directory(campaign: Campaign, targets: Iterable[Target]) -> routing.Director
 
 
 def recipients(
-    kind: str, campaign: Campaign, targets: Iterable[Target], plan_lines: Iterable[str] = ()
+    kind: str, campaign: Campaign, targets: Iterable[Target], written: Iterable[str] = ()
 ) -> dict[str, Any]:
     """The printed Nơi nhận block and, frozen beside it, whom it is e-mailed to."""
-    resolved = routing.route(kind, directory(campaign, targets), plan_lines)
+    resolved = routing.route(kind, directory(campaign, targets), written)
     return {"recipients": resolved.printed(), "routing": resolved.to_dict()}
 
 
@@ -127,11 +128,9 @@ def _commune_name(target: Target) -> str:
 def plan_reference(plan: Document | None, campaign: Campaign) -> str:
     """`Kế hoạch số 05/KH-SLĐTBXH ngày 05/4/2023 của …` or the title alone before issue."""
     if plan is None or plan.number is None or plan.issue_date is None:
-        return f"Kế hoạch kiểm tra {campaign.title[0].lower()}{campaign.title[1:]}"
-    return (
-        f"Kế hoạch số {plan.reference} ngày {formatting.short_date(plan.issue_date)} của "
-        f"{campaign.issuer.name} về kiểm tra {campaign.title[0].lower()}{campaign.title[1:]}"
-    )
+        return titles.plan_title(campaign.title)
+    date = formatting.short_date(plan.issue_date)
+    return titles.plan_reference(campaign.title, plan.reference, date, campaign.issuer.name)
 
 
 def contact_sentence(phone: str) -> str:
@@ -178,12 +177,12 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
     unit = campaign.unit.name if campaign.unit else issuer.name
     return {
         **_header(campaign, doc),
-        "subject_lines": [f"Về việc thành lập Đoàn kiểm tra {_lower_first(campaign.title)}"],
+        "subject_lines": [titles.decision_subject(campaign.title)],
         **recipients("QD", campaign, campaign.targets),
         "decision_authority": f"GIÁM ĐỐC {issuer.header_name.removeprefix('SỞ ')}",
         "legal_bases": punctuate([f"Căn cứ {plan_reference(plan, campaign)}"]),
         "proposal": f"Xét đề nghị của Trưởng phòng {unit}.",
-        "team_name": f"Đoàn kiểm tra {_lower_first(campaign.title)}",
+        "team_name": titles.team_name(campaign.title),
         "members": members,
         "team_duties": (
             "Đoàn kiểm tra có nhiệm vụ kiểm tra các nội dung theo Kế hoạch kiểm tra đã ban hành; "
@@ -196,10 +195,6 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
             "và các thành viên có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./."
         ),
     }
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def schedule_row(index: int, target: Target) -> dict[str, Any]:
@@ -234,42 +229,29 @@ def invitation(campaign: Campaign, targets: list[Target]) -> dict[str, Any] | No
         "start": visit.scheduled_start.isoformat(),
         "end": visit.scheduled_end.isoformat(),
         "place": visit.place,
-        "summary": f"Kiểm tra {_lower_first(campaign.title)} tại {_office_name(targets[0])}",
+        "summary": titles.visit_summary(campaign.title, _office_name(targets[0])),
     }
 
 
 def notice_context(
     campaign: Campaign, doc: Document, plan: Document | None, targets: list[Target]
 ) -> dict[str, Any]:
-    addressees = []
-    for target in targets:
-        addressees.append(_office_name(target))
-        if target.commune:
-            addressees.append(_commune_name(target))
-    if len(targets) > 1:
-        addressees = [
-            "Phòng Lao động, Thương binh, Xã hội - Dân tộc các huyện, thành phố",
-            "Ban Chỉ đạo 138 các xã, phường, thị trấn được lựa chọn",
-        ]
+    named = [
+        addressing.Addressee(_office_name(t), t.office.district, _commune_name(t)) for t in targets
+    ]
     phone = campaign.contact_phone
     return {
         **_header(campaign, doc),
-        "subject_lines": [f"Lịch kiểm tra {_lower_first(campaign.title)}"],
+        "subject_lines": [titles.notice_subject(campaign.title)],
         **recipients("TB", campaign, targets),
         "invitation": invitation(campaign, targets),
-        "addressees": addressees,
+        "addressees": addressing.addressees(named, campaign.sub_unit_label),
         "plan_reference": plan_reference(plan, campaign),
-        "introduction": (
-            f"Thực hiện {plan_reference(plan, campaign)}, {campaign.issuer.name} thông báo lịch "
-            "kiểm tra cụ thể như sau:"
-        ),
+        # The template prints "Thực hiện {plan_reference}, {introduction}".
+        "introduction": f"{campaign.issuer.name} thông báo lịch kiểm tra cụ thể như sau:",
+        "sub_unit_heading": addressing.sub_unit_heading(campaign.sub_unit_label),
         "schedule": [schedule_row(i, t) for i, t in enumerate(targets, start=1)],
-        "preparation": [
-            "Báo cáo kết quả thực hiện công tác phòng, chống mại dâm theo các nội dung tại "
-            "Mục II của Kế hoạch kiểm tra;",
-            "Số liệu thống kê theo Mục II.3 của Kế hoạch (gửi kèm bản điện tử);",
-            "Hồ sơ, tài liệu có liên quan; bố trí thành phần làm việc theo Kế hoạch.",
-        ],
+        "preparation": punctuate(campaign.preparation),
         "contact": (
             f"Mọi thông tin chi tiết xin liên hệ {campaign.unit.name if campaign.unit else ''}, "
             f"số điện thoại {phone}./."
@@ -286,6 +268,15 @@ def _leader_name(campaign: Campaign) -> tuple[str, str]:
     return "", ""
 
 
+def findings(campaign: Campaign, visit: Visit) -> list[dict[str, Any]]:
+    """The visit's findings under the plan's inspection contents, numbered by their position."""
+    return [
+        {"number": i, "title": content.get("title", ""), "text": visit.findings[str(i)]}
+        for i, content in enumerate(campaign.contents, start=1)
+        if str(i) in visit.findings
+    ]
+
+
 def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str, Any]:
     target = visit.target
     start, end = visit.scheduled_start, visit.scheduled_end
@@ -297,7 +288,7 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
         "governing_body": campaign.issuer.header_name,
         "issuer_header": "ĐOÀN KIỂM TRA",
         "subject_lines": [
-            f"Kiểm tra {_lower_first(campaign.title)}",
+            titles.minutes_subject(campaign.title),
             f"tại {_office_name(target)}",
         ],
         **recipients("BB", campaign, [target]),
@@ -310,13 +301,10 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
         ),
         "team_attendees": visit.team_attendees,
         "unit_attendees": visit.unit_attendees,
-        "findings": [
-            {"number": int(key), "title": FindingArea.labels().get(key, ""), "text": text}
-            for key, text in sorted(visit.findings.items(), key=lambda kv: int(kv[0]))
-            if key.isdigit()
-        ],
+        "findings": findings(campaign, visit),
         "statistics": [
-            {"label": f.label, "value": str(stats.get(f.key, 0))} for f in statistics.FIELDS
+            {"label": f.label, "value": str(stats.get(f.key, 0))}
+            for f in indicators.parse(campaign.indicators)
         ],
         "unit_comments": visit.unit_comments,
         "closing": (
@@ -342,8 +330,8 @@ def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> 
     sections = campaign.report_sections or {}
     return {
         **_header(campaign, doc),
-        "subject_lines": [f"Kết quả kiểm tra {_lower_first(campaign.title)}"],
-        **recipients("BC", campaign, held),
+        "subject_lines": [titles.report_subject(campaign.title)],
+        **recipients("BC", campaign, held, campaign.report_recipients),
         "introduction": (
             f"Thực hiện {plan_reference(plan, campaign)}, Đoàn kiểm tra đã tiến hành kiểm tra "
             f"tại {len(held)}/{len(campaign.targets)} đơn vị. {campaign.issuer.name} báo cáo "
@@ -351,15 +339,19 @@ def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> 
         ),
         "statistics": [
             {"index": i, "label": f.label, "total": str(figures.totals[f.key])}
-            for i, f in enumerate(statistics.FIELDS, start=1)
+            for i, f in enumerate(figures.indicators, start=1)
         ],
-        "statistics_short_labels": [f.short for f in statistics.FIELDS],
+        "statistics_short_labels": [f.short_label for f in figures.indicators],
+        # One row a held visit, then the totals.
         "district_rows": [
             {
-                "district": row.name,
-                "values": [str(row.values.get(f.key, 0)) for f in statistics.FIELDS],
+                "district": name,
+                "values": [str(values.get(f.key, 0)) for f in figures.indicators],
             }
-            for row in figures.rows
+            for name, values in [
+                *((row.name, row.values) for row in figures.rows),
+                ("Tổng cộng", figures.totals),
+            ]
         ],
         **{name: list(sections.get(name, [])) for name in REPORT_SECTIONS},
     }

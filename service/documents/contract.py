@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from service.documents.store import TEMPLATES_DIR
+from workflows.vocabulary import PLAN_BODY
 
 _COMMON: frozenset[str] = frozenset(
     {
@@ -29,20 +30,7 @@ _COMMON: frozenset[str] = frozenset(
 )
 
 PROVIDED: dict[str, frozenset[str]] = {
-    "KH": _COMMON
-    | {
-        "legal_bases",
-        "introduction",
-        "purposes",
-        "requirements",
-        "contents",
-        "targets_description",
-        "method",
-        "composition",
-        "time_window",
-        "time_note",
-        "closing_paragraphs",
-    },
+    "KH": _COMMON | set(PLAN_BODY),
     "QD": _COMMON
     | {
         "decision_authority",
@@ -55,7 +43,15 @@ PROVIDED: dict[str, frozenset[str]] = {
         "responsible_parties",
     },
     "TB": _COMMON
-    | {"addressees", "plan_reference", "introduction", "schedule", "preparation", "contact"},
+    | {
+        "addressees",
+        "plan_reference",
+        "introduction",
+        "sub_unit_heading",
+        "schedule",
+        "preparation",
+        "contact",
+    },
     "BB": _COMMON
     | {
         "opening",

@@ -41,6 +41,14 @@ class Campaign(Base):
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     report_sections: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    # The inspection the plan defines: how documents cite its programme, the figures each visit
+    # collects, what a notice asks the unit to prepare, the sub-unit chosen in each district and
+    # whom the report goes to. Data of the campaign (from a preset or a copy), never code.
+    programme: Mapped[str] = mapped_column(Text, default="")
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    preparation: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sub_unit_label: Mapped[str] = mapped_column(Text, default="")
+    report_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     stage: Mapped[str] = mapped_column(String(32), default=Stage.PLAN_DRAFTED)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -93,7 +101,8 @@ class TeamMember(_CampaignPart, Base):
 
 
 class Visit(Base):
-    """The visit to one target: schedule, outcome, the II.3 statistics and findings."""
+    """The visit to one target: schedule, outcome, its figures (keyed by the campaign's
+    indicators) and findings (keyed by the position of the campaign's contents)."""
 
     __tablename__ = "visits"
 

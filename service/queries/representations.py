@@ -21,10 +21,15 @@ from workflows.vocabulary import PLAN_FIELDS
 
 # The campaign's text that is a document's content, under the kind of that document: seen only
 # by who sees the document. The title and the year name the campaign in every list.
+# The inspection's programme, indicators, preparation and sub-unit are in the notice and the
+# visit a district user sees; the report's recipients are the report's.
 TEXT_OF: dict[str, str] = {
-    f.name: "BC" if f.shape == "sections" else "KH"
-    for f in PLAN_FIELDS
-    if f.name not in ("title", "year")
+    **{
+        f.name: "BC" if f.shape == "sections" else "KH"
+        for f in PLAN_FIELDS
+        if f.name not in ("title", "year")
+    },
+    "report_recipients": "BC",
 }
 
 

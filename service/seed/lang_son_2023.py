@@ -7,6 +7,7 @@ from typing import Any
 from workflows.vocabulary import OrganisationKind, TeamRole
 
 YEAR = 2023
+PRESET = "phong-chong-mai-dam"  # workflows/presets/: the programme this plan inspects
 PLACE = "Lạng Sơn"  # where the province's agencies sign ("Lạng Sơn, ngày …")
 
 # The province's agencies by the part they play; each is under its `parent`.

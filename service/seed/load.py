@@ -63,6 +63,7 @@ def load_demo(db: Session, *, new_campaign: bool = False) -> Campaign:
         {
             "issuer_id": department.id,
             "unit_id": unit.id,
+            "preset": seed.PRESET,  # the programme: indicators, preparation, sub-unit, recipients
             **seed.PLAN,
             "report_sections": seed.REPORT_SECTIONS,
         },

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from service.web.blueprint import web
-from workflows import formatting, lifecycle
+from workflows import addressing, formatting, lifecycle
 from workflows.vocabulary import UNSCHEDULED_LABEL, DocumentStatus, JobKind, JobState, VisitStatus
 
 REPORT_SECTIONS = {
@@ -99,3 +99,9 @@ def visit_status(status: str | None) -> str:
 @web.app_template_filter("doc_status")
 def document_status(status: str) -> str:
     return DocumentStatus.label_of(status)
+
+
+@web.app_template_filter("don_vi_duoc_chon")
+def sub_unit_heading(label: str | None) -> str:
+    """The campaign's sub-unit as a heading: `Ban Chỉ đạo xã, phường được chọn`."""
+    return addressing.sub_unit_heading(label or "")

@@ -2,26 +2,112 @@
 (function () {
   "use strict";
 
-  // Editable lists: "+ Thêm dòng" clones the row template, "Xóa" removes a row.
+
+  // Repeated groups (the plan's contents, its indicators): "+ Thêm" adds a row from the
+  // template, "Xóa" removes one; rows are renumbered so that their fields are named
+  // `<group>.<n>.<field>` in the order shown, and the count tells the server how many there are.
+  function renumber(group) {
+    var name = group.getAttribute("data-rows");
+    var pattern = new RegExp("^" + name + "\\.(\\d+|__i__)\\.");
+    function rename(root, i) {
+      root.querySelectorAll("[name], [data-name]").forEach(function (node) {
+        ["name", "data-name"].forEach(function (attribute) {
+          var value = node.getAttribute(attribute);
+          if (value && pattern.test(value)) {
+            node.setAttribute(attribute, value.replace(pattern, name + "." + i + "."));
+          }
+        });
+      });
+      root.querySelectorAll("template").forEach(function (inner) { rename(inner.content, i); });
+    }
+    var rows = group.querySelector("[data-row-items]").children;
+    Array.prototype.forEach.call(rows, function (row, i) {
+      rename(row, i);
+      var number = row.querySelector("[data-row-number]");
+      if (number) { number.textContent = String(i + 1); }
+    });
+    group.querySelector("[data-row-count]").value = String(rows.length);
+    refreshParents(group);
+  }
+
+  // An indicator's parent is chosen among the other indicators' keys, as typed now.
+  function refreshParents(group) {
+    if (!group.hasAttribute("data-indicators")) { return; }
+    var rows = Array.prototype.slice.call(group.querySelector("[data-row-items]").children);
+    var keys = rows.map(function (row) { return row.querySelector("input[name$='.key']").value.trim(); });
+    rows.forEach(function (row, i) {
+      var select = row.querySelector("[data-parent]");
+      var chosen = select.value;
+      select.querySelectorAll("option:not([value=''])").forEach(function (option) { option.remove(); });
+      keys.forEach(function (key, j) {
+        if (key && j !== i) {
+          var option = text("option", key);
+          option.value = key;
+          select.appendChild(option);
+        }
+      });
+      select.value = keys.indexOf(chosen) >= 0 && keys[i] !== chosen ? chosen : "";
+    });
+  }
+
+  // "+ Thêm" clones a row from the template, "Xóa" removes one: in one-line lists (the last row
+  // is emptied rather than removed) and in repeated groups (renumbered after every change).
+  var EDITABLE = [
+    { add: "[data-add]", remove: "[data-remove]", owner: "[data-list]", items: "[data-items]",
+      row: ".list-row", template: "template", focus: "textarea, input", keepLast: true,
+      changed: function () {} },
+    { add: "[data-add-row]", remove: "[data-remove-row]", owner: "[data-rows]",
+      items: "[data-row-items]", row: "[data-row]", template: ":scope > template",
+      focus: "input[type=text], textarea", keepLast: false, changed: renumber }
+  ];
+
   document.addEventListener("click", function (event) {
-    var add = event.target.closest("[data-add]");
-    if (add) {
-      var list = add.closest("[data-list]");
-      var row = list.querySelector("template").content.firstElementChild.cloneNode(true);
-      list.querySelector("[data-items]").appendChild(row);
-      row.querySelector("textarea, input").focus();
-      return;
-    }
-    var remove = event.target.closest("[data-remove]");
-    if (remove) {
-      var item = remove.closest(".list-row");
-      var items = item.parentElement;
-      if (items.children.length > 1) {
-        item.remove();
-      } else {
-        item.querySelector("textarea, input").value = "";
+    EDITABLE.some(function (kind) {
+      var add = event.target.closest(kind.add);
+      var remove = event.target.closest(kind.remove);
+      if (!add && !remove) { return false; }
+      var owner = (add || remove).closest(kind.owner);
+      if (add) {
+        var row = owner.querySelector(kind.template).content.firstElementChild.cloneNode(true);
+        owner.querySelector(kind.items).appendChild(row);
+        kind.changed(owner);
+        row.querySelector(kind.focus).focus();
+        return true;
       }
+      var item = remove.closest(kind.row);
+      if (kind.keepLast && item.parentElement.children.length === 1) {
+        item.querySelector(kind.focus).value = "";
+      } else {
+        item.remove();
+      }
+      kind.changed(owner);
+      return true;
+    });
+  });
+
+  // While a key is typed, the parts that had it as their parent keep it, and every parent
+  // list offers the keys as they now are.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("[data-indicators] input[name$='.key']")) {
+      event.target.setAttribute("data-was", event.target.value.trim());
     }
+  });
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches("[data-indicators] input[name$='.key']")) { return; }
+    var group = input.closest("[data-indicators]");
+    var was = input.getAttribute("data-was");
+    var now = input.value.trim();
+    group.querySelectorAll("[data-parent]").forEach(function (select) {
+      if (was && now && select.value === was) {
+        var option = text("option", now);
+        option.value = now;
+        select.appendChild(option);
+        select.value = now;
+      }
+    });
+    input.setAttribute("data-was", now);
+    refreshParents(group);
   });
 
   // Steps that cannot be undone ask first.

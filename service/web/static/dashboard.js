@@ -1,4 +1,5 @@
 // The statistics chart: one bar series per year, districts along the axis (Chart.js, vendored).
+// A value is null where a district has no figures that year or the year lacks the indicator.
 (function () {
   "use strict";
   var COLOURS = ["#a4161a", "#1f6f8b", "#c98a00", "#2b7a3d", "#6b4c9a", "#555555"];
@@ -13,9 +14,11 @@
 
     function datasets(field) {
       return data.years.map(function (year, index) {
+        var values = data.values[String(year)][field];
+        var missing = values.every(function (value) { return value === null; });
         return {
-          label: "Năm " + year,
-          data: data.values[String(year)][field],
+          label: "Năm " + year + (missing ? " (không có chỉ tiêu này)" : ""),
+          data: values,
           backgroundColor: COLOURS[index % COLOURS.length]
         };
       });

@@ -25,12 +25,23 @@ from service.web.formatting import REPORT_SECTIONS
 from service.web.forms import Form
 from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.progress import campaign_progress
-from workflows import lifecycle, statistics
+from workflows import indicators, inspection, lifecycle, presets
 from workflows.documents import KINDS
 from workflows.vocabulary import OrganisationKind, StageProgress, TeamRole, plan_fields
 
 LIST_FIELDS = plan_fields("lines")
 TEXT_FIELDS = plan_fields("text")
+# The inspection the plan defines, besides its contents and indicators (edited as rows).
+INSPECTION_FIELDS = tuple(inspection.INSPECTION_FIELDS)
+# A part's rule against its parent, as the plan form offers it.
+INDICATOR_RULES = (("at_most", "Không vượt chỉ tiêu cha"), ("sum", "Cộng lại bằng chỉ tiêu cha"))
+PLAN_LIMITS = {
+    "line": inspection.MAX_NAME,
+    "content_title": inspection.MAX_CONTENT_TITLE,
+    "key": 64,  # as `indicators.KEY` allows
+    "label": indicators.MAX_LABEL,
+    "short_label": indicators.MAX_SHORT_LABEL,
+}
 
 
 def load(db: Session, campaign_id: int, action: str = "campaign.view") -> Campaign:
@@ -46,11 +57,12 @@ def campaigns() -> str:
 
 def _campaigns_page(db: Session, values: dict[str, Any], errors: dict[str, str]) -> str:
     """The campaigns the user may see, and the new-campaign form for those who may create."""
+    seen = visible_campaigns(db, current_user())
     return render_template(
         "campaigns.html",
-        campaigns=visible_campaigns(db, current_user()),
+        campaigns=seen,
         stage_labels=lifecycle.STAGE_LABELS,
-        new=_new_campaign_choices(db) if can("campaign.create") else None,
+        new=_new_campaign_choices(db, seen) if can("campaign.create") else None,
         values=values,
         errors=errors,
     )
@@ -60,23 +72,44 @@ def _choices(db: Session, kind: OrganisationKind) -> list[tuple[int, str]]:
     return [(o.id, o.name) for o in directory.organisations(db, kind)]
 
 
-def _new_campaign_choices(db: Session) -> dict[str, Any]:
+def _new_campaign_choices(db: Session, seen: list[Campaign]) -> dict[str, Any]:
+    """Who issues and signs, and what a new campaign may start from: a preset or one seen."""
     return {
         "issuers": _choices(db, OrganisationKind.ISSUER),
         "signers": directory.signer_choices(db),
+        "presets": [(p.slug, p.name, p.description) for p in presets.list_presets()],
+        "earlier": [(c.id, f"{c.year} · {c.title}") for c in seen],
     }
 
 
-@web.post("/campaigns")
-def campaign_create() -> Any:
-    form = Form(request.form)
-    values = {
+# How a new campaign starts: empty, from a programme preset, or as a copy of an earlier one.
+STARTS = ("empty", "preset", "copy")
+
+
+def read_new_campaign(form: Form) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "title": form.text("title", required=True, max_length=1000),
         "year": form.integer("year", required=True, minimum=2000, maximum=2100),
         "issuer_id": form.integer("issuer_id", required=True),
         "signer_id": form.integer("signer_id"),
     }
-    campaign = run_form(form, commands.create, values)
+    start = form.text("start") or "empty"
+    if start not in STARTS:
+        form.fail("start", "Chọn cách bắt đầu kế hoạch")
+    elif start == "preset":
+        values["preset"] = form.text("preset", required=True, max_length=200)
+    elif start == "copy":
+        values["copy_from"] = form.integer("copy_from", required=True, minimum=1)
+    return {**values, "start": start}
+
+
+@web.post("/campaigns")
+def campaign_create() -> Any:
+    form = Form(request.form)
+    values = read_new_campaign(form)
+    # What is not chosen is left out: a copy keeps the earlier campaign's signer.
+    data = {k: v for k, v in values.items() if k != "start" and v is not None}
+    campaign = run_form(form, commands.create, data)
     if campaign is not None:
         flash("Đã tạo kế hoạch mới; hãy nhập các nội dung của kế hoạch", "success")
         return redirect(url_for("web.plan_form", campaign_id=campaign.id), 303)
@@ -196,6 +229,8 @@ PLAN = CampaignForm(
         "signers": directory.signer_choices(db),
         "units": _choices(db, OrganisationKind.UNIT),
         "editable": can("campaign.edit", campaign),
+        "rules": INDICATOR_RULES,
+        "limits": PLAN_LIMITS,
     },
     values_as="plan",
 )
@@ -216,9 +251,17 @@ TEAM = CampaignForm(
 def plan_values(campaign: Campaign) -> dict[str, Any]:
     values: dict[str, Any] = {
         name: getattr(campaign, name)
-        for name in (*LIST_FIELDS, *TEXT_FIELDS, "title", "year", "contact_phone")
+        for name in (
+            *LIST_FIELDS,
+            *TEXT_FIELDS,
+            *INSPECTION_FIELDS,
+            "title",
+            "year",
+            "contact_phone",
+        )
     }
     values["contents"] = [dict(area) for area in campaign.contents]
+    values["indicators"] = [i.to_dict() for i in indicators.parse(campaign.indicators)]
     values["signer_id"] = campaign.signer_id
     values["unit_id"] = campaign.unit_id
     return values
@@ -231,28 +274,52 @@ def read_plan(form: Form) -> dict[str, Any]:
         "contact_phone": form.text("contact_phone", max_length=40),
         "signer_id": form.integer("signer_id"),
         "unit_id": form.integer("unit_id"),
+        "programme": form.text("programme", max_length=inspection.MAX_NAME),
+        "sub_unit_label": form.text("sub_unit_label", max_length=inspection.MAX_NAME),
     }
-    for name in LIST_FIELDS:
+    for name in (*LIST_FIELDS, "preparation", "report_recipients"):
         values[name] = form.lines(name)
     for name in TEXT_FIELDS:
         values[name] = form.text(name)
     values["contents"] = read_contents(form)
+    values["indicators"] = read_indicators(form)
     return values
+
+
+def _kept_rows(form: Form, name: str, kept: list[int]) -> None:
+    """Rows of a repeated group are named `<name>.<n>.<field>` by their place in the form; once
+    blank rows are dropped, messages move to the row's place in the list, as the command names
+    them and the page shows the rows again."""
+    moved: dict[str, str] = {}
+    for key, message in form.errors.items():
+        parts = key.split(".", 2)
+        if len(parts) == 3 and parts[0] == name and parts[1].isdigit():
+            if int(parts[1]) in kept:
+                moved[f"{name}.{kept.index(int(parts[1]))}.{parts[2]}"] = message
+        else:
+            moved[key] = message
+    form.errors = moved
+
+
+def _row_count(form: Form, name: str, limit: int) -> int:
+    """How many rows the form has (with the blank one to add from, when there is no script)."""
+    return form.integer(f"{name}_count", minimum=0, maximum=limit + 1) or 0
 
 
 def read_contents(form: Form) -> list[dict[str, Any]]:
     """The inspection areas: number, title, run-in heading, paragraphs; blank areas dropped."""
-    count = form.integer("contents_count", minimum=0, maximum=50) or 0
     areas: list[dict[str, Any]] = []
-    for i in range(count):
-        prefix = f"contents-{i}-"
-        title = form.text(prefix + "title", max_length=500)
+    kept: list[int] = []
+    for i in range(_row_count(form, "contents", inspection.MAX_CONTENTS)):
+        prefix = f"contents.{i}."
+        title = form.text(prefix + "title", max_length=inspection.MAX_CONTENT_TITLE)
         paragraphs = form.lines(prefix + "paragraphs")
         number = form.integer(prefix + "number", minimum=1, maximum=99)
         if not title and not paragraphs:
             continue
         if not title:
             form.fail(prefix + "title", "Cần nhập tên nội dung kiểm tra")
+        kept.append(i)
         areas.append(
             {
                 "number": number if number is not None else len(areas) + 1,
@@ -261,7 +328,36 @@ def read_contents(form: Form) -> list[dict[str, Any]]:
                 "paragraphs": paragraphs,
             }
         )
+    _kept_rows(form, "contents", kept)
     return areas
+
+
+def read_indicators(form: Form) -> list[dict[str, Any]]:
+    """The figures each visit collects, one table row each; blank rows dropped. A part's rule
+    is kept only under a parent; the command checks keys, lengths, parents and loops, so that
+    every row's messages come at once."""
+    rows: list[dict[str, Any]] = []
+    kept: list[int] = []
+    for i in range(_row_count(form, "indicators", indicators.MAX_INDICATORS)):
+        prefix = f"indicators.{i}."
+        key, label = form.text(prefix + "key"), form.text(prefix + "label")
+        short_label = form.text(prefix + "short_label")
+        if not key and not label and not short_label:
+            continue
+        parent = form.text(prefix + "parent") or None
+        kept.append(i)
+        rows.append(
+            indicators.Indicator(
+                key=key,
+                label=label,
+                short_label=short_label,
+                parent=parent,
+                rule=(form.text(prefix + "rule") or "at_most") if parent else None,
+                group=form.text(prefix + "group", max_length=64) if parent else "",
+            ).to_dict()
+        )
+    _kept_rows(form, "indicators", kept)
+    return rows
 
 
 @web.get("/campaigns/<int:campaign_id>/plan")
@@ -327,7 +423,7 @@ def _report_page(campaign: Campaign, sections: dict[str, list[str]], status: int
             campaign=campaign,
             sections=sections,
             section_labels=REPORT_SECTIONS,
-            fields=statistics.FIELDS,
+            fields=figures.indicators,
             rows=figures.rows,
             totals=figures.totals,
             draft=current_draft(db, campaign, "BC"),

@@ -1,4 +1,5 @@
-"""The statistics dashboard: section II.3 figures by district and year, as a chart and a table."""
+"""The statistics dashboard: every indicator's figures by district and year, as a chart and a
+table; a year shows "—" on an indicator its campaigns do not collect."""
 
 from __future__ import annotations
 
@@ -10,36 +11,27 @@ from service.database import session as db_session
 from service.identity import current_user, require
 from service.queries.statistics import dashboard_series
 from service.web.blueprint import web
-from workflows import statistics
 
 
 @web.get("/dashboard")
 def dashboard() -> str:
     require("statistics.view")
     series = dashboard_series(db_session(), current_user())
-    districts, years, sums = series.districts, series.years, series.sums
+    districts, years, fields = series.districts, series.years, series.indicators
     chart: dict[str, Any] = {
         "districts": districts,
         "years": years,
-        "fields": [{"key": f.key, "label": f.label} for f in statistics.FIELDS],
+        "fields": [{"key": f.key, "label": f.label} for f in fields],
         "values": {
-            str(year): {
-                f.key: [sums.get((d, year), {}).get(f.key, 0) for d in districts]
-                for f in statistics.FIELDS
-            }
+            str(year): {f.key: [series.value(d, year, f.key) for d in districts] for f in fields}
             for year in years
         },
     }
     table = [
-        {"district": d, "year": y, "values": sums[(d, y)]}
+        {"district": d, "year": y, "values": [series.value(d, y, f.key) for f in fields]}
         for y in years
         for d in districts
-        if (d, y) in sums
+        if (d, y) in series.sums
     ]
-    return render_template(
-        "dashboard.html",
-        chart=chart,
-        table=table,
-        totals=series.totals,
-        fields=statistics.FIELDS,
-    )
+    totals = {y: [series.value(None, y, f.key) for f in fields] for y in years}
+    return render_template("dashboard.html", chart=chart, table=table, totals=totals, fields=fields)

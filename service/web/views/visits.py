@@ -23,8 +23,9 @@ from service.web.formatting import visit_status
 from service.web.forms import Form
 from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.campaigns import load
-from workflows import lifecycle, statistics
-from workflows.vocabulary import FindingArea, TeamRole, VisitStatus
+from workflows import indicators, lifecycle, statistics
+from workflows.findings import finding_areas
+from workflows.vocabulary import TeamRole, VisitStatus
 
 FINISHED = (VisitStatus.HELD, VisitStatus.SKIPPED)
 
@@ -185,15 +186,17 @@ def visit_values(visit: Visit) -> dict[str, Any]:
     }
 
 
-def read_visit(form: Form) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the values to show again, the data for `visits.record`)."""
-    raw_stats = {k: form.text(f"statistics.{k}", max_length=12) for k in statistics.KEYS}
+def read_visit(form: Form, campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the values to show again, the data for `visits.record`), over the campaign's indicators
+    and inspection contents."""
+    keys = [i.key for i in indicators.parse(campaign.indicators)]
+    raw_stats = {k: form.text(f"statistics.{k}", max_length=12) for k in keys}
     stats: dict[str, object] = {}
     for key, raw in raw_stats.items():
         if raw:
             # Non-numbers stay text so that the statistics rules name them.
             stats[key] = int(raw) if raw.lstrip("-").isdigit() else raw
-    findings = {n: form.text(f"findings.{n}") for n in FindingArea.values()}
+    findings = {n: form.text(f"findings.{n}") for n in finding_areas(campaign.contents)}
     values: dict[str, Any] = {
         "team_attendees": form.lines("team_attendees"),
         "unit_attendees": form.lines("unit_attendees"),
@@ -231,7 +234,7 @@ def _visit_page(
     db: Session, visit: Visit, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
     campaign = visit.target.campaign
-    areas = {str(a.get("number")): a.get("title", "") for a in campaign.contents}
+    own = indicators.parse(campaign.indicators)
     return (
         render_template(
             "visit.html",
@@ -241,8 +244,8 @@ def _visit_page(
             status=VisitStatus.label_of(visit.status),
             values=values,
             errors=errors,
-            fields=statistics.FIELDS,
-            areas=[(n, areas.get(n) or f"Nội dung {n}") for n in FindingArea.values()],
+            fields=[(i, statistics.depth(i, own)) for i in own],
+            areas=list(finding_areas(campaign.contents).items()),
             minutes=newest_minutes(db, visit),
             editable=can("visit.record", visit)
             and lifecycle.stage_reached(
@@ -264,7 +267,9 @@ def visit_page(visit_id: int) -> tuple[str, int]:
 @web.post("/visits/<int:visit_id>")
 def visit_save(visit_id: int) -> Any:
     form = Form(request.form)
-    values, data = read_visit(form)
+    visit = visits.get_visit(db_session(), visit_id)
+    require("visit.view", visit)
+    values, data = read_visit(form, visit.target.campaign)
     if run_form(form, visits.record, visit_id, data) is not None:
         flash("Đã lưu kết quả kiểm tra", "success")
         return redirect(url_for("web.visit_page", visit_id=visit_id), 303)
