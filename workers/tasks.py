@@ -50,6 +50,7 @@ HANDLERS: dict[str, runner.Handler] = {
     JobKind.SEND: _send,
 }
 jobs.when_given_up(JobKind.CONVERT, rendering.conversion_given_up)
+jobs.when_given_up(JobKind.ARCHIVE, archiving.given_up)
 jobs.when_handed_back(JobKind.ARCHIVE, archiving.handed_back)
 
 

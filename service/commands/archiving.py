@@ -30,6 +30,9 @@ class NotReady(RuntimeError):
     """Some issued document is not rendered or converted yet: the job retries later."""
 
 
+GIVEN_UP = "Không lập được hồ sơ sau mọi lần thử; hãy yêu cầu lập lại"
+
+
 def read_document_file(file_id: int) -> bytes:
     """One stored file's bytes, checked against its SHA-256, in a short transaction of its own."""
     with transaction() as db:
@@ -67,6 +70,15 @@ def handle(job: Job, converter: Converter | None, tz: str) -> None:
             _store(build_id, path, f"{case.root}.zip")
     except Exception as error:
         raise _failed(job, error) from None
+
+
+def given_up(db: Session, job: Job) -> None:
+    """The job is over without a case file (its last attempt's worker died, or it failed for
+    good): the build says so, so that it never shows "running" and a new one can be requested."""
+    build = db.get(ArchiveBuild, int(job.payload["build_id"]))
+    if build is not None and build.state != ArchiveState.DONE:
+        build.state = ArchiveState.FAILED
+        build.last_error = build.last_error or job.last_error or GIVEN_UP
 
 
 def handed_back(db: Session, job: Job) -> None:

@@ -144,12 +144,23 @@ def _copied_fields(source: Campaign, year: int | None) -> dict[str, Any]:
     return fields
 
 
+CLOSED = (
+    "Kế hoạch đã lập hồ sơ lưu trữ: không thể thay đổi kế hoạch, đơn vị được kiểm tra, "
+    "Đoàn kiểm tra, lịch, kết quả kiểm tra hay văn bản"
+)
+
+
+def ensure_open(campaign: Campaign) -> None:
+    """Refuse any change to an archived campaign: its case file is what was filed."""
+    if campaign.stage == Stage.ARCHIVED:
+        raise Conflict([CLOSED])
+
+
 def update(db: Session, caller: Caller, campaign_id: int, data: dict[str, Any]) -> Campaign:
     """Edit the plan's fields; issued documents keep their own frozen copy."""
     campaign = get_campaign(db, campaign_id)
     caller.require("campaign.edit", campaign)
-    if campaign.stage == Stage.ARCHIVED:
-        raise Conflict(["Hồ sơ đã lưu trữ, không thể sửa"])
+    ensure_open(campaign)
     errors = plan_problems(db, data)
     if "indicators" in data and not errors:
         errors.update(_removed_indicator_problems(campaign, data["indicators"]))
@@ -185,6 +196,7 @@ def add_target(
     """Add a district office to inspect, with the commune chosen in its district (or later)."""
     campaign = get_campaign(db, campaign_id)
     caller.require("campaign.edit", campaign)
+    ensure_open(campaign)
     if Stage(campaign.stage) not in (Stage.PLAN_DRAFTED, Stage.PLAN_ISSUED, Stage.TEAM_DECIDED):
         raise Conflict(["Đã thông báo lịch kiểm tra: không thể thêm đơn vị"])
     errors = {}
@@ -211,6 +223,7 @@ def add_member(
 ) -> TeamMember:
     campaign = get_campaign(db, campaign_id)
     caller.require("campaign.edit", campaign)
+    ensure_open(campaign)
     errors = {}
     if role not in TeamRole.values():
         errors["role"] = f"Vai trò phải là một trong: {', '.join(TeamRole.values())}"

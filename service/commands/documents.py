@@ -14,7 +14,7 @@ from service.commands import archive as archive_commands
 from service.commands import checks
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
-from service.commands.campaigns import get_campaign
+from service.commands.campaigns import ensure_open, get_campaign
 from service.commands.numbering import take_number
 from service.documents import context as contexts
 from service.documents.store import active_template
@@ -95,6 +95,7 @@ def draft(
     """Create (or refresh) the draft of a document and have it rendered, marked DỰ THẢO."""
     campaign = get_campaign(db, campaign_id)
     caller.require("document.draft", campaign)
+    ensure_open(campaign)
     if kind not in KINDS:
         raise Invalid({"kind": f"Loại văn bản phải là một trong: {', '.join(KINDS)}"})
     lifecycle_commands.lock(db, campaign)  # not while the same document is being issued
@@ -181,6 +182,7 @@ def issue_draft(
     # Before the status check and the register: a second request for this draft waits here,
     # then finds it issued; and every issuer takes the campaign before the register.
     lifecycle_commands.lock(db, campaign)
+    ensure_open(campaign)
     if doc.status != DocumentStatus.DRAFT:
         raise Conflict([f"Văn bản đã ở trạng thái «{doc.status}», chỉ dự thảo mới được ban hành"])
     previous = db.scalars(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from service.commands import checks, dispatch, documents
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
-from service.commands.campaigns import get_campaign
+from service.commands.campaigns import ensure_open, get_campaign
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Target, Visit
 from workflows import indicators, lifecycle, statistics
@@ -50,6 +50,7 @@ def schedule(
     """Set or move a target's visit; once notices are out, a move issues an updated notice."""
     campaign = get_campaign(db, campaign_id)
     caller.require("visit.schedule", campaign)
+    ensure_open(campaign)
     stage = Stage(campaign.stage)
     if not lifecycle.stage_reached(stage, Stage.PLAN_ISSUED):
         raise Conflict(["Chưa ban hành kế hoạch kiểm tra: chưa thể xếp lịch"])
@@ -76,6 +77,7 @@ def cancel(db: Session, caller: Caller, visit_id: int, reason: str) -> Visit:
     visit = get_visit(db, visit_id)
     caller.require("visit.record", visit)
     campaign = visit.target.campaign
+    ensure_open(campaign)
     if not reason.strip():
         raise Invalid({"reason": "Cần ghi lý do hủy lịch kiểm tra"})
     if visit.status == VisitStatus.HELD:
@@ -101,6 +103,7 @@ def record(db: Session, caller: Caller, visit_id: int, data: dict[str, Any]) -> 
     visit = get_visit(db, visit_id)
     caller.require("visit.record", visit)
     campaign = visit.target.campaign
+    ensure_open(campaign)
     if not lifecycle.stage_reached(Stage(campaign.stage), Stage.VISITS_SCHEDULED):
         raise Conflict(["Chưa thông báo lịch kiểm tra: chưa thể ghi kết quả"])
     stats = data.get("statistics") or {}
