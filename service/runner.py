@@ -97,15 +97,25 @@ def execute(
     job_id: int, handlers: dict[str, Handler], lease_seconds: int, holdings: Holdings | None = None
 ) -> Outcome:
     """Claim and run job `job_id`, recording the holding while it runs; returns what happened."""
-    with transaction() as db:
-        if not jobs.claim(db, job_id, lease_seconds):
-            return Outcome.SKIPPED
-        job = db.get(Job, job_id)
-        assert job is not None
-        db.expunge(job)
+    claimed: Job | None = None
+    try:
+        with transaction() as db:
+            if not jobs.claim(db, job_id, lease_seconds):
+                return Outcome.SKIPPED
+            claimed = db.get(Job, job_id)
+            assert claimed is not None
+            db.expunge(claimed)
+            if holdings is not None:
+                # Recorded before the claim commits: a worker killed at any moment after it is
+                # known to hold the job; a holding whose claim never committed hands back nothing.
+                holdings.hold(job_id, claimed.attempts)
+    except BaseException:
+        if holdings is not None and claimed is not None:
+            holdings.drop(job_id, claimed.attempts)
+        raise
+    job = claimed
     if holdings is None:
         return _run(job, handlers)
-    holdings.hold(job_id, job.attempts)
     try:
         return _run(job, handlers)
     finally:
