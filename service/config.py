@@ -22,8 +22,8 @@ class Config:
     smtp_url: str = field(default_factory=lambda: _env("SMTP_URL", ""))
     mail_from: str = field(default_factory=lambda: _env("MAIL_FROM", "vanthu@example.org"))
     soffice: str = field(default_factory=lambda: _env("SOFFICE", "soffice"))
-    lease_seconds: int = field(default_factory=lambda: int(_env("LEASE_SECONDS", "300")))
-    sweep_seconds: float = field(default_factory=lambda: float(_env("SWEEP_SECONDS", "15")))
+    lease_seconds: int = field(default_factory=lambda: int(_env("LEASE_SECONDS", "20")))
+    sweep_seconds: float = field(default_factory=lambda: float(_env("SWEEP_SECONDS", "5")))
     reminder_days: int = field(default_factory=lambda: int(_env("REMINDER_DAYS", "3")))
     max_content_length: int = field(
         default_factory=lambda: int(_env("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024)))

@@ -60,7 +60,8 @@ class Channel(filesystem.Channel):  # type: ignore[misc]
 
     # kombu's own two signatures for it disagree; this is the filesystem one
     def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        # Zero-padded, so that the names sort in the order the messages were put.
+        name = f"{round(monotonic() * 1000):015d}_{uuid.uuid4()}.{queue}.msg"
         try:
             write_atomically(Path(self.data_folder_out) / name, dumps(payload).encode())
         except OSError as exc:

@@ -21,21 +21,10 @@ from workflows.vocabulary import JobKind, JobState
 
 log = logging.getLogger(__name__)
 
-QUEUES: dict[str, str] = {
-    JobKind.RENDER: "render",
-    JobKind.CONVERT: "convert",
-    JobKind.SEND: "mail",
-    JobKind.ARCHIVE: "archive",
-}
+QUEUES: dict[str, str] = {kind: kind.queue for kind in JobKind}
 
 Doorbell = Callable[[int, str, float], None]
 _doorbell: Doorbell | None = None
-
-# What a kind of job leaves behind when it is given up (e.g. a PDF that could not be made).
-GiveUp = Callable[[Session, Job], None]
-_given_up: dict[str, GiveUp] = {}
-# What it leaves behind when it is handed back unfinished (e.g. a case file shown as building).
-_handed_back: dict[str, GiveUp] = {}
 
 
 def set_doorbell(ring: Doorbell | None) -> None:
@@ -74,9 +63,9 @@ def enqueue(
     campaign_id: int | None = None,
     document_id: int | None = None,
     payload: dict[str, Any] | None = None,
-    max_attempts: int = 5,
 ) -> Job:
-    """Add a job in the caller's transaction (or return the existing one with that key)."""
+    """Add a job in the caller's transaction (or return the existing one with that key); it gets
+    the attempts its kind allows."""
     existing = db.scalar(select(Job).where(Job.kind == kind, Job.key == key))
     if existing is not None:
         return existing
@@ -86,7 +75,7 @@ def enqueue(
         campaign_id=campaign_id,
         document_id=document_id,
         payload=payload or {},
-        max_attempts=max_attempts,
+        max_attempts=JobKind(kind).attempts,
         run_after=utcnow(),
     )
     db.add(job)
@@ -148,6 +137,19 @@ def claim(db: Session, job_id: int, lease_seconds: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+def renew(db: Session, job_id: int, attempt: int, lease_seconds: int) -> bool:
+    """Extend the lease of attempt `attempt` while its worker is alive; False once that attempt
+    no longer holds the job (it finished, or its lease lapsed and another worker took it)."""
+    now = utcnow()
+    result = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.RUNNING, Job.attempts == attempt)
+        .values(lease_until=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def backoff(attempts: int) -> float:
     """Seconds before the next attempt: 5, 10, 20, 40… capped at ten minutes."""
     return float(min(600, 5 * 2 ** max(0, attempts - 1)))
@@ -160,46 +162,12 @@ def finish(db: Session, job: Job) -> None:
     job.finished_at = utcnow()
 
 
-def when_given_up(kind: str, callback: GiveUp) -> None:
-    """Run `callback` in the transaction that marks a job of `kind` failed for good."""
-    _given_up[kind] = callback
-
-
-def _give_up(db: Session, job: Job, now: datetime) -> None:
-    job.state = JobState.FAILED
-    job.finished_at = now
-    callback = _given_up.get(job.kind)
-    if callback is not None:
-        callback(db, job)
-
-
-def when_handed_back(kind: str, callback: GiveUp) -> None:
-    """Run `callback` in the transaction that hands a job of `kind` back to the queue."""
-    _handed_back[kind] = callback
-
-
-def release(db: Session, job_id: int, attempt: int, *, refund: bool, reason: str) -> Job | None:
-    """Hand back attempt `attempt` of a job whose worker stopped or died: due again at once
-    instead of when the lease runs out. `refund` gives the attempt back (a stop, not the job's
-    fault); a crash keeps it counted, so a job that kills its worker each time still ends.
-    Returns the job if it was handed back (or given up), None if it is no longer that attempt's."""
-    job = db.get(Job, job_id)
-    if job is None or job.state != JobState.RUNNING or job.attempts != attempt:
-        return None
-    now = utcnow()
-    job.lease_until = None
-    job.last_error = reason[:4000]
-    if refund:
-        job.attempts -= 1
-    if job.attempts >= job.max_attempts:
-        _give_up(db, job, now)
-        return job
+def requeue(job: Job, delay: float, error: str) -> None:
+    """Put the job back in the queue, due in `delay` seconds, noting why."""
     job.state = JobState.QUEUED
-    job.run_after = now
-    callback = _handed_back.get(job.kind)
-    if callback is not None:
-        callback(db, job)
-    return job
+    job.lease_until = None
+    job.last_error = error[:4000]
+    job.run_after = utcnow() + timedelta(seconds=delay)
 
 
 def stalled(db: Session, grace_seconds: float) -> int:
@@ -215,30 +183,19 @@ def stalled(db: Session, grace_seconds: float) -> int:
     return int(db.scalar(select(func.count()).select_from(Job).where(_due(since))) or 0)
 
 
-def fail(db: Session, job: Job, error: str, *, permanent: bool = False) -> float | None:
-    """Record a failed attempt; returns the delay before a retry, or None if it is over."""
-    job.last_error = error[:4000]
-    job.lease_until = None
-    if permanent or job.attempts >= job.max_attempts:
-        _give_up(db, job, utcnow())
-        return None
-    delay = backoff(job.attempts)
-    job.state = JobState.QUEUED
-    job.run_after = utcnow() + timedelta(seconds=delay)
-    return delay
+def lost(db: Session, grace_seconds: float) -> tuple[list[Job], list[tuple[int, str]]]:
+    """What the sweep finds: jobs out of attempts whose last run is over (to give up), and
+    jobs whose doorbell seems lost (due for `grace_seconds` already) or whose lease expired (to
+    ring again).
 
-
-def sweep(db: Session, grace_seconds: float) -> list[tuple[int, str]]:
-    """Jobs whose doorbell seems lost (due for `grace_seconds` already) or whose lease expired.
-
-    Jobs out of attempts are marked failed. The grace keeps the sweep from re-ringing work
-    whose message is simply still in the queue, and so does a queue that moved within it (a
-    job of its kind claimed, finished or added): its backlog is waiting its turn, and ringing it
-    every sweep would flood a long queue with duplicates. Once it stops moving, all is re-rung.
+    The grace keeps the sweep from re-ringing work whose message is simply still in the queue,
+    and so does a queue that moved within it (a job of its kind claimed, finished or added): its
+    backlog is waiting its turn, and ringing it every sweep would flood a long queue with
+    duplicates. Once it stops moving, all is re-rung.
     """
     now = utcnow()
     since = now - timedelta(seconds=grace_seconds)
-    lost = or_(
+    overdue = or_(
         and_(Job.state == JobState.QUEUED, Job.run_after <= since),
         and_(Job.state == JobState.RUNNING, Job.lease_until < now),
     )
@@ -246,15 +203,37 @@ def sweep(db: Session, grace_seconds: float) -> list[tuple[int, str]]:
         QUEUES.get(kind)
         for kind in db.scalars(select(Job.kind).where(Job.updated_at >= since).distinct())
     }
-    exhausted = db.scalars(select(Job).where(lost, Job.attempts >= Job.max_attempts)).all()
-    for job in exhausted:
-        job.last_error = job.last_error or "Hết số lần thử (tiến trình xử lý bị dừng)"
-        _give_up(db, job, now)
+    exhausted = list(db.scalars(select(Job).where(overdue, Job.attempts >= Job.max_attempts)))
     due = db.execute(
-        select(Job.id, Job.kind, Job.state).where(lost, Job.attempts < Job.max_attempts)
+        select(Job.id, Job.kind, Job.state).where(overdue, Job.attempts < Job.max_attempts)
     )
-    return [
+    return exhausted, [
         (row.id, row.kind)
         for row in due
         if row.state == JobState.RUNNING or QUEUES.get(row.kind) not in moving
     ]
+
+
+def overdue(db: Session, seconds: float) -> int:
+    """How many jobs are overdue by more than `seconds` (a lease): due, or running under a lease
+    that ran out, that long ago, while no job of their queue was worked in that time (a backlog
+    being worked is slow, not stuck). One COUNT, for /readyz and the administrators' banner."""
+    since = utcnow() - timedelta(seconds=seconds)
+    late = or_(
+        and_(Job.state == JobState.QUEUED, Job.run_after < since),
+        and_(Job.state == JobState.RUNNING, Job.lease_until < since),
+    )
+    queues: dict[str, list[str]] = {}
+    for kind, queue in QUEUES.items():
+        queues.setdefault(queue, []).append(str(kind))
+    idle = [
+        and_(
+            Job.kind.in_(kinds),
+            ~select(Job.id)
+            .where(Job.kind.in_(kinds), Job.attempts > 0, Job.updated_at >= since)
+            .correlate(None)
+            .exists(),
+        )
+        for kinds in queues.values()
+    ]
+    return int(db.scalar(select(func.count()).select_from(Job).where(late, or_(*idle))) or 0)

@@ -1,26 +1,67 @@
-"""Run one job: claim it, do its work, record the outcome; the broker plays no part in safety."""
+"""Run one job: claim it, keep its lease alive, do its work, record the outcome. The runner and
+the sweep alone decide that a job is done, retried, waiting or given up; the broker plays no part
+in safety."""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
-from contextlib import suppress
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from service import jobs
 from service.database import transaction
 from service.models import Job
+from service.timeutil import utcnow
 from workflows.vocabulary import JobState
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], None]
+# Run in the transaction that records a job's end or retry, to mark what the job was for.
+Hook = Callable[[Session, Job], None]
 
 
 class PermanentError(Exception):
     """A failure that retrying cannot fix (e.g. an SMTP 5xx): the job fails at once."""
+
+
+class NotYet(Exception):
+    """The job waits for other work (e.g. a case file for its PDFs): it runs again in `delay`
+    seconds, without using an attempt or growing its backoff, for up to `WAIT_LIMIT`."""
+
+    def __init__(self, reason: str, delay: float = 5.0) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+# How long a job may keep waiting for other work before the wait counts as a failure.
+WAIT_LIMIT = timedelta(hours=1)
+# A handler that runs longer than this stops being kept alive: its lease lapses and the job is
+# taken again (a hung handler must not hold its job for ever).
+HEARTBEAT_LIMIT = 1800.0
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a worker does with one kind of job, and what each way it ends leaves behind. Its
+    queue, attempts and label are the kind's own (`JobKind`); the table is `workers.kinds`."""
+
+    run: Handler
+    given_up: Hook | None = None  # over without success: failed for good, or out of attempts
+    retrying: Hook | None = None  # an attempt failed and another is due (job.last_error says why)
+    handed_back: Hook | None = None  # its worker stopped or died mid-run; due again now
+
+
+Kinds = Mapping[str, Kind]
 
 
 class Outcome(StrEnum):
@@ -29,6 +70,7 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"  # not due, or someone else holds the lease
     DONE = "done"
     RETRY = "retry"
+    WAITING = "waiting"  # waits for other work, attempt not counted
     FAILED = "failed"
 
 
@@ -79,12 +121,12 @@ class Holdings:
         return found
 
 
-def hand_back(holdings: Holdings, *, refund: bool, reason: str) -> list[int]:
+def hand_back(holdings: Holdings, kinds: Kinds, *, refund: bool, reason: str) -> list[int]:
     """Put back in the queue, and ring for, every job a stopped or dead process still held."""
     handed = []
     for job_id, attempt in holdings.held():
         with transaction() as db:
-            job = jobs.release(db, job_id, attempt, refund=refund, reason=reason)
+            job = release(db, kinds, job_id, attempt, refund=refund, reason=reason)
             kind = job.kind if job is not None and job.state == JobState.QUEUED else None
         if kind is not None:
             jobs.ring(job_id, kind)
@@ -93,10 +135,55 @@ def hand_back(holdings: Holdings, *, refund: bool, reason: str) -> list[int]:
     return handed
 
 
+def release(
+    db: Session, kinds: Kinds, job_id: int, attempt: int, *, refund: bool, reason: str
+) -> Job | None:
+    """Hand back attempt `attempt` of a job whose worker stopped or died: due again at once
+    instead of when the lease runs out. `refund` gives the attempt back (a stop, not the job's
+    fault); a crash keeps it counted, so a job that kills its worker each time still ends.
+    Returns the job if it was handed back (or given up), None if it is no longer that attempt's."""
+    job = db.get(Job, job_id)
+    if job is None or job.state != JobState.RUNNING or job.attempts != attempt:
+        return None
+    if refund:
+        job.attempts -= 1
+    if job.attempts >= job.max_attempts:
+        job.last_error = reason[:4000]
+        give_up(db, kinds, job)
+        return job
+    jobs.requeue(job, 0.0, reason)
+    _call(kinds[job.kind].handed_back, db, job)
+    return job
+
+
+def give_up(db: Session, kinds: Kinds, job: Job) -> None:
+    """The job is over without success; what it was for says so, in the same transaction."""
+    job.state = JobState.FAILED
+    job.lease_until = None
+    job.finished_at = utcnow()
+    _call(kinds[job.kind].given_up, db, job)
+
+
+def sweep(db: Session, kinds: Kinds, grace_seconds: float) -> list[tuple[int, str]]:
+    """Give up the jobs whose last attempt's worker died; return those to ring again
+    (`jobs.lost` says which)."""
+    exhausted, due = jobs.lost(db, grace_seconds)
+    for job in exhausted:
+        job.last_error = job.last_error or "Hết số lần thử (tiến trình xử lý bị dừng)"
+        give_up(db, kinds, job)
+    return due
+
+
+def _call(hook: Hook | None, db: Session, job: Job) -> None:
+    if hook is not None:
+        hook(db, job)
+
+
 def execute(
-    job_id: int, handlers: dict[str, Handler], lease_seconds: int, holdings: Holdings | None = None
+    job_id: int, kinds: Kinds, lease_seconds: int, holdings: Holdings | None = None
 ) -> Outcome:
-    """Claim and run job `job_id`, recording the holding while it runs; returns what happened."""
+    """Claim and run job `job_id`, keeping its lease alive and recording the holding while it
+    runs; returns what happened."""
     claimed: Job | None = None
     try:
         with transaction() as db:
@@ -114,41 +201,94 @@ def execute(
             holdings.drop(job_id, claimed.attempts)
         raise
     job = claimed
-    if holdings is None:
-        return _run(job, handlers)
     try:
-        return _run(job, handlers)
+        with _heartbeat(job_id, job.attempts, lease_seconds):
+            return _run(job, kinds)
     finally:
-        holdings.drop(job_id, job.attempts)
+        if holdings is not None:
+            holdings.drop(job_id, job.attempts)
 
 
-def _run(job: Job, handlers: dict[str, Handler]) -> Outcome:
+@contextmanager
+def _heartbeat(job_id: int, attempt: int, lease_seconds: int) -> Iterator[None]:
+    """Renew the lease every quarter lease while the job runs: a live worker keeps its job
+    however long it takes, and a dead one's job is due again within one lease."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        started = time.monotonic()
+        while not stop.wait(lease_seconds / 4) and time.monotonic() - started < HEARTBEAT_LIMIT:
+            try:
+                with transaction() as db:
+                    if not jobs.renew(db, job_id, attempt, lease_seconds):
+                        return  # no longer ours: the outcome is recorded by its new holder
+            except Exception as error:  # a missed beat is made good by the next one
+                log.warning("could not renew the lease of job %s: %s", job_id, error)
+
+    thread = threading.Thread(target=beat, name=f"lease-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _run(job: Job, kinds: Kinds) -> Outcome:
     job_id, attempt = job.id, job.attempts
     try:
-        handlers[job.kind](job)
+        kinds[job.kind].run(job)
+    except NotYet as waiting:
+        return _record_wait(job, kinds, waiting)
     except Exception as error:
         log.warning("job %s (%s) attempt %s failed: %s", job_id, job.kind, attempt, error)
-        return _record_failure(job_id, attempt, error)
+        return _record_failure(job_id, attempt, kinds, error)
     with transaction() as db:
-        current = db.get(Job, job_id)
-        if (
-            current is not None
-            and current.state == JobState.RUNNING
-            and current.attempts == attempt
-        ):
+        current = _current(db, job_id, attempt)
+        if current is not None:
             jobs.finish(db, current)
     return Outcome.DONE
 
 
-def _record_failure(job_id: int, attempt: int, error: Exception) -> Outcome:
-    message = f"{type(error).__name__}: {error}"
+def _current(db: Session, job_id: int, attempt: int) -> Job | None:
+    """The job, if attempt `attempt` still holds it (else its lease lapsed and it is another's)."""
+    current = db.get(Job, job_id)
+    if current is None or current.state != JobState.RUNNING or current.attempts != attempt:
+        return None
+    return current
+
+
+def _record_wait(job: Job, kinds: Kinds, waiting: NotYet) -> Outcome:
+    if utcnow() - job.created_at > WAIT_LIMIT:
+        return _record_failure(job.id, job.attempts, kinds, waiting)
     with transaction() as db:
-        current = db.get(Job, job_id)
-        if current is None or current.state != JobState.RUNNING or current.attempts != attempt:
-            return Outcome.SKIPPED  # our lease expired and someone else owns the job now
-        delay = jobs.fail(db, current, message, permanent=isinstance(error, PermanentError))
+        current = _current(db, job.id, job.attempts)
+        if current is None:
+            return Outcome.SKIPPED
+        current.attempts -= 1  # waiting is not trying
+        jobs.requeue(current, waiting.delay, str(waiting))
         kind = current.kind
-    if delay is None:
-        return Outcome.FAILED
+    jobs.ring(job.id, kind, waiting.delay)
+    return Outcome.WAITING
+
+
+def _record_failure(job_id: int, attempt: int, kinds: Kinds, error: Exception) -> Outcome:
+    message = (
+        str(error)
+        if isinstance(error, PermanentError | NotYet)
+        else (f"{type(error).__name__}: {error}")
+    )
+    with transaction() as db:
+        current = _current(db, job_id, attempt)
+        if current is None:
+            return Outcome.SKIPPED  # our lease expired and someone else owns the job now
+        current.last_error = message[:4000]
+        if isinstance(error, PermanentError) or current.attempts >= current.max_attempts:
+            give_up(db, kinds, current)
+            return Outcome.FAILED
+        delay = jobs.backoff(current.attempts)
+        jobs.requeue(current, delay, message)
+        _call(kinds[current.kind].retrying, db, current)
+        kind = current.kind
     jobs.ring(job_id, kind, delay)
     return Outcome.RETRY

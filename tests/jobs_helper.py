@@ -8,21 +8,19 @@ from service import runner
 from service.database import transaction
 from service.models import Job
 from service.timeutil import utcnow
-from workers.tasks import HANDLERS
+from workers.kinds import KINDS
 
 
-def run_due_jobs(limit: int = 1000) -> list[str]:
-    """Claim and run every due job until none is left; returns each outcome."""
+def run_due_jobs(limit: int = 1000, kind: str | None = None) -> list[str]:
+    """Claim and run every due job (of `kind`, if given) until none is left; each outcome."""
     outcomes = []
     for _ in range(limit):
         with transaction() as db:
-            job_id = db.scalar(
-                select(Job.id)
-                .where(Job.state == "queued", Job.run_after <= utcnow())
-                .order_by(Job.id)
-                .limit(1)
-            )
+            due = select(Job.id).where(Job.state == "queued", Job.run_after <= utcnow())
+            if kind is not None:
+                due = due.where(Job.kind == kind)
+            job_id = db.scalar(due.order_by(Job.id).limit(1))
         if job_id is None:
             return outcomes
-        outcomes.append(runner.execute(job_id, HANDLERS, 300))
+        outcomes.append(runner.execute(job_id, KINDS, 300))
     raise AssertionError("jobs kept coming")

@@ -44,7 +44,7 @@ from service.models import (
 from service.seed.load import load_demo
 from tests.auth_helper import SYSTEM, api_client, bearer
 from tests.test_web_support import sign_in
-from workers.tasks import HANDLERS
+from workers.kinds import KINDS
 from workflows.vocabulary import OrganisationKind
 
 ROLES = ("admin", "staff", "leader", "district")
@@ -129,7 +129,7 @@ def world(app: Flask) -> World:
                 )
             ).all()
             for job_id in renders:  # their DOCX, for the download rows
-                runner.execute(job_id, HANDLERS, 300)
+                runner.execute(job_id, KINDS, 300)
             return World(
                 campaign=campaign_id,
                 own_target=own.id,

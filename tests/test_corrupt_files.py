@@ -26,7 +26,7 @@ from service.seed.load import load_demo
 from tests import test_mail
 from tests.auth_helper import SYSTEM, api_client
 from tests.test_mail import SmtpServer, drain
-from workers import tasks
+from workers import kinds as job_kinds
 from workflows.vocabulary import ArchiveState, DispatchState, JobKind, JobState
 
 # The SMTP server and the app wired to it, shared with the e-mail tests.
@@ -112,16 +112,16 @@ def test_a_corrupt_docx_is_not_converted_and_its_mail_is_not_sent(
     mail_app: Flask, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     converted: list[bytes] = []
-    monkeypatch.setattr(tasks, "_converter", lambda: lambda docx: converted.append(docx) or b"")
+    monkeypatch.setattr(job_kinds, "_converter", lambda: lambda docx: converted.append(docx) or b"")
     plan_id = issue_plan()
     with transaction() as db:
         render = db.scalars(select(Job.id).where(Job.kind == JobKind.RENDER)).one()
-    assert runner.execute(render, tasks.HANDLERS, 300) == "done"
+    assert runner.execute(render, job_kinds.KINDS, 300) == "done"
     corrupt_docx(plan_id)
 
     with transaction() as db:
         convert = db.scalars(select(Job.id).where(Job.kind == JobKind.CONVERT)).one()
-    assert runner.execute(convert, tasks.HANDLERS, 300) == "failed"
+    assert runner.execute(convert, job_kinds.KINDS, 300) == "failed"
     assert converted == []
     with transaction() as db:
         plan = db.get(Document, plan_id)

@@ -109,7 +109,7 @@ def test_pdf_of_an_issued_document(client: FlaskClient, campaign_id: int) -> Non
 def test_without_libreoffice_the_document_says_why(
     client: FlaskClient, campaign_id: int, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("workers.tasks.libreoffice_available", lambda _path="": None)
+    monkeypatch.setattr("workers.kinds.libreoffice_available", lambda _path="": None)
     plan = issue(client, campaign_id, {"kind": "KH"}, "2023-04-05")
     run_due_jobs()
     body = client.get(f"/api/v1/documents/{plan['id']}").json
@@ -127,8 +127,8 @@ def test_a_conversion_that_keeps_failing_is_given_up_visibly_and_the_docx_still_
     def hangs(_docx: bytes) -> bytes:
         raise TimeoutError("LibreOffice không trả lời sau 60 giây, đã khởi động lại")
 
-    monkeypatch.setattr("workers.tasks.libreoffice_available", lambda _path="": "soffice")
-    monkeypatch.setattr("workers.tasks.pdf.get_converter", lambda: SimpleNamespace(convert=hangs))
+    monkeypatch.setattr("workers.kinds.libreoffice_available", lambda _path="": "soffice")
+    monkeypatch.setattr("workers.kinds.pdf.get_converter", lambda: SimpleNamespace(convert=hangs))
     plan = issue(client, campaign_id, {"kind": "KH"}, "2023-04-05")
     attempts = []
     for _ in range(20):

@@ -7,15 +7,17 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy import update
 
-import workers.tasks  # noqa: F401  (registers what each kind leaves when it is given up)
-from service import jobs
+from service import jobs, runner
 from service.commands import archive as archive_commands
 from service.database import transaction
-from service.models import ArchiveBuild, Document, Job
+from service.documents.store import put_file
+from service.models import ArchiveBuild, Dispatch, Document, Job
+from service.queries import consistency
 from service.seed.load import load_demo
 from service.timeutil import utcnow
 from tests.auth_helper import SYSTEM
-from workflows.vocabulary import ArchiveState, DocumentStatus, JobKind, JobState
+from workers.kinds import KINDS
+from workflows.vocabulary import ArchiveState, DispatchState, DocumentStatus, JobKind, JobState
 
 
 def test_a_build_whose_last_attempt_died_is_failed_and_can_be_requested_again(
@@ -26,19 +28,19 @@ def test_a_build_whose_last_attempt_died_is_failed_and_can_be_requested_again(
     with app.app_context():
         with transaction() as db:
             campaign = load_demo(db)
-            db.add(
-                Document(
-                    campaign_id=campaign.id,
-                    kind="BC",
-                    subject_key="",
-                    version=1,
-                    status=DocumentStatus.ISSUED,
-                    issuer_id=campaign.issuer_id,
-                    year=2023,
-                    created_by="test",
-                )
+            report = Document(
+                campaign_id=campaign.id,
+                kind="BC",
+                subject_key="",
+                version=1,
+                status=DocumentStatus.ISSUED,
+                issuer_id=campaign.issuer_id,
+                year=2023,
+                created_by="test",
             )
+            db.add(report)
             db.flush()
+            jobs.enqueue_for(db, JobKind.RENDER, report, "issued")  # its files are on the way
             build = archive_commands.request_build(db, SYSTEM, campaign.id)
             campaign_id, build_id = campaign.id, build.id
         with transaction() as db:  # a worker took the last attempt, ran the build and died
@@ -54,8 +56,14 @@ def test_a_build_whose_last_attempt_died_is_failed_and_can_be_requested_again(
                 .where(ArchiveBuild.id == build_id)
                 .values(state=ArchiveState.RUNNING)
             )
+        with transaction() as db:  # the invariant check sees both the build and its job stuck
+            stuck_now = consistency.problems(db)
+            assert len(stuck_now) == 2, stuck_now
+            assert stuck_now[0].startswith(f"Bản lập hồ sơ #{build_id} «Đang lập hồ sơ»")
+            assert stuck_now[1].startswith(f"Việc #{job.id} (Lập hồ sơ) «Đang xử lý»")
+            assert runner.sweep(db, KINDS, grace_seconds=2.0) == []
         with transaction() as db:
-            assert jobs.sweep(db, grace_seconds=2.0) == []
+            assert consistency.problems(db) == []
         with transaction() as db:
             given_up = db.get(Job, job.id)
             stuck = db.get(ArchiveBuild, build_id)
@@ -64,3 +72,50 @@ def test_a_build_whose_last_attempt_died_is_failed_and_can_be_requested_again(
             assert stuck.state == ArchiveState.FAILED and stuck.last_error
             again = archive_commands.request_build(db, SYSTEM, campaign_id)
             assert again.id != build_id and again.state == ArchiveState.QUEUED
+        with transaction() as db:
+            assert consistency.problems(db) == []
+
+
+def test_the_check_names_an_email_and_a_document_with_nothing_behind_them(app: Flask) -> None:
+    """A dispatch still `sending`, and a DOCX without its PDF (or a note why), each need a live
+    job of their own: once their jobs are over, the invariant check names them."""
+    with app.app_context():
+        with transaction() as db:
+            campaign = load_demo(db)
+            doc = Document(
+                campaign_id=campaign.id,
+                kind="KH",
+                status=DocumentStatus.ISSUED,
+                issuer_id=campaign.issuer_id,
+                year=2023,
+            )
+            db.add(doc)
+            db.flush()
+            put_file(db, doc, "docx", b"docx")
+            convert = jobs.enqueue_for(db, JobKind.CONVERT, doc, "v1")
+            dispatch = Dispatch(
+                document_id=doc.id,
+                campaign_id=campaign.id,
+                recipient_name="Sở Y tế",
+                address="syt@example.org",
+                state=DispatchState.SENDING,
+                message_id="<m1@example.org>",
+            )
+            db.add(dispatch)
+            db.flush()
+            send = jobs.enqueue(
+                db, JobKind.SEND, "send:t", document_id=doc.id, payload={"dispatch_id": dispatch.id}
+            )
+            doc_id, dispatch_id = doc.id, dispatch.id
+        with transaction() as db:
+            assert consistency.problems(db) == []  # both jobs are queued
+            for job_id in (convert.id, send.id):
+                finished = db.get(Job, job_id)
+                assert finished is not None
+                jobs.finish(db, finished)
+        with transaction() as db:
+            found = consistency.problems(db)
+        assert [p.split(":")[0] for p in found] == [
+            f"Thư gửi #{dispatch_id} tới syt@example.org «Đang gửi»",
+            f"Văn bản #{doc_id} (KH, Đã ban hành) chưa có bản PDF",
+        ]

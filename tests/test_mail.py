@@ -67,6 +67,7 @@ from service.seed.load import load_demo
 from service.timeutil import utcnow
 from tests.auth_helper import SYSTEM, api_client
 from tests.conftest import need
+from workers import kinds as job_kinds
 from workers import tasks
 from workflows import formatting
 from workflows.documents import KINDS
@@ -164,7 +165,7 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture
 def no_libreoffice(monkeypatch: pytest.MonkeyPatch) -> None:
     """Documents stay DOCX-only (fast): the e-mail then carries the DOCX alone."""
-    monkeypatch.setattr("workers.tasks.libreoffice_available", lambda _path="": None)
+    monkeypatch.setattr("workers.kinds.libreoffice_available", lambda _path="": None)
 
 
 def make_config(
@@ -198,7 +199,7 @@ def run_due(fast_forward: bool = True) -> Counter[str]:
                 .values(run_after=utcnow() - timedelta(seconds=1))
             )
         due = list(db.scalars(select(Job.id).where(Job.state == "queued").order_by(Job.id)))
-    return Counter(runner.execute(job_id, tasks.HANDLERS, 300) for job_id in due)
+    return Counter(runner.execute(job_id, job_kinds.KINDS, 300) for job_id in due)
 
 
 def drain(passes: int = 50) -> Counter[str]:

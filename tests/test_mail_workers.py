@@ -33,6 +33,7 @@ from service.models import Dispatch, Job
 from tests import test_mail
 from tests.conftest import REDIS_URL, need
 from tests.test_mail import SmtpServer, announce, local_now, make_config
+from workers import kinds as job_kinds
 from workers import tasks
 
 smtp = test_mail.smtp  # the same fixtures: a real SMTP server, documents without LibreOffice
@@ -195,7 +196,7 @@ def run_jobs_here(*kinds: str) -> None:
             )
         if job_id is None:
             return
-        runner.execute(job_id, tasks.HANDLERS, 300)
+        runner.execute(job_id, job_kinds.KINDS, 300)
 
 
 def all_dispatches() -> list[Dispatch]:

@@ -123,7 +123,9 @@ class Person:
     def expect_flash(self, text: str) -> None:
         from playwright.sync_api import expect
 
-        expect(self.page.locator(".flashes")).to_contain_text(text)
+        # A request that writes (issuing takes the register's number) can take seconds on a busy
+        # machine; wait as long as any other step rather than expect's 5 s default.
+        expect(self.page.locator(".flashes")).to_contain_text(text, timeout=30_000)
 
     def shot(self, name: str, full_page: bool = True) -> None:
         self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)

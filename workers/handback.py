@@ -11,6 +11,7 @@ import sys
 
 from service import runner
 from workers.celery_app import flask_app
+from workers.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def main(holder: str, how: str) -> None:
     config = flask_app.config["VANTHU"]
     holdings = runner.Holdings.of(config.var_dir, holder)
     with flask_app.app_context():
-        handed = runner.hand_back(holdings, refund=how == "stopped", reason=REASONS[how])
+        handed = runner.hand_back(holdings, KINDS, refund=how == "stopped", reason=REASONS[how])
     if handed:
         print(f"handed back jobs {handed} held by {holder} ({how})", file=sys.stderr)
 

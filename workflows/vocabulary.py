@@ -55,17 +55,32 @@ UNSCHEDULED_LABEL = "Chưa xếp lịch"
 
 
 class JobKind(Labelled):
-    """A kind of background work; `running` is what the UI says while one is under way."""
+    """A kind of background work: what the UI calls it (and says while one is under way), the
+    queue its workers listen on, and how many attempts it gets. What a worker does with it is
+    in `workers.kinds`, keyed by this enum."""
 
     running: str
+    queue: str
+    attempts: int
 
-    def __init__(self, value: str, label: str = "", running: str = "") -> None:
-        self.running = running
+    def __new__(cls, value: str, label: str = "", *_more: object) -> JobKind:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
-    RENDER = "render", "Dựng văn bản", "Đang dựng văn bản"
-    CONVERT = "convert", "Chuyển sang PDF", "Đang chuyển sang PDF"
-    SEND = "send", "Gửi thư điện tử", "Đang gửi"
-    ARCHIVE = "archive", "Lập hồ sơ", "Đang lập hồ sơ"
+    def __init__(
+        self, value: str, label: str = "", running: str = "", queue: str = "", attempts: int = 5
+    ) -> None:
+        self.running, self.queue, self.attempts = running, queue, attempts
+
+    RENDER = "render", "Dựng văn bản", "Đang dựng văn bản", "render", 5
+    CONVERT = "convert", "Chuyển sang PDF", "Đang chuyển sang PDF", "convert", 5
+    # SMTP outages outlast render failures: with the backoff (5 s doubling, capped at ten
+    # minutes) ten attempts keep trying for about half an hour before a message is failed.
+    SEND = "send", "Gửi thư điện tử", "Đang gửi", "mail", 10
+    ARCHIVE = "archive", "Lập hồ sơ", "Đang lập hồ sơ", "archive", 5
+    ISSUE = "issue", "Ban hành hàng loạt", "Đang ban hành", "render", 10
 
 
 class JobState(Labelled):

@@ -16,14 +16,12 @@ from service.commands.campaigns import get_campaign
 from service.database import transaction
 from service.documents.store import CORRUPT, CorruptFile, alert
 from service.errors import Conflict, NotFound
-from service.models import ArchiveBuild, Document
+from service.models import ArchiveBuild, Document, LifecycleEvent
+from workflows.lifecycle import REOPEN
 from workflows.vocabulary import ArchiveState, DocumentStatus, JobKind
 
 # queued → running → done; a failed attempt leaves `retrying` (or `failed` once out of attempts).
 PENDING = (ArchiveState.QUEUED, ArchiveState.RUNNING, ArchiveState.RETRYING)
-# Waiting for renders and conversions can take a while on a busy queue: 5 s doubling to 10 min,
-# about half an hour in all, before the build is given up.
-MAX_ATTEMPTS = 10
 CHUNK = 1024 * 1024
 TABLE = ArchiveBuild.__tablename__
 
@@ -71,9 +69,25 @@ def request_build(db: Session, caller: Caller, campaign_id: int) -> ArchiveBuild
         f"archive:{build.id}",
         campaign_id=campaign.id,
         payload={"build_id": build.id},
-        max_attempts=MAX_ATTEMPTS,
     )
     return build
+
+
+def request_if_reopened(db: Session, caller: Caller, campaign_id: int) -> None:
+    """Archiving after a reopening files the case file anew: a new build (the earlier ones are
+    kept) unless one was requested since; the first archiving has the report's own build."""
+    reopened = db.scalar(
+        select(func.max(LifecycleEvent.at)).where(
+            LifecycleEvent.campaign_id == campaign_id, LifecycleEvent.action == REOPEN
+        )
+    )
+    if reopened is None:
+        return
+    requested = db.scalar(
+        select(func.max(ArchiveBuild.created_at)).where(ArchiveBuild.campaign_id == campaign_id)
+    )
+    if requested is None or requested < reopened:
+        request_build(db, caller, campaign_id)
 
 
 def newest_build(db: Session, campaign_id: int, *, finished: bool = False) -> ArchiveBuild:

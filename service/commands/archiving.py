@@ -21,14 +21,9 @@ from service.database import transaction
 from service.documents.libreoffice import Converter
 from service.documents.store import read_verified
 from service.models import ArchiveBuild, DocumentFile, Job
-from service.runner import PermanentError
+from service.runner import NotYet, PermanentError
 from service.timeutil import utcnow
 from workflows.vocabulary import ArchiveState
-
-
-class NotReady(RuntimeError):
-    """Some issued document is not rendered or converted yet: the job retries later."""
-
 
 GIVEN_UP = "Không lập được hồ sơ sau mọi lần thử; hãy yêu cầu lập lại"
 
@@ -43,7 +38,8 @@ def read_document_file(file_id: int) -> bytes:
 
 
 def handle(job: Job, converter: Converter | None, tz: str) -> None:
-    """The archive job: read the catalogue, refuse while documents are not ready, build, store.
+    """The archive job: read the catalogue, wait while documents are not ready (without using
+    an attempt), build, store.
 
     Idempotent: a finished build is left alone; an interrupted one is built again from scratch.
     """
@@ -56,20 +52,28 @@ def handle(job: Job, converter: Converter | None, tz: str) -> None:
             return
         case = collect(db, build.campaign_id)
         register = register_csv(db, case, tz) if not case.problems else None
-        if not case.problems:
+        if case.problems:
+            build.state = ArchiveState.QUEUED
+            build.last_error = "Đang chờ: " + "; ".join(case.problems)
+        else:
             build.state = ArchiveState.RUNNING
             build.progress = 0
             build.total = member_count(case, converter is not None)
             build.last_error = ""
     if register is None:
-        raise _failed(job, NotReady("Chưa thể lập hồ sơ: " + "; ".join(case.problems)))
-    try:
-        with tempfile.TemporaryDirectory(prefix="vanthu-archive-") as folder:
-            path = Path(folder) / "archive.zip"
-            write_archive(path, case, register, read_document_file, converter, _reporter(build_id))
-            _store(build_id, path, f"{case.root}.zip")
-    except Exception as error:
-        raise _failed(job, error) from None
+        raise NotYet("Chưa thể lập hồ sơ: " + "; ".join(case.problems))
+    with tempfile.TemporaryDirectory(prefix="vanthu-archive-") as folder:
+        path = Path(folder) / "archive.zip"
+        write_archive(path, case, register, read_document_file, converter, _reporter(build_id))
+        _store(build_id, path, f"{case.root}.zip")
+
+
+def retrying(db: Session, job: Job) -> None:
+    """An attempt failed and another follows: the build says so, and why."""
+    build = db.get(ArchiveBuild, int(job.payload["build_id"]))
+    if build is not None and build.state != ArchiveState.DONE:
+        build.state = ArchiveState.RETRYING
+        build.last_error = job.last_error
 
 
 def given_up(db: Session, job: Job) -> None:
@@ -78,7 +82,7 @@ def given_up(db: Session, job: Job) -> None:
     build = db.get(ArchiveBuild, int(job.payload["build_id"]))
     if build is not None and build.state != ArchiveState.DONE:
         build.state = ArchiveState.FAILED
-        build.last_error = build.last_error or job.last_error or GIVEN_UP
+        build.last_error = job.last_error or GIVEN_UP
 
 
 def handed_back(db: Session, job: Job) -> None:
@@ -127,16 +131,3 @@ def _reporter(build_id: int, every: float = 0.5) -> Progress:
                 build.progress, build.total = done, total
 
     return report
-
-
-def _failed(job: Job, error: Exception) -> Exception:
-    """Note the failed attempt on the build (retrying, or failed when no attempt is left)."""
-    final = isinstance(error, PermanentError) or job.attempts >= job.max_attempts
-    known = isinstance(error, NotReady | PermanentError)
-    message = str(error) if known else f"{type(error).__name__}: {error}"
-    with transaction() as db:
-        build = _build(db, int(job.payload["build_id"]))
-        if build is not None:
-            build.state = ArchiveState.FAILED if final else ArchiveState.RETRYING
-            build.last_error = message[:4000]
-    return error

@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from service import jobs
 from service.commands import dispatch as dispatch_commands
 from service.database import transaction
 from service.documents.naming import download_name
-from service.documents.store import CorruptFile, file_of, read_verified
+from service.documents.store import file_of, read_verified
 from service.mail import icalendar
 from service.mail.compose import DOCX, PDF, Attachment, Mail, VisitFacts, compose
-from service.mail.transport import PermanentFailure, TemporaryFailure, Transport
+from service.mail.transport import PermanentFailure, Transport
 from service.models import Campaign, Dispatch, Document, Job, Organisation, Target, Visit
 from service.queries.documents import versions
 from service.runner import PermanentError
@@ -34,34 +33,32 @@ CALENDAR_METHODS: dict[str, str] = {
 
 
 def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
-    """Send the job's dispatch once; raise so that the runner retries or gives up."""
+    """Send the job's dispatch once; raise so that the runner retries or gives up (and the
+    dispatch says so through `retrying` and `given_up`)."""
     dispatch_id = int(job.payload["dispatch_id"])
     now = datetime.now(UTC)
-    try:
-        with transaction() as db:
-            dispatch = dispatch_commands.begin_sending(db, dispatch_id)
-            if dispatch is None:
-                return  # already sent, or given up: nothing to do on a re-run
-            mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now)
-    except CorruptFile as error:  # nothing corrupt goes out; the dispatch says why at once
-        with transaction() as db:
-            dispatch_commands.record_failure(db, dispatch_id, str(error), None)
-        raise
+    with transaction() as db:  # a corrupt stored file fails at once: nothing corrupt goes out
+        dispatch = dispatch_commands.begin_sending(db, dispatch_id)
+        if dispatch is None:
+            return  # already sent, or given up: nothing to do on a re-run
+        mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now)
     message = compose(mail, now)
     try:
         transport.send(message, sender, mail.recipient)
-    except TemporaryFailure as error:
-        final = job.attempts >= job.max_attempts
-        with transaction() as db:
-            retry_in = None if final else jobs.backoff(job.attempts)
-            dispatch_commands.record_failure(db, dispatch_id, str(error), retry_in)
-        raise
     except PermanentFailure as error:
-        with transaction() as db:
-            dispatch_commands.record_failure(db, dispatch_id, str(error), None)
         raise PermanentError(str(error)) from error
     with transaction() as db:
         dispatch_commands.record_sent(db, dispatch_id)
+
+
+def retrying(db: Session, job: Job) -> None:
+    """A send attempt failed and another follows: the dispatch waits in the queue, saying why."""
+    dispatch_commands.record_failure(db, int(job.payload["dispatch_id"]), job.last_error, True)
+
+
+def given_up(db: Session, job: Job) -> None:
+    """The dispatch is over unsent (refused, corrupt, or out of attempts): it has failed."""
+    dispatch_commands.record_failure(db, int(job.payload["dispatch_id"]), job.last_error, False)
 
 
 def _lower_first(text: str) -> str:

@@ -30,13 +30,9 @@ from workflows.vocabulary import (
     DispatchState,
     DocumentStatus,
     JobKind,
-    JobState,
     VisitStatus,
 )
 
-# SMTP outages outlast render failures: with the job backoff (5 s doubling, capped at ten minutes)
-# ten attempts keep trying for about half an hour before a message is marked failed.
-MAIL_ATTEMPTS = 10
 OPEN_STATES = (DispatchState.QUEUED, DispatchState.SENDING)
 
 
@@ -91,7 +87,6 @@ def _enqueue(db: Session, doc: Document, dispatch_id: int, attempt: int) -> Job:
         campaign_id=doc.campaign_id,
         document_id=doc.id,
         payload={"dispatch_id": dispatch_id},
-        max_attempts=MAIL_ATTEMPTS,
     )
 
 
@@ -203,37 +198,10 @@ def record_sent(db: Session, dispatch_id: int) -> None:
         dispatch.last_error = ""
 
 
-def record_failure(db: Session, dispatch_id: int, error: str, retry_in: float | None) -> None:
-    """A temporary failure leaves the dispatch queued (its send job retries in `retry_in`
-    seconds); None means the dispatch has failed."""
+def record_failure(db: Session, dispatch_id: int, error: str, retrying: bool) -> None:
+    """A failed send: the dispatch waits for its job's next attempt (`retrying`), or has failed."""
     dispatch = db.get(Dispatch, dispatch_id)
-    if dispatch is None:
+    if dispatch is None or dispatch.state == DispatchState.SENT:
         return
-    dispatch.last_error = error[:4000]
-    if retry_in is None:
-        dispatch.state = DispatchState.FAILED
-    else:
-        dispatch.state = DispatchState.QUEUED
-
-
-def reconcile(db: Session) -> int:
-    """Fail the dispatches whose current send job has failed (e.g. killed on its last attempt)."""
-    open_dispatches = {
-        d.id: d for d in db.scalars(select(Dispatch).where(Dispatch.state.in_(OPEN_STATES)))
-    }
-    if not open_dispatches:
-        return 0
-    documents = {d.document_id for d in open_dispatches.values()}
-    current: dict[int, Job] = {}
-    for job in db.scalars(
-        select(Job).where(Job.kind == JobKind.SEND, Job.document_id.in_(documents)).order_by(Job.id)
-    ):
-        dispatch_id = int(job.payload.get("dispatch_id", 0))
-        if dispatch_id in open_dispatches:
-            current[dispatch_id] = job
-    failed = [
-        (open_dispatches[i], job) for i, job in current.items() if job.state == JobState.FAILED
-    ]
-    for dispatch, job in failed:
-        record_failure(db, dispatch.id, job.last_error or "Hết số lần thử", None)
-    return len(failed)
+    dispatch.last_error = (error or "Hết số lần thử")[:4000]
+    dispatch.state = DispatchState.QUEUED if retrying else DispatchState.FAILED
