@@ -1,0 +1,111 @@
+"""The runner's own rules: a live job keeps its lease, waiting uses no attempt, and every way a
+job ends runs its kind's hook in the same transaction. Plain jobs, no Celery."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+
+from service import jobs, runner
+from service.database import transaction
+from service.models import Job
+from service.timeutil import utcnow
+from workflows.vocabulary import JobKind, JobState
+
+# The mechanism itself is under test here, so the lease is tiny on purpose: the handler below
+# runs for several leases, which only a heartbeat can survive.
+LEASE = 1
+
+
+@pytest.fixture
+def job_id(app: Flask) -> Iterator[int]:
+    with app.app_context():
+        with transaction() as db:
+            job = jobs.enqueue(db, JobKind.RENDER, "test:1")
+            ident = job.id
+        yield ident
+
+
+def _job(job_id: int) -> Job:
+    with transaction() as db:
+        job = db.get(Job, job_id)
+        assert job is not None
+        db.expunge(job)
+        return job
+
+
+def test_a_live_job_keeps_its_lease_for_as_long_as_it_runs(job_id: int) -> None:
+    taken_meanwhile: list[bool] = []
+    inside = threading.Event()
+
+    def long_handler(_job: Job) -> None:
+        inside.set()
+        threading.Event().wait(4 * LEASE)  # four leases long
+        with transaction() as db:  # another worker, given the doorbell again, tries to take it
+            taken_meanwhile.append(jobs.claim(db, job_id, LEASE))
+
+    kinds = {JobKind.RENDER: runner.Kind(long_handler)}
+    assert runner.execute(job_id, kinds, LEASE) == runner.Outcome.DONE
+    assert inside.is_set() and taken_meanwhile == [False]
+    job = _job(job_id)
+    assert job.state == JobState.DONE and job.attempts == 1
+
+
+def test_a_dead_workers_job_is_due_again_once_its_lease_lapses(job_id: int) -> None:
+    with transaction() as db:  # claimed, and then its worker died: nobody renews the lease
+        assert jobs.claim(db, job_id, LEASE)
+        db.execute(
+            update(Job).where(Job.id == job_id).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    with transaction() as db:
+        assert (job_id, JobKind.RENDER) in runner.sweep(db, {}, grace_seconds=60.0)
+        assert jobs.claim(db, job_id, LEASE)
+
+
+def test_waiting_uses_no_attempt_until_the_wait_limit(job_id: int) -> None:
+    def not_yet(_job: Job) -> None:
+        raise runner.NotYet("Đang chờ bản PDF", delay=0.0)
+
+    kinds = {JobKind.RENDER: runner.Kind(not_yet)}
+    for _ in range(JobKind.RENDER.attempts + 2):  # more runs than the kind has attempts
+        assert runner.execute(job_id, kinds, LEASE) == runner.Outcome.WAITING
+    job = _job(job_id)
+    assert (job.state, job.attempts, job.last_error) == (JobState.QUEUED, 0, "Đang chờ bản PDF")
+
+    with transaction() as db:  # waited for longer than any dependency should take
+        db.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(created_at=utcnow() - runner.WAIT_LIMIT - timedelta(minutes=1))
+        )
+    assert runner.execute(job_id, kinds, LEASE) == runner.Outcome.RETRY
+    assert _job(job_id).attempts == 1
+
+
+def test_each_end_runs_its_hook_in_the_deciding_transaction(job_id: int) -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    def hook(name: str) -> runner.Hook:
+        return lambda _db, job: seen.append((name, job.state, job.last_error))
+
+    def fails(_job: Job) -> None:
+        raise RuntimeError("hỏng")
+
+    kinds = {
+        JobKind.RENDER: runner.Kind(fails, given_up=hook("given_up"), retrying=hook("retrying"))
+    }
+    with transaction() as db:
+        db.execute(update(Job).where(Job.id == job_id).values(max_attempts=2))
+    assert runner.execute(job_id, kinds, LEASE) == runner.Outcome.RETRY
+    with transaction() as db:
+        db.execute(update(Job).where(Job.id == job_id).values(run_after=utcnow()))
+    assert runner.execute(job_id, kinds, LEASE) == runner.Outcome.FAILED
+    assert seen == [
+        ("retrying", JobState.QUEUED, "RuntimeError: hỏng"),
+        ("given_up", JobState.FAILED, "RuntimeError: hỏng"),
+    ]
