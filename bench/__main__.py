@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api, archive, pdf, render, scale
+from bench import api, archive, chaos, notices, pdf, render, scale
 from bench.env import Backend
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -32,6 +32,8 @@ REQUIRED = (
     "archive.memory_growth_mb",
     "api.p95_ms",
     "api.p95_baseline_ms",
+    "notices.total_s",
+    "notices.notices_per_s",
 )
 
 
@@ -46,6 +48,7 @@ class Sizes:
     archive: tuple[int, int] = (100, 1000)
     api_requests: int = 200
     api_clients: int = 20
+    notices: int = 700
 
 
 TINY = Sizes(
@@ -56,10 +59,11 @@ TINY = Sizes(
     archive=(3, 6),
     api_requests=8,
     api_clients=4,
+    notices=2,
 )
 
 
-STAGES = ("pdf", "render", "archive", "api", "scale")
+STAGES = ("pdf", "render", "archive", "api", "scale", "notices", "chaos")
 
 
 def machine() -> str:
@@ -128,6 +132,8 @@ def run(
     stage("archive", lambda: archive.measure(backend, sizes.archive, (made or [pdf.sample()])[0]))
     stage("api", lambda: api.measure(backend, sizes.api_requests, sizes.api_clients))
     stage("scale", lambda: scale.measure(backend, sizes.scale, sizes.scale_workers))
+    stage("notices", lambda: notices.measure(backend, sizes.notices))
+    stage("chaos", lambda: chaos.measure(backend))  # issue 14: SIGKILLed pool children
     return results
 
 
@@ -225,6 +231,7 @@ def table(results: dict[str, Any]) -> str:
             )
             for name, e in q["endpoints"].items()
         ),
+        *notices.rows(results["notices"]),
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]

@@ -32,7 +32,7 @@ from service.demo import drive_campaign
 from service.models import Job, Target
 from service.seed.load import load_demo
 from service.seed.synthetic import synthetic_campaign
-from workers.tasks import HANDLERS
+from workers.kinds import KINDS
 
 Request = tuple[str, str, dict[str, Any] | None]
 
@@ -97,7 +97,7 @@ def prepare(generate_targets: int) -> tuple[int, list[int], int]:
         render_ids = list(renders)
         targets = list(db.scalars(select(Target.id).where(Target.campaign_id == large_id)))
     for job_id in render_ids:
-        runner.execute(job_id, HANDLERS, 300)
+        runner.execute(job_id, KINDS, 300)
     return demo, targets, large_id
 
 

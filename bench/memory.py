@@ -1,7 +1,9 @@
-"""Peak memory from /proc: VmHWM (the high-water mark of resident memory) of a process tree."""
+"""From /proc: peak memory (VmHWM, the high-water mark of resident memory) and CPU time of a
+process tree."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +64,7 @@ def _name(pid: int) -> str:
     return comm
 
 
-def tree_peaks(root: int) -> list[Peak]:
+def _tree(root: int) -> list[int]:
     """`root` and every descendant (Celery pool children, LibreOffice and its bridge)."""
     parents = _parents()
     tree, frontier = [root], [root]
@@ -70,4 +72,23 @@ def tree_peaks(root: int) -> list[Peak]:
         children = [pid for pid, parent in parents.items() if parent in frontier]
         tree += children
         frontier = children
-    return [Peak(pid, _name(pid), round(peak_mb(pid), 1)) for pid in tree if peak_mb(pid) > 0]
+    return tree
+
+
+def tree_peaks(root: int) -> list[Peak]:
+    return [
+        Peak(pid, _name(pid), round(peak_mb(pid), 1)) for pid in _tree(root) if peak_mb(pid) > 0
+    ]
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds (user and system) `root` and its descendants have used, with those of their
+    children already reaped (a LibreOffice restarted, say)."""
+    ticks = 0
+    for pid in _tree(root):
+        try:
+            fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")

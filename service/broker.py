@@ -7,6 +7,7 @@ The web process needs the Celery app to ring; `workers.celery_app` builds the Fl
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from celery import Celery, Task
@@ -31,6 +32,12 @@ def task_limits(queue: str) -> dict[str, int]:
     return {"soft_time_limit": soft, "time_limit": hard}
 
 
+# The embedded default's one worker process runs every queue: a thread per core converts (each
+# on its own warm LibreOffice, workers.pdf) while as many again render and send. Elsewhere a
+# worker runs one job at a time unless its `-c` says otherwise.
+EMBEDDED_THREADS = 2 * (os.cpu_count() or 1)
+
+
 def broker_settings(config: Config) -> dict[str, Any]:
     """Celery settings for the configured broker (the embedded default needs no server)."""
     options: dict[str, Any] = {}
@@ -47,11 +54,14 @@ def broker_settings(config: Config) -> dict[str, Any]:
         # Atomic messages, and a bad one set aside (service.embedded_broker). The threads pool:
         # over this transport prefork children share one locked queue, and a child killed while
         # holding its lock (the OOM killer) leaves its replacement waiting on it for good.
-        embedded = {"broker_transport": EMBEDDED_TRANSPORT, "worker_pool": "threads"}
+        embedded = {
+            "broker_transport": EMBEDDED_TRANSPORT,
+            "worker_pool": "threads",
+            "worker_concurrency": EMBEDDED_THREADS,
+        }
     elif config.broker_url.startswith("redis"):
         options = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
     return {
-        **embedded,
         "broker_url": config.broker_url,
         "broker_transport_options": options,
         "broker_connection_retry_on_startup": True,
@@ -60,6 +70,7 @@ def broker_settings(config: Config) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_concurrency": 1,
         "task_default_queue": "render",
         "task_create_missing_queues": True,
         "worker_hijack_root_logger": False,
@@ -70,6 +81,7 @@ def broker_settings(config: Config) -> dict[str, Any]:
                 "options": {"queue": "sweep", "expires": config.sweep_seconds},
             }
         },
+        **embedded,
     }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from sqlalchemy import distinct, func, select
 
-from service.commands import actions, documents, visits
+from service.commands import actions, documents, issuing, visits
 from service.commands.caller import Caller
 from service.config import Config
 from service.database import transaction
@@ -88,33 +88,43 @@ def drive_campaign(campaign_id: int, caller: Caller | None = None) -> None:
                 f"Trụ sở {target.office.name}",
             )
         actions.perform(db, caller, campaign_id, "schedule_visits", actions.Step(NOTICE_DAY))
+    issuing.complete(campaign_id)  # as staff wait for the notices before the visits
     with transaction() as db:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         for i, target in enumerate(campaign.targets):
             visit = target.visit
             assert visit is not None
-            visits.record(db, caller, visit.id, _visit_data(i, target.office.name))
+            visits.record(db, caller, visit.id, _visit_data(i, target))
             minutes = documents.draft(db, caller, campaign_id, "BB", visit_id=visit.id)
             documents.issue(db, caller, minutes.id, visit.scheduled_start.date())
         actions.perform(db, caller, campaign_id, "issue_report", actions.Step(REPORT_DAY))
 
 
-def _visit_data(index: int, office: str) -> dict[str, object]:
+def _visit_data(index: int, target: Target) -> dict[str, object]:
+    """A held visit: who attended by name on both sides, the figures and the findings."""
+    office = target.office.name
+    representative = REPRESENTATIVES[index % len(REPRESENTATIVES)]
+    honorific = "Bà" if " Thị " in representative else "Ông"
+    commune = [f"Ông Hà Văn Tùng, Phó Trưởng ban {c.name}" for c in [target.commune] if c]
     return {
         "team_attendees": [
             "Ông Nguyễn Văn Giang, Phó Giám đốc Sở, Trưởng đoàn",
             "Bà Hoàng Thị Lan, Trưởng phòng PCTNXH, Phó Trưởng đoàn",
             "Bà Vi Thị Hoa, chuyên viên, Thư ký",
         ],
-        "unit_attendees": [f"Lãnh đạo và công chức {office}"],
+        "unit_attendees": [
+            f"{honorific} {representative}, Trưởng phòng {office}",
+            f"Bà Lý Thị Thu, công chức {office}",
+            *commune,
+        ],
         "statistics": example_statistics(index),
         "findings": {
             "1": "Đơn vị đã ban hành kế hoạch thực hiện Chương trình năm 2023.",
             "3": "Chấp hành chế độ báo cáo định kỳ; một số số liệu chưa cập nhật.",
         },
         "unit_comments": "Đơn vị thống nhất với nội dung biên bản.",
-        "unit_representative": REPRESENTATIVES[index % len(REPRESENTATIVES)],
+        "unit_representative": representative,
         "unit_representative_position": "TRƯỞNG PHÒNG",
     }
 

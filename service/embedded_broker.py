@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty
-from time import monotonic
+from time import monotonic, perf_counter
 from typing import IO, Any
 
 from kombu.exceptions import ChannelError
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 
 QUARANTINE = "quarantine"
 CLAIMED = "claimed"
+MESSAGE = ".msg"
+# How stale the listing of the folder may be when a queue has nothing left in it: a new message
+# on an idle queue waits at most this long beyond the polling interval.
+LISTING_SECONDS = 0.05
 
 
 def _parse_table(raw: bytes) -> list[filesystem.exchange_queue_t]:
@@ -67,13 +72,18 @@ class Channel(filesystem.Channel):  # type: ignore[misc]
         except OSError as exc:
             raise ChannelError(f"Cannot add a message to {self.data_folder_out}: {exc}") from exc
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listed: dict[str, deque[str]] = {}
+        self._listed_at = float("-inf")
+
     def _get(self, queue: str, timeout: Any = None) -> Any:
         folder = Path(self.data_folder_in)
         claimed = folder / CLAIMED
         claimed.mkdir(exist_ok=True)
-        for name in sorted(os.listdir(folder)):
-            if name.partition(".")[2] != f"{queue}.msg":
-                continue
+        names = self._names(queue, folder)
+        while names:
+            name = names.popleft()
             path = claimed / name
             try:  # a rename in one folder: exactly one reader wins the message
                 os.rename(folder / name, path)
@@ -87,6 +97,22 @@ class Channel(filesystem.Channel):  # type: ignore[misc]
             path.unlink(missing_ok=True)
             return payload
         raise Empty()
+
+    def _names(self, queue: str, folder: Path) -> deque[str]:
+        """The queue's messages oldest first, as the folder was last listed. A long backlog is
+        listed once, not at every message; the folder is listed again when the queue's share
+        runs out, at most every `LISTING_SECONDS`, and a name another worker took meanwhile
+        only fails its rename."""
+        names = self._listed.get(queue)
+        if not names and perf_counter() - self._listed_at >= LISTING_SECONDS:
+            self._listed = defaultdict(deque)
+            for name in sorted(os.listdir(folder)):
+                _stamp, dot, suffix = name.partition(".")
+                if dot and suffix.endswith(MESSAGE):
+                    self._listed[suffix.removesuffix(MESSAGE)].append(name)
+            self._listed_at = perf_counter()
+            names = self._listed.get(queue)
+        return names if names is not None else deque()
 
     def _quarantine(self, path: Path, error: Exception) -> None:
         """Set an unreadable message aside for the operator to look at, and carry on."""

@@ -20,6 +20,21 @@ class Conflict(Exception):
         super().__init__("; ".join(problems))
 
 
+class Stale(Conflict):
+    """A write based on a version of a record that someone has changed since (answers 409):
+    nothing was written; `version` is the record's current one, `changed` what changed since."""
+
+    def __init__(self, problem: str, version: int, changed: list[str]) -> None:
+        super().__init__([problem])
+        self.version = version
+        self.changed = changed
+
+
+# A write the database refused because another changed the same row meanwhile (no version given,
+# or both passed the check at once): nothing was written, and the same request may be sent again.
+RACED = "Bản ghi vừa được người khác thay đổi cùng lúc: chưa lưu gì, vui lòng thực hiện lại"
+
+
 class Invalid(ValueError):
     """Input that fails a domain rule (answers 422), with a message per field."""
 

@@ -78,6 +78,17 @@ def _worker(config: Config) -> str:
     return detail
 
 
+def _jobs(config: Config) -> str:
+    """No job is overdue by more than a lease with its queue standing still (`jobs.overdue`)."""
+    late = jobs.overdue(session(), config.lease_seconds)
+    if late:
+        raise RuntimeError(
+            f"{late} việc quá hạn hơn {config.lease_seconds} giây mà hàng đợi của chúng không "
+            "được xử lý"
+        )
+    return "ok"
+
+
 def _libreoffice(config: Config) -> str:
     path = libreoffice_available(config.soffice)
     if path is None:
@@ -99,6 +110,7 @@ CHECKS: dict[str, Callable[[Config], str]] = {
     "database": _database,
     "broker": _broker,
     "worker": _worker,
+    "jobs": _jobs,
     "libreoffice": _libreoffice,
     "smtp": _smtp,
 }

@@ -28,13 +28,17 @@ def celery_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "workers.celery_app", *args]
 
 
-def worker_command(queues: str = ALL_QUEUES, concurrency: int = 1, name: str = "w1") -> list[str]:
+def worker_command(
+    queues: str = ALL_QUEUES, concurrency: int | None = None, name: str = "w1"
+) -> list[str]:
+    """A worker on `queues`; without `concurrency`, as many at once as the broker's settings
+    size it for (`service.broker`: threads per core on the embedded default, else one)."""
+    threads = ("-c", str(concurrency)) if concurrency is not None else ()
     return celery_command(
         "worker",
         "-Q",
         queues,
-        "-c",
-        str(concurrency),
+        *threads,
         "-n",
         f"{name}@%h",
         "--without-gossip",

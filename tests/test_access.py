@@ -181,6 +181,7 @@ def calls(w: World) -> list[Call]:
         Call("GET", "/api/v1/campaigns/<int:campaign_id>/export", f"{c}/export", None, OFFICE_ONLY),
         Call("POST", "/api/v1/campaigns/import", "/api/v1/campaigns/import", {}, OFFICE_ONLY),
         Call("GET", "/api/v1/campaigns/<int:campaign_id>/lifecycle", f"{c}/lifecycle"),
+        Call("GET", "/api/v1/campaigns/<int:campaign_id>/progress", f"{c}/progress"),
         Call(
             "POST",
             "/api/v1/campaigns/<int:campaign_id>/actions/<action>",
@@ -567,6 +568,8 @@ SCHEMA_KINDS = {
     "EventOut": "event",
     "StepOut": "step",
     "LifecycleOut": "lifecycle",
+    "ProgressOut": "progress",
+    "IssuingOut": "progress",
     "DocumentOut": "document",
     "FileOut": "file",
     "RoutingOut": "routing",

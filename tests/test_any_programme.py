@@ -120,7 +120,6 @@ def stack(tmp_path: Path, database_url: str, smtp: SmtpServer) -> Iterator[Stack
         "VANTHU_DATABASE_URL": database_url,
         "VANTHU_BROKER_URL": broker,
         "VANTHU_SMTP_URL": smtp.url,
-        "VANTHU_SWEEP_SECONDS": "1",
     }
     commands = (processes.worker_command(), processes.beat_command(str(tmp_path / "beat")))
     with app.app_context():
@@ -172,7 +171,19 @@ def _import(api: FlaskClient, data: dict[str, Any]) -> dict[str, Any]:
 
 def _action(api: FlaskClient, campaign_id: int, action: str, day: date | None = None) -> None:
     body = {"issue_date": day.isoformat()} if day else {}
-    _ok(api.post(f"/api/v1/campaigns/{campaign_id}/actions/{action}", json=body))
+    response = api.post(f"/api/v1/campaigns/{campaign_id}/actions/{action}", json=body)
+    if response.status_code != 202:
+        _ok(response)
+        return
+    deadline = time.monotonic() + DEADLINE  # the notices are issued by the workers: wait for them
+    while True:
+        issuing = _ok(api.get(response.headers["Location"]))["issuing"]
+        session.remove()  # the stack's app context outlives the request: end its read (SQLite)
+        if not issuing["busy"]:
+            break
+        assert time.monotonic() < deadline, issuing
+        time.sleep(0.2)
+    assert (issuing["state"], issuing["done"]) == (JobState.DONE, issuing["total"]), issuing
 
 
 def _figures(index: int) -> dict[str, int]:

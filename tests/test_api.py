@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from service.database import session, transaction
 from service.models import Campaign, Document, LifecycleEvent
 from service.seed.load import load_demo
+from tests.jobs_helper import run_due_jobs
+from workflows.vocabulary import JobKind
 
 
 @pytest.fixture
@@ -117,7 +119,11 @@ def _to_visits_scheduled(client: FlaskClient, campaign_id: int) -> None:
         f"/api/v1/campaigns/{campaign_id}/actions/schedule_visits",
         json={"issue_date": "2023-08-21"},
     )
-    assert response.status_code == 200, response.json
+    assert response.status_code == 202, response.json
+    assert response.json["stage"] == "visits_scheduled"
+    run_due_jobs(kind=JobKind.ISSUE)  # the notices, issued by the job the step left
+    progress = client.get(response.headers["Location"]).json["issuing"]
+    assert (progress["done"], progress["total"], progress["state"]) == (11, 11, "done")
 
 
 def test_whole_lifecycle_through_the_api(client: FlaskClient, campaign_id: int) -> None:

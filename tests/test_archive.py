@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import zipfile
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree

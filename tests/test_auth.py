@@ -19,6 +19,8 @@ from service.errors import Conflict, Invalid, NotFound
 from service.models import Document, Organisation, User
 from service.seed.load import load_demo
 from tests.auth_helper import SYSTEM
+from tests.jobs_helper import run_due_jobs
+from workflows.vocabulary import JobKind
 
 
 def test_password_is_hashed_and_checked() -> None:
@@ -71,6 +73,7 @@ def test_district_user_sees_only_its_own_office(db: Session) -> None:
     for target in campaign.targets:
         visits.schedule(db, SYSTEM, campaign.id, target.id, _at(9, 8), _at(9, 11), "Trụ sở")
     visits.announce(db, SYSTEM, campaign, None)
+    run_due_jobs(kind=JobKind.ISSUE)
     notices = db.scalars(select(Document).where(Document.kind == "TB")).all()
     assert [n.target_id for n in notices if auth.sees(user, n)] == [own.id]
     assert own.visit is not None and other.visit is not None

@@ -81,3 +81,33 @@ def test_bench_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert list(results["run"]["measured"]) == list(STAGES)
     assert results["scale"]["small"]["documents"] == 2 * 1 + 3
     assert results["scale"]["large"]["emails"] > 0
+    assert results["notices"]["notices"] == TINY.notices
+    assert f"notices {TINY.notices} targets" in proc.stdout
+
+
+@pytest.mark.slow
+def test_notices_scenario_issues_converts_mails_and_says_where_the_time_goes() -> None:
+    """`python -m bench.notices` on the embedded default: every notice issued, converted and
+    mailed, and the time of each kind of job (render, convert, send) printed."""
+    need(libreoffice_available() is not None, "LibreOffice is not installed")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.notices", "--targets", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    printed, _, table = proc.stdout.partition("\nnotices 3 targets")
+    figures = json.loads(printed)
+    assert "SQLite" in figures["backend"]
+    assert figures["notices"] == 3 and figures["emails"] >= 3
+    kinds = figures["by_kind"]
+    assert kinds["render"]["jobs"] == kinds["convert"]["jobs"] == 3
+    assert kinds["send"]["jobs"] == figures["emails"]
+    for kind in ("render", "convert", "send"):
+        assert kinds[kind]["runs"] >= kinds[kind]["jobs"]
+        assert kind in table and "broker wait" in table
+    for key in ("total_s", "notices_per_s", "worker_cpu_s"):
+        assert isinstance(figures[key], float), key

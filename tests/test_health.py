@@ -1,21 +1,35 @@
-"""Operator checks, oversized requests, and a PostgreSQL that drops its connections."""
+"""Operator checks (and the administrators' banner of overdue jobs), oversized requests, and a
+PostgreSQL that drops its connections."""
 
 from __future__ import annotations
+
+import html
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
+from service import jobs
 from service.app import create_app
 from service.config import Config
+from service.database import transaction
+from service.models import Job
+from service.timeutil import utcnow
 from tests.conftest import POSTGRES_URL
+from tests.test_web_support import Accounts, accounts, campaign_id, sign_in
+from workflows.vocabulary import JobKind, JobState
+
+__all__ = ["accounts", "campaign_id"]  # fixtures used here
 
 
 def test_healthz_and_readyz(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
-    assert set(ready.json["checks"]) == {"database", "broker", "worker", "libreoffice", "smtp"}
+    checks = {"database", "broker", "worker", "jobs", "libreoffice", "smtp"}
+    assert set(ready.json["checks"]) == checks
     assert ready.json["checks"]["database"]["ok"] is True
 
 
@@ -55,3 +69,57 @@ def test_dropped_postgres_connections_are_replaced(client: FlaskClient, database
     admin.dispose()
     assert dropped and dropped >= 1
     assert client.get("/api/v1/campaigns").status_code == 200
+
+
+def _late(db: Session, kind: JobKind, key: str, *, running: bool = False) -> Job:
+    """A job due (or, running, its lease run out) a year ago: overdue by far more than a lease."""
+    job = jobs.enqueue(db, kind, key)
+    long_ago = utcnow() - timedelta(days=365)
+    job.run_after = job.updated_at = job.created_at = long_ago
+    if running:
+        job.state, job.attempts, job.lease_until = JobState.RUNNING, 1, long_ago
+    return job
+
+
+def test_readyz_fails_when_a_job_is_overdue_by_more_than_a_lease(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context(), transaction() as db:
+        assert jobs.overdue(db, app.config["VANTHU"].lease_seconds) == 0
+    assert client.get("/readyz").json["checks"]["jobs"] == {"ok": True, "detail": "ok"}
+    with app.app_context(), transaction() as db:
+        _late(db, JobKind.RENDER, "render:late")
+        _late(db, JobKind.ARCHIVE, "archive:late", running=True)  # its worker died long ago
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["jobs"]["ok"] is False
+    assert ready.json["checks"]["jobs"]["detail"].startswith("RuntimeError: 2 việc quá hạn")
+
+
+def test_a_backlog_being_worked_is_not_overdue(app: Flask) -> None:
+    """A queue that claimed or finished work within the lease is slow, not stuck; a queue that
+    did not is reported, whatever the others do."""
+    lease = app.config["VANTHU"].lease_seconds
+    with app.app_context(), transaction() as db:
+        _late(db, JobKind.RENDER, "render:waiting")
+        _late(db, JobKind.ISSUE, "issue:waiting")  # shares the render queue
+        _late(db, JobKind.SEND, "send:stuck")
+        busy = jobs.enqueue(db, JobKind.RENDER, "render:now")
+        db.flush()
+        assert jobs.claim(db, busy.id, lease)
+    with app.app_context(), transaction() as db:
+        assert jobs.overdue(db, lease) == 1  # the mail queue's; render is being worked
+
+
+def test_administrators_see_a_banner_when_jobs_are_overdue(app: Flask, accounts: Accounts) -> None:
+    admin, staff = app.test_client(), app.test_client()
+    assert sign_in(admin, *accounts["admin"]).status_code == 303
+    assert sign_in(staff, *accounts["staff"]).status_code == 303
+    assert "data-overdue-banner" not in admin.get("/").get_data(as_text=True)
+    with app.app_context(), transaction() as db:
+        _late(db, JobKind.CONVERT, "convert:late")
+        _late(db, JobKind.SEND, "send:late")
+    shown = html.unescape(admin.get("/").get_data(as_text=True))
+    lease = app.config["VANTHU"].lease_seconds
+    assert f"Xử lý nền đang chậm hoặc không hoạt động: 2 việc quá hạn hơn {lease} giây" in shown
+    assert "data-overdue-banner" not in staff.get("/").get_data(as_text=True)

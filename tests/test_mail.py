@@ -38,7 +38,7 @@ from sqlalchemy import select, update
 from service import runner
 from service.app import create_app
 from service.commands import dispatch as dispatch_commands
-from service.commands import documents, visits
+from service.commands import documents, issuing, visits
 from service.config import Config
 from service.database import session, transaction
 from service.documents.libreoffice import libreoffice_available
@@ -237,7 +237,9 @@ def announce(starts: list[datetime]) -> int:
             end = start + timedelta(hours=3, minutes=30)
             visits.schedule(db, SYSTEM, campaign.id, target.id, start, end, "Hội trường tầng 2")
         visits.announce(db, SYSTEM, campaign, None)
-        return campaign.id
+        campaign_id = campaign.id
+    issuing.complete(campaign_id)  # the notices, as their job issues them
+    return campaign_id
 
 
 def calendar_of(message: EmailMessage) -> Any:

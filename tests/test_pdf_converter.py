@@ -11,6 +11,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tests.docx_links import linked_image_docx, png
 from workers.pdf import (
     ConversionError,
     ConversionTimeout,
+    ConverterPool,
     PdfConverter,
     convert_cold,
     get_converter,
@@ -264,6 +266,27 @@ def test_get_converter_is_shared_and_configured_from_env(
     assert get_converter() is shared
     assert shared.soffice == "/opt/lo/soffice"
     assert shared.timeout == 12.5
+    assert shared.size == os.cpu_count()  # one LibreOffice per core at most
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("size", [1, 2])
+def test_a_pool_converts_at_once_on_at_most_its_size_of_instances(soffice: str, size: int) -> None:
+    """Four threads converting together (the embedded worker's threads) share `size` warm
+    instances; a conversion after them reuses one; closing stops them all."""
+    pool = ConverterPool(size, soffice=soffice)
+    try:
+        with ThreadPoolExecutor(4) as threads:
+            pdfs = list(threads.map(lambda _: pool.convert(_docx()), range(4)))
+        assert all(VIETNAMESE in _pdf_text(pdf) for pdf in pdfs)
+        pids = {converter.pid for converter in pool._started}
+        assert len(pids) == size and None not in pids
+        pool.convert(_docx())
+        assert {converter.pid for converter in pool._started} == pids
+    finally:
+        pool.close()
+    running = [pid for pid in pids if pid is not None]
+    assert _eventually(lambda: not any(_running(pid) for pid in running))
 
 
 @pytest.mark.libreoffice

@@ -22,7 +22,8 @@ from service.documents.store import committed_template
 from service.models import Campaign, Document, Organisation
 from service.seed.load import load_demo
 from tests.auth_helper import SYSTEM
-from workflows.vocabulary import OrganisationKind
+from tests.jobs_helper import run_due_jobs
+from workflows.vocabulary import JobKind, OrganisationKind
 
 # Words of the demo's programme that no document of another programme may contain.
 FOREIGN = ("mại dâm", "138", "II.3", "Mục II")
@@ -180,8 +181,9 @@ def _drive(campaign_id: int) -> None:
             end = start + timedelta(hours=3)
             visits.schedule(db, SYSTEM, campaign_id, target.id, start, end, "Hội trường UBND")
         actions.perform(db, SYSTEM, campaign_id, "schedule_visits", actions.Step(date(2026, 4, 20)))
-        documents.draft(db, SYSTEM, campaign_id, "TB")  # one notice to all three, a draft
+    run_due_jobs(kind=JobKind.ISSUE)  # a notice per visit
     with transaction() as db:
+        documents.draft(db, SYSTEM, campaign_id, "TB")  # one notice to all three, a draft
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         for i, target in enumerate(campaign.targets):
@@ -231,32 +233,33 @@ def test_another_programmes_documents_speak_of_it_alone(ctx: None) -> None:
         assert doubled(text) == [], doc.kind
 
     decision = by_kind["QD"][0].context
-    assert decision["subject_lines"] == [f"Về việc thành lập Đoàn kiểm tra {SUBJECT}"]
+    assert " ".join(decision["subject_lines"]) == f"Về việc thành lập Đoàn kiểm tra {SUBJECT}"
     assert decision["team_name"] == f"Đoàn kiểm tra {SUBJECT}"
-    assert decision["legal_bases"][0].endswith(f"về kiểm tra {SUBJECT}.")
+    assert decision["legal_bases"][-1].endswith(f"về kiểm tra {SUBJECT};")
 
     *single, overview = by_kind["TB"]
-    notice = single[1].context
-    assert notice["subject_lines"] == [f"Lịch kiểm tra {SUBJECT}"]
+    cao_loc = next(d for d in single if "Cao Lộc" in d.context["addressees"][0])
+    notice = cao_loc.context
+    assert " ".join(notice["subject_lines"]) == f"Lịch kiểm tra {SUBJECT}"
     assert notice["addressees"] == [
-        "Phòng Lao động, Thương binh, Xã hội - Dân tộc huyện Cao Lộc",
-        "Ủy ban nhân dân thị trấn Đồng Đăng",
+        "- Phòng Lao động, Thương binh, Xã hội - Dân tộc huyện Cao Lộc;",
+        "- Ủy ban nhân dân thị trấn Đồng Đăng.",
     ]
-    assert notice["sub_unit_heading"] == SUB_UNIT
+    assert notice["sub_unit_heading"] == "Ủy ban nhân dân thị trấn được chọn"  # the kind chosen
     assert notice["preparation"] == [
-        "Báo cáo kết quả thực hiện công tác bảo vệ, chăm sóc trẻ em năm 2026 của đơn vị;",
-        "Danh sách trẻ em có hoàn cảnh đặc biệt và hồ sơ trợ giúp.",
+        "- Báo cáo kết quả thực hiện công tác bảo vệ, chăm sóc trẻ em năm 2026 của đơn vị;",
+        "- Danh sách trẻ em có hoàn cảnh đặc biệt và hồ sơ trợ giúp.",
     ]
     assert notice["invitation"]["summary"] == (
         f"Kiểm tra {SUBJECT} tại Phòng Lao động, Thương binh, Xã hội - Dân tộc huyện Cao Lộc"
     )
-    text = " ".join(_rendered(single[1]).split())
+    text = " ".join(_rendered(cao_loc).split())
     assert text.count("Thực hiện") == 1
     assert "Thực hiện Kế hoạch số 01/KH-SLĐTBXH ngày 02/3/2026 của Sở Lao động" in text
     assert overview.context["addressees"] == [
-        "Phòng Lao động - Thương binh và Xã hội thành phố Lạng Sơn",
-        "Phòng Lao động, Thương binh, Xã hội - Dân tộc các huyện",
-        "Ủy ban nhân dân xã, phường được lựa chọn",
+        "- Phòng Lao động - Thương binh và Xã hội thành phố Lạng Sơn;",
+        "- Phòng Lao động, Thương binh, Xã hội - Dân tộc các huyện;",
+        "- Ủy ban nhân dân xã, phường được lựa chọn.",
     ]
 
     minutes = by_kind["BB"][0].context
@@ -265,7 +268,9 @@ def test_another_programmes_documents_speak_of_it_alone(ctx: None) -> None:
         (1, CONTENTS[0]["title"]),
         (2, CONTENTS[1]["title"]),
     ]
-    assert f"theo Kế hoạch kiểm tra {SUBJECT} tiến hành" in minutes["opening"]
+    assert re.search(r"theo Quyết định số \d\d/QĐ-SLĐTBXH ngày", minutes["opening"])
+    assert "thực hiện Kế hoạch số 01/KH-SLĐTBXH ngày 02/3/2026" in minutes["opening"]
+    assert f"về kiểm tra {SUBJECT}, tiến hành" in minutes["opening"]
 
     report = by_kind["BC"][0].context
     assert report["subject_lines"] == [f"Kết quả kiểm tra {SUBJECT}"]
@@ -295,7 +300,7 @@ def test_the_demos_documents_say_each_thing_once(ctx: None) -> None:
             "Sở Lao động - Thương binh và Xã hội thông báo lịch kiểm tra cụ thể"
         )
         assert notice.context["preparation"][1] == (
-            "Số liệu thống kê theo Mục II.3 của Kế hoạch (gửi kèm bản điện tử);"
+            "- Số liệu thống kê theo Mục II.3 của Kế hoạch (gửi kèm bản điện tử);"
         )
     for doc in docs:
         assert doubled(_rendered(doc)) == [], doc.kind

@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from service.documents.contract import PROVIDED, SAMPLE_CONTEXTS
 from service.documents.render import check_template, render_docx, template_variables
@@ -64,8 +65,29 @@ def _borderless(table: Table) -> bool:
     return borders is not None and all(edge.get(qn("w:val")) == "none" for edge in borders)
 
 
+def _font(paragraph: Paragraph, run: Run, name: str) -> Any:
+    """A run's font attribute as Word shows it: set on the run or given by the paragraph's style."""
+    value = getattr(run.font, name)
+    style = paragraph.style
+    while value is None and style is not None:
+        value = getattr(style.font, name)
+        style = style.base_style
+    return value
+
+
+def _align(paragraph: Paragraph) -> Any:
+    value, style = paragraph.alignment, paragraph.style
+    while value is None and style is not None:
+        value, style = style.paragraph_format.alignment, style.base_style
+    return value
+
+
+def _sizes(paragraph: Paragraph) -> set[Any]:
+    return {_font(paragraph, run, "size") for run in paragraph.runs}
+
+
 def _bold(paragraph: Paragraph) -> bool:
-    return all(run.bold for run in paragraph.runs if run.text.strip())
+    return all(_font(paragraph, run, "bold") for run in paragraph.runs if run.text.strip())
 
 
 # --------------------------------------------------------------------------- contract
@@ -199,8 +221,8 @@ def test_type_and_subject_are_bold_and_centred(kind: str) -> None:
     found = [p for p in _sample(kind).paragraphs if p.text in titles]
     assert [p.text for p in found] == titles
     for paragraph in found:
-        assert _bold(paragraph) and paragraph.alignment == WD_ALIGN_PARAGRAPH.CENTER
-        assert {r.font.size for r in paragraph.runs} == {Pt(14)}
+        assert _bold(paragraph) and _align(paragraph) == WD_ALIGN_PARAGRAPH.CENTER
+        assert _sizes(paragraph) == {Pt(14)}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -223,14 +245,16 @@ def test_recipients_left_and_signer_right(kind: str) -> None:
     left, right = table.rows[-1].cells
     heading, *recipients = (p for p in left.paragraphs if p.text.strip())
     assert heading.text == "Nơi nhận:"
-    assert heading.runs[0].bold and heading.runs[0].italic and heading.runs[0].font.size == Pt(12)
+    first = heading.runs[0]
+    assert _font(heading, first, "bold") and _font(heading, first, "italic")
+    assert _sizes(heading) == {Pt(12)}
     assert [p.text for p in recipients] == sample["recipients"]
-    assert all(r.font.size == Pt(11) for p in recipients for r in p.runs)
+    assert all(_sizes(p) == {Pt(11)} for p in recipients)
     signer = sample["signer"]
     expected = [signer["authority"], signer["position"], signer["name"]]
     lines = [p for p in right.paragraphs if p.text.strip()]
     assert [p.text for p in lines] == [line for line in expected if line]
-    assert all(_bold(p) and p.alignment == WD_ALIGN_PARAGRAPH.CENTER for p in lines)
+    assert all(_bold(p) and _align(p) == WD_ALIGN_PARAGRAPH.CENTER for p in lines)
     assert len(right.paragraphs) - len(lines) >= 3  # room to sign
 
 
@@ -241,17 +265,26 @@ def test_signer_without_authority_prints_position_and_name() -> None:
 
 
 def test_minutes_have_two_signature_columns() -> None:
+    """Each inspected party signs on the left, the team leader on the right; the captions fit
+    their column on one line, and the Nơi nhận ends the minutes."""
     signatures = SAMPLE_CONTEXTS["BB"]["signatures"]
     doc = _sample("BB")
-    table = doc.tables[-1]
+    table = next(t for t in doc.tables if "TRƯỞNG ĐOÀN KIỂM TRA" in t._tbl.xml)
     assert _borderless(table) and len(table.columns) == 2
-    for column, side in enumerate(("left", "right")):
-        person = signatures[side]
-        above = table.cell(0, column).paragraphs
-        assert _lines(above) == [person["title"], person["position"]]
-        assert len(above) - 2 >= 3  # room to sign
-        assert _lines(table.cell(1, column).paragraphs) == [person["name"]]
-    assert "Nơi nhận" not in _body_text(doc)
+    rows = [(signatures["left"], signatures["right"])] + [(p, None) for p in signatures["more"]]
+    assert len(table.rows) == len(rows)
+    for row, people in zip(table.rows, rows, strict=True):
+        for cell, person in zip(row.cells, people, strict=True):
+            if person is None:
+                assert not _lines(cell.paragraphs)
+                continue
+            fields = [person[k] for k in ("title", "unit", "position", "name") if person[k]]
+            assert _lines(cell.paragraphs) == fields
+            assert len(cell.paragraphs) - len(fields) >= 3  # room to sign
+    left = table.columns[0].width
+    assert left is not None and left >= Cm(9)  # "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA" at 13 pt
+    text = _body_text(doc)
+    assert "Nơi nhận:" in text and text.endswith(SAMPLE_CONTEXTS["BB"]["recipients"][-1])
 
 
 # --------------------------------------------------------------------------- per-kind content
@@ -291,7 +324,7 @@ def test_plan_headings_are_bold_and_bases_italic() -> None:
     for heading in headings:
         assert _bold(by_text[heading]), heading
     for basis in SAMPLE_CONTEXTS["KH"]["legal_bases"]:
-        assert all(run.italic for run in by_text[basis].runs)
+        assert all(_font(by_text[basis], run, "italic") for run in by_text[basis].runs)
     run_in = by_text[next(t for t in by_text if t.startswith("5. Báo cáo sơ kết, tổng kết: "))]
     assert run_in.runs[0].bold and not run_in.runs[-1].bold
     time = by_text[
@@ -337,7 +370,7 @@ def test_notice_schedule_has_one_row_per_visit() -> None:
         "STT",
         "Thời gian",
         "Đơn vị được kiểm tra",
-        "Ban Chỉ đạo xã được chọn",
+        "Ban Chỉ đạo 138 thị trấn được chọn",
         "Địa điểm",
     ]
     assert len(table.rows) == 4
@@ -353,7 +386,7 @@ def test_notice_prints_the_campaigns_words_only() -> None:
     doc = _render("TB", sub_unit_heading="Ủy ban nhân dân xã, phường được chọn")
     assert doc.tables[1].rows[0].cells[3].text == "Ủy ban nhân dân xã, phường được chọn"
     text = _body_text(doc)
-    assert "Ban Chỉ đạo xã được chọn" not in text
+    assert "Ban Chỉ đạo 138 thị trấn được chọn" not in text
     sample = SAMPLE_CONTEXTS["TB"]
     assert f"Thực hiện {sample['plan_reference']}, {sample['introduction']}" in text
     assert text.count("Thực hiện") == 1

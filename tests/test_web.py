@@ -16,7 +16,9 @@ from service.documents.store import put_file
 from service.models import Campaign, Dispatch, Document, Organisation, Target, User
 from service.seed.load import load_demo
 from tests.auth_helper import SYSTEM
+from tests.jobs_helper import run_due_jobs
 from tests.test_web_support import Accounts, accounts, campaign_id, csrf_token, settle, sign_in
+from workflows.vocabulary import JobKind
 
 __all__ = ["accounts", "campaign_id"]  # fixtures used here
 
@@ -554,15 +556,22 @@ def _hours(day: int, start: int, end: int) -> tuple[datetime, datetime]:
 
 
 def _announced(app: Any, campaign_id: int) -> Campaign:
-    """Plan issued, every visit scheduled and the notices out."""
-    campaign = _plan_issued(app, campaign_id)
-    with app.app_context(), transaction() as db:
-        campaign = db.get(Campaign, campaign_id)
-        assert campaign is not None
-        for i, target in enumerate(campaign.targets):
-            visits.schedule(db, SYSTEM, campaign.id, target.id, *_hours(5 + i, 8, 11), "Trụ sở")
-        visits.announce(db, SYSTEM, campaign, None)
-        return campaign
+    """Plan issued, every visit scheduled and the notices out (their job run)."""
+    _plan_issued(app, campaign_id)
+    with app.app_context():
+        with transaction() as db:
+            campaign = db.get(Campaign, campaign_id)
+            assert campaign is not None
+            for i, target in enumerate(campaign.targets):
+                hours = _hours(5 + i, 8, 11)
+                visits.schedule(db, SYSTEM, campaign.id, target.id, *hours, "Trụ sở")
+            visits.announce(db, SYSTEM, campaign, None)
+        run_due_jobs(kind=JobKind.ISSUE)
+        with transaction() as db:
+            campaign = db.get(Campaign, campaign_id)
+            assert campaign is not None
+            assert all(t.visit and t.office for t in campaign.targets)  # loaded for the caller
+            return campaign
 
 
 def test_visit_statistics_are_checked_per_field(

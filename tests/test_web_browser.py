@@ -265,15 +265,21 @@ def test_whole_campaign_in_the_browser(
     )
     assert staff.page.locator("[data-announce] button").count() == 0  # notices are the leader's
 
-    # The leader announces the schedule: every notice is issued.
+    # The leader announces the schedule: a job issues every notice, the page shows how far.
     leader.go(f"/campaigns/{campaign_id}/schedule")
     leader.page.fill("[data-announce] input[name=issue_date]", "2023-08-21")
     leader.press("Ban hành thông báo lịch kiểm tra")
-    leader.expect_flash("Đã ban hành thông báo lịch kiểm tra")
+    leader.expect_flash("Đang ban hành thông báo lịch kiểm tra")
     expect(leader.page.locator("[data-stage]")).to_have_text("Đã thông báo lịch kiểm tra")
+    expect(leader.page.locator("[data-issuing-state]")).to_have_text(
+        "Đang ban hành thông báo lịch kiểm tra: 0/11"
+    )
     leader.mark()
     settle(app)
     expect(leader.page.locator("[data-pending]")).to_have_text("0", timeout=WAIT_MS)
+    expect(leader.page.locator("[data-issuing-state]")).to_have_text(
+        "Đã ban hành thông báo lịch kiểm tra: 11/11", timeout=WAIT_MS
+    )
     expect(leader.page.locator("table.docs")).to_contain_text("12/TB-SLĐTBXH")
     assert leader.not_reloaded()
 

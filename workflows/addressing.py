@@ -34,10 +34,42 @@ def _sub_unit(label: str) -> str:
     return _CHOSEN.sub("", _clean(label).rstrip(" ,.;:")).rstrip(" ,.;:")
 
 
-def sub_unit_heading(label: str) -> str:
-    """The schedule's column of the sub-unit each target chose: the campaign's name for it."""
+# The kinds of commune-level unit, as a name or a label writes them ("phường Chi Lăng").
+COMMUNE_KINDS = ("xã", "phường", "thị trấn")
+_KIND_LIST = re.compile(
+    r"(?:\s+|,\s*)(?:"
+    + "|".join(COMMUNE_KINDS)
+    + r")(?:\s*,\s*(?:"
+    + "|".join(COMMUNE_KINDS)
+    + r"))*$"
+)
+_KIND_IN_NAME = re.compile(r"\b(" + "|".join(COMMUNE_KINDS) + r")\s+[A-ZĐÀ-Ỹ\d]")
+
+
+def commune_kind(name: str) -> str:
+    """ "phường" of "Ban Chỉ đạo 138 phường Chi Lăng": the kind word before the proper name."""
+    found = _KIND_IN_NAME.search(_clean(name))
+    return found.group(1) if found else ""
+
+
+def sub_unit_heading(label: str, chosen: Sequence[str] = ()) -> str:
+    """The schedule's column of the sub-unit each target chose: the campaign's name for it,
+    its list of kinds ("xã, phường, thị trấn") narrowed to those of the `chosen` units' names."""
     name = _sub_unit(label)
+    kinds = list(dict.fromkeys(k for k in map(commune_kind, chosen) if k))
+    found = _KIND_LIST.search(name)
+    if found and kinds:
+        name = f"{name[: found.start()]} {', '.join(kinds)}".strip()
     return f"{name} được chọn" if name else "Đơn vị cấp xã được chọn"
+
+
+def kinh_gui(addressees: Sequence[str]) -> list[str]:
+    """The "Kính gửi" block: one addressee on its own, several as "- " lines ending ";", the
+    last "."."""
+    names = [_clean(name).rstrip(" ;.") for name in addressees if name.strip()]
+    if len(names) < 2:
+        return names
+    return [f"- {name}{'.' if i == len(names) - 1 else ';'}" for i, name in enumerate(names)]
 
 
 def _district_kind(district: str) -> str:

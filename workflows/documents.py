@@ -13,6 +13,9 @@ class DocumentKind:
     label: str
     per: str  # "campaign", "target" or "visit": what one document of the kind is about
     issued_by_team: bool = False
+    # Issuing one may complete an automatic lifecycle step (the last minutes complete the stage);
+    # issuing any other kind never changes what those steps wait for.
+    advances: bool = False
 
 
 KINDS: dict[str, DocumentKind] = {
@@ -21,7 +24,9 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind("KH", "KH", "KẾ HOẠCH", "Kế hoạch kiểm tra", "campaign"),
         DocumentKind("QD", "QĐ", "QUYẾT ĐỊNH", "Quyết định thành lập Đoàn kiểm tra", "campaign"),
         DocumentKind("TB", "TB", "THÔNG BÁO", "Thông báo lịch kiểm tra", "target"),
-        DocumentKind("BB", "BB", "BIÊN BẢN", "Biên bản kiểm tra", "visit", issued_by_team=True),
+        DocumentKind(
+            "BB", "BB", "BIÊN BẢN", "Biên bản kiểm tra", "visit", issued_by_team=True, advances=True
+        ),
         DocumentKind("BC", "BC", "BÁO CÁO", "Báo cáo kết quả kiểm tra", "campaign"),
     )
 }

@@ -111,7 +111,11 @@ class Transition:
     target: Stage
     guard: Guard
     document_kind: str | None = None
+    reason_needed: str = ""  # when set, the step needs a reason and this asks for it
 
+
+# Reopening an archived campaign: a leader's step with its reason, back to where archiving left.
+REOPEN = "reopen"
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -168,6 +172,15 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Stage.REPORT_ISSUED}),
             Stage.ARCHIVED,
             lambda _facts: [],
+        ),
+        # Archiving is only ever taken from REPORT_ISSUED, so that is the stage reopening restores.
+        Transition(
+            REOPEN,
+            "Mở lại kế hoạch đã lưu trữ",
+            frozenset({Stage.ARCHIVED}),
+            Stage.REPORT_ISSUED,
+            lambda _facts: [],
+            reason_needed="Cần ghi lý do mở lại kế hoạch đã lưu trữ",
         ),
     )
 }

@@ -191,7 +191,6 @@ RULES: dict[str, tuple[Route, ...]] = {
     "QD": (
         Route("Như Điều 3", "article_3"),
         Route("Lãnh đạo Sở", "leadership"),
-        Route("", "target_offices"),
     ),
     "TB": (
         Route("Như trên", "addressees"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 # Words a title may open with that a document already prints before the subject, longest first.
 _LEADS = (
@@ -90,3 +91,70 @@ def report_subject(title: str) -> str:
 def visit_summary(title: str, office: str) -> str:
     """The calendar event of a visit: "Kiểm tra <subject> tại <office>"."""
     return f"{minutes_subject(title)} tại {_clean(office)}"
+
+
+# About what one line of a title holds: 14 pt bold across the 16.5 cm between the margins.
+LINE_CHARS = 64
+# "năm 2023" and the word before it: a title never breaks inside them ("…mại dâm / năm 2023").
+_YEAR = re.compile(r"\S+ năm \d{4}\b")
+
+
+def title_lines(text: str, width: int = LINE_CHARS) -> list[str]:
+    """A title in as few lines of about `width` characters as it needs, as even as they can be,
+    never breaking before "năm 2023"; joined with spaces they give the title back."""
+    text = _clean(text)
+    tokens = _YEAR.sub(lambda m: m.group().replace(" ", "\0"), text).split(" ")
+    words = [token.replace("\0", " ") for token in tokens]
+    for count in range(1, len(words) + 1):
+        lines = _even_split(words, count)
+        if max(map(len, lines)) <= width or count == len(words):
+            return lines
+    return [text]
+
+
+# Where a title line reads best when it starts: before a preposition or a conjunction.
+_GOOD_STARTS = ("về", "của", "tại", "và", "cho", "trên")
+_GOOD_BREAK = 16  # characters of evenness a line gives up to start at such a word
+
+
+def _even_split(words: list[str], count: int) -> list[str]:
+    """`words` in `count` lines, the longest as short as it can be, less a bonus for each line
+    that starts at a preposition or follows a comma."""
+    return min(_splits(words, count), key=_cost)
+
+
+def _splits(words: list[str], count: int) -> list[list[str]]:
+    if count == 1:
+        return [[" ".join(words)]]
+    return [
+        [" ".join(words[:cut]), *rest]
+        for cut in range(1, len(words) - count + 2)
+        for rest in _splits(words[cut:], count - 1)
+    ]
+
+
+def _cost(lines: list[str]) -> int:
+    good = sum(
+        line.split(" ", 1)[0] in _GOOD_STARTS or before.endswith(",")
+        for before, line in pairwise(lines)
+    )
+    return max(map(len, lines)) - _GOOD_BREAK * good
+
+
+def sentence_case(title: str) -> str:
+    """ "Giám đốc" of "GIÁM ĐỐC": a position as running text writes it."""
+    text = _clean(title)
+    return text[:1].upper() + text[1:].lower()
+
+
+def competence_basis(issuer: str) -> str:
+    """The decision's first basis: the issuer's own functions and duties."""
+    return f"Căn cứ chức năng, nhiệm vụ, quyền hạn và cơ cấu tổ chức của {_clean(issuer)}"
+
+
+def cited(basis: str) -> str:
+    """A legal basis as a decision writes it: "Căn cứ Kế hoạch số …", whatever staff typed."""
+    text = _clean(basis)
+    if text.casefold().startswith("căn cứ"):
+        return "Căn cứ" + text[len("căn cứ") :]
+    return f"Căn cứ {text}"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
+
 from service.api import api
 from service.api.access import as_caller, current_user, permitted, require
+from service.api.etags import tagged
 from service.api.paging import paginate
 from service.api.schemas import (
     ActionIn,
@@ -18,11 +21,14 @@ from service.api.schemas import (
     DocumentOut,
     DocumentPage,
     DocumentQuery,
+    ETagHeader,
+    IfMatch,
     LifecycleOut,
     MemberIn,
     MemberOut,
     PageQuery,
     PresetOut,
+    ProgressOut,
     TargetIn,
     TargetOut,
     VisitOut,
@@ -36,6 +42,7 @@ from service.database import session
 from service.models import Campaign, Document, Target, TeamMember, Visit
 from service.queries.campaigns import campaigns_query
 from service.queries.documents import documents_query
+from service.queries.issuing import issuing
 from service.queries.lifecycle import LifecycleSummary
 from service.queries.representations import campaign_seen, lifecycle_seen
 from workflows import presets
@@ -81,18 +88,21 @@ def import_campaign(data: Any) -> Campaign:
 
 
 @api.get("/campaigns/<int:campaign_id>")
-@api.output(CampaignOut)
+@api.output(CampaignOut, headers=ETagHeader)
 def get_campaign(campaign_id: int) -> dict[str, Any]:
     db = session()
     campaign = permitted("campaign.view", commands.get_campaign(db, campaign_id))
-    return campaign_seen(db, current_user(), campaign)
+    return tagged(campaign.version, campaign_seen(db, current_user(), campaign))
 
 
 @api.patch("/campaigns/<int:campaign_id>")
 @api.input(CampaignFields, arg_name="data")
-@api.output(CampaignOut)
-def update_campaign(campaign_id: int, data: dict[str, Any]) -> Campaign:
-    return as_caller(commands.update, campaign_id, data)
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output(CampaignOut, headers=ETagHeader)
+def update_campaign(campaign_id: int, data: dict[str, Any], headers: dict[str, Any]) -> Campaign:
+    """With `If-Match`, refused (409, nothing written) once someone has changed the campaign."""
+    campaign = as_caller(commands.update, campaign_id, data, headers["if_match"])
+    return tagged(campaign.version, campaign)
 
 
 @api.post("/campaigns/<int:campaign_id>/targets")
@@ -125,33 +135,57 @@ def lifecycle_view(campaign_id: int) -> LifecycleSummary:
 @api.post("/campaigns/<int:campaign_id>/actions/<action>")
 @api.input(ActionIn, arg_name="data")
 @api.output(LifecycleOut)
-def run_action(campaign_id: int, action: str, data: dict[str, Any]) -> LifecycleSummary:
-    """Lifecycle steps without their own endpoint; document-issuing steps issue their document."""
+@api.doc(responses={202: "Step taken; its documents are being issued (see Location)"})
+def run_action(campaign_id: int, action: str, data: dict[str, Any]) -> Any:
+    """Lifecycle steps without their own endpoint; document-issuing steps issue their document,
+    or (schedule_visits: one per target) answer 202 and leave them to a job, whose progress
+    `GET /campaigns/<id>/progress` (the Location) shows."""
     step = actions.Step(issue_date=data.get("issue_date"), reason=data["reason"])
-    as_caller(actions.perform, campaign_id, action, step)
-    return lifecycle_view(campaign_id)
+    taken = as_caller(actions.perform, campaign_id, action, step)
+    summary = lifecycle_view(campaign_id)
+    if not taken.queued:
+        return summary
+    return summary, 202, {"Location": url_for("api.campaign_progress", campaign_id=campaign_id)}
+
+
+@api.get("/campaigns/<int:campaign_id>/progress")
+@api.output(ProgressOut)
+def campaign_progress(campaign_id: int) -> dict[str, Any]:
+    """The work a step left to workers: how many targets have their document (bulk issue)."""
+    db = session()
+    campaign = permitted("campaign.view", commands.get_campaign(db, campaign_id))
+    return {"issuing": issuing(db, current_user(), campaign)}
 
 
 @api.post("/campaigns/<int:campaign_id>/visits")
 @api.input(VisitScheduleIn, arg_name="data")
-@api.output(VisitOut, status_code=201)
-def schedule_visit(campaign_id: int, data: dict[str, Any]) -> Visit:
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output(VisitOut, status_code=201, headers=ETagHeader)
+def schedule_visit(campaign_id: int, data: dict[str, Any], headers: dict[str, Any]) -> Visit:
+    """Moving a visit, `If-Match` is the visit's ETag (`"0"`: the target had none yet)."""
     target, start, end, place = (data[f] for f in ("target_id", "start", "end", "place"))
     issue_date = data.get("issue_date")
-    return as_caller(visits.schedule, campaign_id, target, start, end, place, issue_date)
+    visit = as_caller(
+        visits.schedule, campaign_id, target, start, end, place, issue_date, headers["if_match"]
+    )
+    return tagged(visit.version, visit)
 
 
 @api.get("/visits/<int:visit_id>")
-@api.output(VisitOut)
+@api.output(VisitOut, headers=ETagHeader)
 def get_visit(visit_id: int) -> Visit:
-    return permitted("visit.view", visits.get_visit(session(), visit_id))
+    visit = permitted("visit.view", visits.get_visit(session(), visit_id))
+    return tagged(visit.version, visit)
 
 
 @api.post("/visits/<int:visit_id>/result")
 @api.input(VisitResultIn, arg_name="data")
-@api.output(VisitOut)
-def record_visit(visit_id: int, data: dict[str, Any]) -> Visit:
-    return as_caller(visits.record, visit_id, data)
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output(VisitOut, headers=ETagHeader)
+def record_visit(visit_id: int, data: dict[str, Any], headers: dict[str, Any]) -> Visit:
+    """With `If-Match`, refused (409, nothing written) once someone has changed the visit."""
+    visit = as_caller(visits.record, visit_id, data, headers["if_match"])
+    return tagged(visit.version, visit)
 
 
 @api.post("/visits/<int:visit_id>/skip")

@@ -6,10 +6,13 @@ from typing import Any
 
 from service.api import api
 from service.api.access import as_caller, require
+from service.api.etags import tagged
 from service.api.paging import listing, paged
 from service.api.schemas import (
     ContactIn,
     ContactOut,
+    ETagHeader,
+    IfMatch,
     OrganisationIn,
     OrganisationOut,
     OrganisationPage,
@@ -33,10 +36,11 @@ def list_organisations(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @api.get("/organisations/<int:org_id>")
-@api.output(OrganisationOut)
+@api.output(OrganisationOut, headers=ETagHeader)
 def get_organisation(org_id: int) -> Organisation:
     require("directory.view")
-    return commands.get_organisation(session(), org_id)
+    org = commands.get_organisation(session(), org_id)
+    return tagged(org.version, org)
 
 
 @api.post("/organisations")
@@ -48,10 +52,13 @@ def create_organisation(data: dict[str, Any]) -> Organisation:
 
 @api.patch("/organisations/<int:org_id>")
 @api.input(OrganisationPatch, arg_name="data")
-@api.output(OrganisationOut)
-def update_organisation(org_id: int, data: dict[str, Any]) -> Organisation:
-    """Includes `series_plan`: one shared register series, or one per document kind."""
-    return as_caller(commands.update_organisation, org_id, data)
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output(OrganisationOut, headers=ETagHeader)
+def update_organisation(org_id: int, data: dict[str, Any], headers: dict[str, Any]) -> Organisation:
+    """Includes `series_plan`: one shared register series, or one per document kind. With
+    `If-Match`, refused (409, nothing written) once someone has changed the organisation."""
+    org = as_caller(commands.update_organisation, org_id, data, headers["if_match"])
+    return tagged(org.version, org)
 
 
 @api.post("/organisations/<int:org_id>/contacts")

@@ -11,6 +11,7 @@ from apiflask.fields import Boolean, Date, Dict, List, Nested
 from apiflask.validators import Length, OneOf, Range
 from flask import current_app
 from marshmallow import RAISE, ValidationError
+from werkzeug.http import parse_etags
 
 from service.commands.campaigns import AUTHORITY_PREFIXES
 from workflows import indicators, inspection
@@ -79,6 +80,38 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class ETag(fields.Field):
+    """A record's version as its entity tag: `"3"` (weak, `W/"3"`, is read alike); `*` or no
+    header is any version, as before versions were checked."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | None:
+        tags = parse_etags(str(value))
+        if tags.star_tag:
+            return None
+        found = list(tags.as_set(include_weak=True))
+        if len(found) != 1 or not found[0].isdigit() or int(found[0]) > INT_MAX:
+            raise ValidationError('Cần đúng một ETag của bản ghi như GET trả về, ví dụ "3"')
+        return int(found[0])
+
+
+class IfMatch(Schema):
+    """The version of the record a change is based on (its ETag, as GET answered it)."""
+
+    if_match = ETag(
+        data_key="If-Match",
+        load_default=None,
+        metadata={
+            "type": "string",
+            "description": 'ETag của bản ghi khi đọc (ví dụ "3"): bản ghi đã được người khác '
+            "thay đổi thì trả 409 và không lưu gì; không gửi thì không kiểm tra",
+        },
+    )
+
+
+class ETagHeader(Schema):
+    etag = String(data_key="ETag", metadata={"description": 'Phiên bản của bản ghi, ví dụ "3"'})
+
+
 class PageQuery(StrictSchema):
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=20, validate=Range(min=1, max=100))
@@ -139,6 +172,7 @@ class OrganisationOut(Schema):
     email = String(allow_none=True)
     series_plan = String()
     contacts = List(Nested(ContactOut))
+    version = Integer()
 
 
 OrganisationPage = page_of(OrganisationOut, "OrganisationPage")
@@ -237,6 +271,7 @@ class VisitOut(Schema):
     unit_comments = String()
     unit_representative = String()
     unit_representative_position = String()
+    version = Integer()
 
 
 class TargetOut(Schema):
@@ -246,6 +281,7 @@ class TargetOut(Schema):
     office_name = String(attribute="office.name")
     commune_name = String(attribute="commune.name", allow_none=True)
     visit = Nested(VisitOut, allow_none=True)
+    version = Integer()
 
 
 class MemberIn(StrictSchema):
@@ -259,6 +295,7 @@ class MemberOut(Schema):
     role = String()
     name = String(attribute="person.full_name")
     position = String(attribute="person.position")
+    version = Integer()
 
 
 class CampaignSummary(Schema):
@@ -268,6 +305,7 @@ class CampaignSummary(Schema):
     title = String()
     stage = String()
     created_at = DateTime()
+    version = Integer()
 
 
 class CampaignOut(CampaignSummary):
@@ -392,6 +430,21 @@ class LifecycleOut(Schema):
     stage_label = String()
     next_steps = List(Nested(StepOut))
     events = List(Nested(EventOut))
+
+
+class IssuingOut(Schema):
+    """A bulk issue (every notice of the schedule): how many of the targets have their document."""
+
+    kind = String()
+    done = Integer()
+    total = Integer()
+    state = String(metadata={"enum": list(JobState.values())})
+    busy = Boolean()
+    error = String()
+
+
+class ProgressOut(Schema):
+    issuing = Nested(IssuingOut, allow_none=True)
 
 
 class ActionIn(StrictSchema):

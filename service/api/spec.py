@@ -10,6 +10,8 @@ ERROR_SCHEMA = {
         "message": {"type": "string"},
         "detail": {"type": "object"},
         "problems": {"type": "array", "items": {"type": "string"}},
+        "version": {"type": "integer", "description": "Phiên bản hiện tại (If-Match đã cũ)"},
+        "changed": {"type": "array", "items": {"type": "string"}},
     },
     "required": ["message"],
 }
@@ -27,7 +29,8 @@ COMMON_ERRORS = {
     "403": "Không có quyền",
     "404": "Không tìm thấy",
     "405": "Phương thức không được hỗ trợ",
-    "409": "Trạng thái hiện tại không cho phép; `problems` nói còn thiếu gì",
+    "409": "Trạng thái hiện tại không cho phép; `problems` nói còn thiếu gì. If-Match đã cũ: "
+    "`version` là phiên bản hiện tại, `changed` các trường đã được thay đổi, không lưu gì",
     "413": "Yêu cầu quá lớn",
     "422": "Dữ liệu không hợp lệ; `detail` có thông báo cho từng trường",
     "503": "Cơ sở dữ liệu tạm thời không sẵn sàng",

@@ -11,15 +11,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.archive import figures, naming
 from service.archive.figures import Figures
 from service.errors import NotFound
-from service.models import Campaign, Document, DocumentFile, Organisation, Target
+from service.models import (
+    Campaign,
+    Document,
+    DocumentFile,
+    LifecycleEvent,
+    Organisation,
+    Target,
+)
 from workflows import formatting, titles
 from workflows.documents import FILING_ORDER, KINDS
+from workflows.lifecycle import REOPEN
 from workflows.vocabulary import DocumentStatus
 
 LANGUAGE = "Tiếng Việt"
@@ -93,6 +101,7 @@ class CaseFile:
     documents: list[DocEntry]
     problems: list[str]
     figures: Figures  # the register of figures, from the held visits
+    edition: int = 1  # 2 once the campaign was reopened and archived again, and so on
 
     @property
     def current(self) -> list[DocEntry]:
@@ -155,6 +164,14 @@ def collect(db: Session, campaign_id: int) -> CaseFile:
     districts = _districts(db, campaign_id)
     code = file_code(campaign)
     title = case_title(campaign)
+    edition = 1 + int(
+        db.scalar(
+            select(func.count())
+            .select_from(LifecycleEvent)
+            .where(LifecycleEvent.campaign_id == campaign_id, LifecycleEvent.action == REOPEN)
+        )
+        or 0
+    )
     case = CaseFile(
         campaign_id=campaign_id,
         file_code=code,
@@ -163,10 +180,11 @@ def collect(db: Session, campaign_id: int) -> CaseFile:
         organ_code=campaign.issuer.code,
         keeping_unit=campaign.unit.name if campaign.unit else campaign.issuer.name,
         year=campaign.year,
-        root=naming.root_name(code, campaign.title),
+        root=naming.root_name(code, campaign.title, edition),
         documents=[],
         problems=[],
         figures=figures.read(db, campaign),
+        edition=edition,
     )
     width = max(2, len(str(len(docs))))
     by_subject = {(d.kind, d.subject_key): d for d in current}

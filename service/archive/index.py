@@ -25,6 +25,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader, PdfWriter
 
+from service.archive import naming
 from service.archive.catalogue import CaseFile, DocEntry
 from service.documents.render import _clean, save_stable
 from service.mail.register import neutralise
@@ -186,6 +187,9 @@ def _heading(document: DocxDocument, case: CaseFile) -> None:
     title.paragraph_format.space_before = Pt(18)
     _line(title, "MỤC LỤC VĂN BẢN", bold=True, size=14)
     _line(document.add_paragraph(), case.title, bold=True, size=13)
+    label = naming.edition_label(case.edition)
+    if label:
+        _line(document.add_paragraph(), f"(Hồ sơ {label})", size=13)
     span = (
         f"Thời gian: từ {formatting.long_date(case.start_date)} "
         f"đến {formatting.long_date(case.end_date)}"

@@ -63,6 +63,7 @@ def file_metadata(case: CaseFile, index_formats: list[str]) -> dict[str, Any]:
         "superseded_count": len(case.superseded),
         "page_count": case.page_count,
         "index_formats": index_formats,
+        "edition": case.edition,
     }
 
 
@@ -123,11 +124,18 @@ def closing_note(
     docx = sum(1 for f in case.files if f.format == "docx")
     pdf = sum(1 for f in case.files if f.format == "pdf")
     missing_pdf = [d.reference for d in current if not any(f.format == "pdf" for f in d.files)]
+    label = naming.edition_label(case.edition)
+    edition = (
+        [f"Hồ sơ {label}: lập lại sau khi kế hoạch được mở lại; hồ sơ các lần trước vẫn được lưu."]
+        if label
+        else []
+    )
     lines = [
         "CHỨNG TỪ KẾT THÚC HỒ SƠ",
         "",
         f"Mã hồ sơ: {case.file_code}",
         f"Tiêu đề hồ sơ: {case.title}",
+        *edition,
         f"Cơ quan: {case.organ_name}; đơn vị lưu: {case.keeping_unit}",
         f"Thời gian: từ {formatting.long_date(case.start_date)} "
         f"đến {formatting.long_date(case.end_date)}",

@@ -56,9 +56,17 @@ def file_name(stem: str, extension: str) -> str:
     return f"{safe_component(stem)}.{extension}"
 
 
-def root_name(file_code: str, title: str) -> str:
-    """The single top folder, also the download name: `SLĐTBXH.2023.01.PCTNXH - <title>`."""
-    return safe_component(f"{file_code} - {title}", ROOT_CHARS)
+def edition_label(edition: int) -> str:
+    """`lần 2` for a case file filed again after its campaign was reopened; none for the first."""
+    return f"lần {edition}" if edition > 1 else ""
+
+
+def root_name(file_code: str, title: str, edition: int = 1) -> str:
+    """The single top folder, also the download name: `SLĐTBXH.2023.01.PCTNXH - <title>`, and
+    ` (lần 2)` after it (never cut off) for a later edition."""
+    label = edition_label(edition)
+    suffix = f" ({label})" if label else ""
+    return safe_component(f"{file_code} - {title}", ROOT_CHARS - len(suffix)) + suffix
 
 
 def document_stem(order: int, width: int, reference: str, label: str, district: str) -> str:

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "campaign.view": EVERYONE,
     "campaign.create": OFFICE,
     "campaign.edit": OFFICE,
+    "campaign.reopen": SIGNERS,
     "visit.view": EVERYONE,
     "visit.schedule": OFFICE,
     "visit.record": OFFICE,
@@ -45,10 +46,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "token.own": EVERYONE,
     "audit.view": SIGNERS,
     "user.manage": frozenset({Role.ADMIN}),
+    "health.view": frozenset({Role.ADMIN}),
 }
 
 REFUSALS: dict[str, str] = {
     "document.issue": "Chỉ lãnh đạo (hoặc quản trị) mới được ban hành văn bản",
+    "campaign.reopen": "Chỉ lãnh đạo (hoặc quản trị) mới được mở lại kế hoạch đã lưu trữ",
     "visit.schedule": "Đã thông báo lịch kiểm tra: đổi lịch sẽ ban hành thông báo mới, "
     "chỉ lãnh đạo (hoặc quản trị) mới được thực hiện",
     "user.manage": "Chỉ quản trị hệ thống mới được quản lý tài khoản",

@@ -16,9 +16,12 @@ from service.commands import archive, documents, visits
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
 from service.commands.campaigns import get_campaign
-from service.errors import Invalid
+from service.errors import Conflict, Invalid
 from service.models import Campaign
+from service.queries.issuing import Order, newest_job, outstanding
 from workflows.documents import KINDS
+from workflows.lifecycle import REOPEN
+from workflows.vocabulary import JobState
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ Run = Callable[[Session, Caller, Campaign, Step], None]
 class Action:
     permission: str
     run: Run
-    done: str  # what the UI tells the user once it is done
+    done: str  # what the UI tells the user once it is done, or once its job is under way
+    queued: bool = False  # the step's bulk work is left to a job (the API answers 202)
 
 
 def _issuing(kind: str) -> Run:
@@ -57,6 +61,11 @@ def _announce(db: Session, caller: Caller, campaign: Campaign, step: Step) -> No
     visits.announce(db, caller, campaign, step.issue_date)
 
 
+def _archive(db: Session, caller: Caller, campaign: Campaign, step: Step) -> None:
+    lifecycle_commands.apply(db, campaign, "archive", caller.name, step.reason)
+    archive.request_if_reopened(db, caller, campaign.id)
+
+
 def _rebuild_archive(db: Session, caller: Caller, campaign: Campaign, _step: Step) -> None:
     archive.request_build(db, caller, campaign.id)
 
@@ -72,7 +81,10 @@ ACTIONS: dict[str, Action] = {
         for kind, action in documents.ISSUING_ACTION.items()
     },
     "schedule_visits": Action(
-        "document.issue", _announce, "Đã ban hành thông báo lịch kiểm tra cho từng đơn vị"
+        "document.issue",
+        _announce,
+        "Đang ban hành thông báo lịch kiểm tra cho từng đơn vị; tiến độ hiện trên trang kế hoạch",
+        queued=True,
     ),
     "complete_visits": Action(
         "campaign.edit", _transition("complete_visits"), "Đã ghi nhận hoàn thành các cuộc kiểm tra"
@@ -80,8 +92,11 @@ ACTIONS: dict[str, Action] = {
     "complete_minutes": Action(
         "campaign.edit", _transition("complete_minutes"), "Đã ghi nhận hoàn thành biên bản"
     ),
-    "archive": Action(
-        "archive.build", _transition("archive"), "Đã kết thúc kế hoạch: hồ sơ được lưu trữ"
+    "archive": Action("archive.build", _archive, "Đã kết thúc kế hoạch: hồ sơ được lưu trữ"),
+    REOPEN: Action(
+        "campaign.reopen",
+        _transition(REOPEN),
+        "Đã mở lại kế hoạch: có thể sửa đổi; lần lưu trữ sau sẽ lập hồ sơ mới",
     ),
     "rebuild_archive": Action(
         "archive.build", _rebuild_archive, "Đã yêu cầu lập lại hồ sơ lưu trữ"
@@ -98,5 +113,21 @@ def perform(
         raise Invalid({"action": f"Thao tác không hợp lệ: {action}"})
     campaign = get_campaign(db, campaign_id)
     caller.require(spec.permission, campaign)
+    _refuse_while_issuing(db, campaign)
     spec.run(db, caller, campaign, step or Step())
     return spec
+
+
+def _refuse_while_issuing(db: Session, campaign: Campaign) -> None:
+    """No step is taken while a bulk issue is under way: what follows (visits, the report, the
+    case file) builds on every document it issues."""
+    job = newest_job(db, campaign.id)
+    if job is None or job.state not in (JobState.QUEUED, JobState.RUNNING):
+        return
+    order = Order.of(job.payload)
+    left = len(outstanding(db, campaign.id, order))
+    if left:
+        label = KINDS[order.kind].label.lower()
+        raise Conflict(
+            [f"Còn {left} {label} đang được ban hành; hãy làm bước tiếp theo khi ban hành xong"]
+        )

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.commands import checks
+from service.commands import checks, versions
 from service.commands.caller import Caller
 from service.errors import Conflict, Invalid, NotFound
 from service.models import (
@@ -156,11 +156,19 @@ def ensure_open(campaign: Campaign) -> None:
         raise Conflict([CLOSED])
 
 
-def update(db: Session, caller: Caller, campaign_id: int, data: dict[str, Any]) -> Campaign:
-    """Edit the plan's fields; issued documents keep their own frozen copy."""
+def update(
+    db: Session,
+    caller: Caller,
+    campaign_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Campaign:
+    """Edit the plan's fields; issued documents keep their own frozen copy. With the version
+    the edit is based on, refused (nothing written) once the campaign has another."""
     campaign = get_campaign(db, campaign_id)
     caller.require("campaign.edit", campaign)
     ensure_open(campaign)
+    versions.check(db, caller, campaign, expected_version)
     errors = plan_problems(db, data)
     if "indicators" in data and not errors:
         errors.update(_removed_indicator_problems(campaign, data["indicators"]))
@@ -262,11 +270,17 @@ def find_organisation(db: Session, code: str) -> Organisation | None:
 
 
 def update_organisation(
-    db: Session, caller: Caller, org_id: int, data: dict[str, Any]
+    db: Session,
+    caller: Caller,
+    org_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Organisation:
-    """Edit an organisation; a parent may not be the organisation itself or below it."""
+    """Edit an organisation; a parent may not be the organisation itself or below it. With the
+    version the edit is based on, refused once the organisation has another."""
     caller.require("directory.edit")
     org = get_organisation(db, org_id)
+    versions.check(db, caller, org, expected_version)
     data = checks.checked(Organisation, data, names=ORGANISATION_NAMES, emails=("email",))
     parent_id = data.get("parent_id")
     if parent_id is not None:

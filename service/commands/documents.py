@@ -221,7 +221,7 @@ def issue_draft(
     db.flush()
     if action and not previous:
         lifecycle_commands.apply(db, campaign, action, caller.name)
-    else:
+    elif spec.advances:  # reading every target's facts per notice made issuing them quadratic
         lifecycle_commands.advance(db, campaign, caller.name)
     _enqueue_render(db, doc)
     if doc.kind == "BC":

@@ -6,7 +6,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from service.database import SessionFactory
-from service.errors import Conflict
+from service.errors import Conflict, Invalid
 from service.models import Campaign, LifecycleEvent
 from service.queries.facts import campaign_facts
 from workflows import lifecycle
@@ -38,12 +38,16 @@ def _release(db: Session) -> None:
 
 
 def apply(db: Session, campaign: Campaign, action: str, actor: str, reason: str = "") -> None:
-    """Apply `action` or raise Conflict with what is missing; then run automatic steps."""
+    """Apply `action` or raise Conflict with what is missing (Invalid when the step needs a
+    reason and none is given); then run automatic steps."""
     lock(db, campaign)
     try:
         transition = lifecycle.require(action, campaign_facts(db, campaign))
     except lifecycle.TransitionRefused as refused:
         raise Conflict(refused.problems) from refused
+    reason = reason.strip()
+    if transition.reason_needed and not reason:
+        raise Invalid({"reason": transition.reason_needed})
     _record(db, campaign, transition, actor, reason)
     advance(db, campaign, actor)
 

@@ -1,4 +1,4 @@
-"""Schedule visits, announce the schedule (notices issued automatically) and record outcomes."""
+"""Schedule visits, announce the schedule (notices issued by a job) and record outcomes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.commands import checks, dispatch, documents
+from service.commands import checks, dispatch, documents, issuing, versions
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
 from service.commands.campaigns import ensure_open, get_campaign
 from service.errors import Conflict, Invalid, NotFound
-from service.models import Campaign, Target, Visit
+from service.models import Campaign, Job, Target, Visit
 from workflows import indicators, lifecycle, statistics
 from workflows.findings import finding_areas
 from workflows.lifecycle import Stage
@@ -46,8 +46,11 @@ def schedule(
     end: datetime,
     place: str,
     issue_date: date | None = None,
+    expected_version: int | None = None,
 ) -> Visit:
-    """Set or move a target's visit; once notices are out, a move issues an updated notice."""
+    """Set or move a target's visit; once notices are out, a move issues an updated notice.
+    With the version of the visit the move is based on (0: none yet), refused once it has
+    another."""
     campaign = get_campaign(db, campaign_id)
     caller.require("visit.schedule", campaign)
     ensure_open(campaign)
@@ -57,6 +60,8 @@ def schedule(
     _check_times(caller, start, end)
     target = _target(campaign, target_id)
     visit = target.visit
+    if visit is not None:
+        versions.check(db, caller, visit, expected_version)
     if visit is not None and visit.status in (VisitStatus.HELD, VisitStatus.SKIPPED):
         raise Conflict([f"Cuộc kiểm tra tại {target.office.name} đã kết thúc, không thể đổi lịch"])
     if visit is None:
@@ -90,20 +95,28 @@ def cancel(db: Session, caller: Caller, visit_id: int, reason: str) -> Visit:
     return visit
 
 
-def announce(db: Session, caller: Caller, campaign: Campaign, issue_date: date | None) -> None:
-    """The schedule_visits step: every target's notice is drafted and issued in one go."""
+def announce(db: Session, caller: Caller, campaign: Campaign, issue_date: date | None) -> Job:
+    """The schedule_visits step: the schedule is announced now; the job returned issues every
+    target's notice (its current one, if any, is replaced), batch by batch."""
     lifecycle_commands.apply(db, campaign, "schedule_visits", caller.name)
-    for target in campaign.targets:
-        documents.draft_and_issue(db, caller, campaign, "TB", issue_date, target.id)
+    return issuing.request(db, caller, campaign, "TB", issue_date, "schedule_visits")
 
 
-def record(db: Session, caller: Caller, visit_id: int, data: dict[str, Any]) -> Visit:
+def record(
+    db: Session,
+    caller: Caller,
+    visit_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Visit:
     """Enter what happened at a visit: attendees, the figures of the campaign's indicators, the
-    findings per inspection content, comments."""
+    findings per inspection content, comments. With the version the entry is based on, refused
+    (nothing written) once the visit has another."""
     visit = get_visit(db, visit_id)
     caller.require("visit.record", visit)
     campaign = visit.target.campaign
     ensure_open(campaign)
+    versions.check(db, caller, visit, expected_version)
     if not lifecycle.stage_reached(Stage(campaign.stage), Stage.VISITS_SCHEDULED):
         raise Conflict(["Chưa thông báo lịch kiểm tra: chưa thể ghi kết quả"])
     stats = data.get("statistics") or {}

@@ -12,6 +12,7 @@ from service.models import Campaign, Document, Organisation, Person, Target, Vis
 from service.queries.statistics import campaign_statistics
 from workflows import addressing, formatting, indicators, routing, titles
 from workflows.documents import KINDS
+from workflows.findings import minutes_findings
 from workflows.vocabulary import DocumentStatus, OrganisationKind, TeamRole
 
 REPORT_SECTIONS = ("results", "shortcomings", "causes", "recommendations")
@@ -21,6 +22,11 @@ def punctuate(lines: list[str], last: str = ".") -> list[str]:
     """One item a line, each ending ';' and the last ending `last` (legal bases, recipients)."""
     cleaned = [line.strip().rstrip(";.") for line in lines if line.strip()]
     return [line + (last if i == len(cleaned) - 1 else ";") for i, line in enumerate(cleaned)]
+
+
+def dashed(lines: list[str]) -> list[str]:
+    """Items of a list as a document prints them: "- " before each, punctuated."""
+    return [f"- {line.removeprefix('- ').strip()}" for line in punctuate(lines)]
 
 
 def recipient_lines(names: list[str], filing_unit: str) -> list[str]:
@@ -95,6 +101,42 @@ def _signer(campaign: Campaign) -> dict[str, str]:
         "position": signer.position_title,
         "name": signer.person.full_name,
     }
+
+
+def head_title(campaign: Campaign) -> str:
+    """The issuer's head as the signer's data names them: the title a deputy signs for
+    ("KT. GIÁM ĐỐC"), or the signer's own position when the head signs."""
+    signer = campaign.signer
+    if signer is None:
+        return ""
+    return signer.authority_title if signer.authority_prefix else signer.position_title
+
+
+def decision_authority(campaign: Campaign) -> str:
+    """ "GIÁM ĐỐC SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI": the head and the issuer's own name."""
+    return f"{head_title(campaign)} {campaign.issuer.name}".strip().upper()
+
+
+def _issued(campaign: Campaign, kind: str) -> Document | None:
+    """The campaign's issued document of `kind` (the team decision the minutes cite)."""
+    db = object_session(campaign)
+    assert db is not None
+    query = select(Document).where(
+        Document.campaign_id == campaign.id,
+        Document.kind == kind,
+        Document.status == DocumentStatus.ISSUED,
+    )
+    return db.scalar(query.order_by(Document.version.desc()).limit(1))
+
+
+def decision_reference(campaign: Campaign) -> str:
+    """ "Quyết định số 02/QĐ-X ngày 10/4/2023 của Giám đốc Sở …", or "" with no decision."""
+    decision = _issued(campaign, "QD")
+    if decision is None or decision.issue_date is None:
+        return ""
+    date = formatting.short_date(decision.issue_date)
+    head = titles.sentence_case(head_title(campaign))
+    return f"Quyết định số {decision.reference} ngày {date} của {head} {campaign.issuer.name}"
 
 
 def _header(campaign: Campaign, doc: Document) -> dict[str, Any]:
@@ -177,10 +219,18 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
     unit = campaign.unit.name if campaign.unit else issuer.name
     return {
         **_header(campaign, doc),
-        "subject_lines": [titles.decision_subject(campaign.title)],
+        "subject_lines": titles.title_lines(titles.decision_subject(campaign.title)),
         **recipients("QD", campaign, campaign.targets),
-        "decision_authority": f"GIÁM ĐỐC {issuer.header_name.removeprefix('SỞ ')}",
-        "legal_bases": punctuate([f"Căn cứ {plan_reference(plan, campaign)}"]),
+        "decision_authority": decision_authority(campaign),
+        # Every basis ends ";": "Xét đề nghị…" follows the last.
+        "legal_bases": punctuate(
+            [
+                titles.competence_basis(issuer.name),
+                *map(titles.cited, campaign.legal_bases),
+                f"Căn cứ {plan_reference(plan, campaign)}",
+            ],
+            last=";",
+        ),
         "proposal": f"Xét đề nghị của Trưởng phòng {unit}.",
         "team_name": titles.team_name(campaign.title),
         "members": members,
@@ -239,19 +289,20 @@ def notice_context(
     named = [
         addressing.Addressee(_office_name(t), t.office.district, _commune_name(t)) for t in targets
     ]
+    chosen = [_commune_name(t) for t in targets if t.commune]
     phone = campaign.contact_phone
     return {
         **_header(campaign, doc),
-        "subject_lines": [titles.notice_subject(campaign.title)],
+        "subject_lines": titles.title_lines(titles.notice_subject(campaign.title)),
         **recipients("TB", campaign, targets),
         "invitation": invitation(campaign, targets),
-        "addressees": addressing.addressees(named, campaign.sub_unit_label),
+        "addressees": addressing.kinh_gui(addressing.addressees(named, campaign.sub_unit_label)),
         "plan_reference": plan_reference(plan, campaign),
         # The template prints "Thực hiện {plan_reference}, {introduction}".
         "introduction": f"{campaign.issuer.name} thông báo lịch kiểm tra cụ thể như sau:",
-        "sub_unit_heading": addressing.sub_unit_heading(campaign.sub_unit_label),
+        "sub_unit_heading": addressing.sub_unit_heading(campaign.sub_unit_label, chosen),
         "schedule": [schedule_row(i, t) for i, t in enumerate(targets, start=1)],
-        "preparation": punctuate(campaign.preparation),
+        "preparation": dashed(campaign.preparation),
         "contact": (
             f"Mọi thông tin chi tiết xin liên hệ {campaign.unit.name if campaign.unit else ''}, "
             f"số điện thoại {phone}./."
@@ -268,19 +319,55 @@ def _leader_name(campaign: Campaign) -> tuple[str, str]:
     return "", ""
 
 
-def findings(campaign: Campaign, visit: Visit) -> list[dict[str, Any]]:
-    """The visit's findings under the plan's inspection contents, numbered by their position."""
-    return [
-        {"number": i, "title": content.get("title", ""), "text": visit.findings[str(i)]}
-        for i, content in enumerate(campaign.contents, start=1)
-        if str(i) in visit.findings
-    ]
+def _party(title: str, unit: str = "", position: str = "", name: str = "") -> dict[str, str]:
+    """One signature of the minutes: caption, the unit signed for, position and name."""
+    return {"title": title, "unit": unit, "position": position, "name": name}
 
 
-def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str, Any]:
+def signatures(campaign: Campaign, visit: Visit) -> dict[str, Any]:
+    """The inspected office (left) and the team leader (right), then under the office each
+    other inspected unit: the chosen sub-unit, whose representative signs by hand (no field
+    holds their name yet)."""
     target = visit.target
-    start, end = visit.scheduled_start, visit.scheduled_end
     leader, leader_position = _leader_name(campaign)
+    caption = "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA"
+    office = _party(
+        caption,
+        _office_name(target),
+        visit.unit_representative_position,
+        visit.unit_representative,
+    )
+    more = [_party(caption, _commune_name(target))] if target.commune else []
+    return {
+        "left": office,
+        "right": _party("TRƯỞNG ĐOÀN KIỂM TRA", "", leader_position, leader),
+        "more": more,
+    }
+
+
+def minutes_opening(campaign: Campaign, visit: Visit, plan: Document | None) -> str:
+    """When and where, the decision the team acts under and the plan it carries out."""
+    target = visit.target
+    start = visit.scheduled_start
+    decision = decision_reference(campaign)
+    team = (
+        f"Đoàn kiểm tra thành lập theo {decision}, thực hiện"
+        if decision
+        else ("Đoàn kiểm tra thực hiện")
+    )
+    inspected = _office_name(target) + (f" và {_commune_name(target)}" if target.commune else "")
+    return (
+        f"Hôm nay, vào hồi {formatting.clock(start)} {formatting.long_date(start.date())}, "
+        f"tại {visit.place or _office_name(target)}, {team} {plan_reference(plan, campaign)}, "
+        f"tiến hành kiểm tra tại {inspected}."
+    )
+
+
+def minutes_context(
+    campaign: Campaign, doc: Document, visit: Visit, plan: Document | None
+) -> dict[str, Any]:
+    target = visit.target
+    end = visit.scheduled_end
     stats = visit.statistics or {}
     return {
         **_header(campaign, doc),
@@ -288,20 +375,14 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
         "governing_body": campaign.issuer.header_name,
         "issuer_header": "ĐOÀN KIỂM TRA",
         "subject_lines": [
-            titles.minutes_subject(campaign.title),
-            f"tại {_office_name(target)}",
+            *titles.title_lines(titles.minutes_subject(campaign.title)),
+            *titles.title_lines(f"tại {_office_name(target)}"),
         ],
         **recipients("BB", campaign, [target]),
-        "opening": (
-            f"Hôm nay, vào hồi {formatting.clock(start)} {formatting.long_date(start.date())}, "
-            f"tại {visit.place or _office_name(target)}, Đoàn kiểm tra theo "
-            f"{plan_reference(None, campaign)} tiến hành kiểm tra tại {_office_name(target)}"
-            + (f" và {_commune_name(target)}" if target.commune else "")
-            + "."
-        ),
+        "opening": minutes_opening(campaign, visit, plan),
         "team_attendees": visit.team_attendees,
         "unit_attendees": visit.unit_attendees,
-        "findings": findings(campaign, visit),
+        "findings": minutes_findings(campaign.contents, visit.findings or {}),
         "statistics": [
             {"label": f.label, "value": str(stats.get(f.key, 0))}
             for f in indicators.parse(campaign.indicators)
@@ -311,14 +392,7 @@ def minutes_context(campaign: Campaign, doc: Document, visit: Visit) -> dict[str
             f"Biên bản kết thúc vào hồi {formatting.clock(end)} cùng ngày, được lập thành 02 bản "
             "có giá trị như nhau, mỗi bên giữ 01 bản; các bên thống nhất nội dung và ký dưới đây."
         ),
-        "signatures": {
-            "left": {
-                "title": "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA",
-                "position": visit.unit_representative_position,
-                "name": visit.unit_representative,
-            },
-            "right": {"title": "TRƯỞNG ĐOÀN KIỂM TRA", "position": leader_position, "name": leader},
-        },
+        "signatures": signatures(campaign, visit),
     }
 
 
@@ -330,7 +404,7 @@ def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> 
     sections = campaign.report_sections or {}
     return {
         **_header(campaign, doc),
-        "subject_lines": [titles.report_subject(campaign.title)],
+        "subject_lines": titles.title_lines(titles.report_subject(campaign.title)),
         **recipients("BC", campaign, held, campaign.report_recipients),
         "introduction": (
             f"Thực hiện {plan_reference(plan, campaign)}, Đoàn kiểm tra đã tiến hành kiểm tra "
@@ -345,7 +419,7 @@ def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> 
         # One row a held visit, then the totals.
         "district_rows": [
             {
-                "district": name,
+                "district": name[:1].upper() + name[1:],
                 "values": [str(values.get(f.key, 0)) for f in figures.indicators],
             }
             for name, values in [
@@ -368,5 +442,5 @@ def build(campaign: Campaign, doc: Document, plan: Document | None) -> dict[str,
         return notice_context(campaign, doc, plan, targets)
     if doc.kind == "BB":
         visit = next(t.visit for t in campaign.targets if t.visit and t.visit.id == doc.visit_id)
-        return minutes_context(campaign, doc, visit)
+        return minutes_context(campaign, doc, visit, plan)
     return report_context(campaign, doc, plan)

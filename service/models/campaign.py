@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base
 from service.models.organisation import Organisation, Person, Signer
+from service.models.versioned import Versioned
 from service.timeutil import utcnow
 from workflows.lifecycle import Stage
 from workflows.vocabulary import VisitStatus
 
 
-class Campaign(Base):
+class Campaign(Versioned, Base):
     """One inspection campaign of an issuing organisation in one year."""
 
     __tablename__ = "campaigns"
@@ -71,7 +72,7 @@ class _CampaignPart:
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True, sort_order=-1)
 
 
-class Target(_CampaignPart, Base):
+class Target(_CampaignPart, Versioned, Base):
     """An inspected office and the commune steering committee it chose."""
 
     __tablename__ = "targets"
@@ -87,7 +88,7 @@ class Target(_CampaignPart, Base):
     visit: Mapped[Visit | None] = relationship(back_populates="target", uselist=False)
 
 
-class TeamMember(_CampaignPart, Base):
+class TeamMember(_CampaignPart, Versioned, Base):
     """A person on the inspection team with a role (trưởng đoàn, thành viên, thư ký…)."""
 
     __tablename__ = "team_members"
@@ -100,7 +101,7 @@ class TeamMember(_CampaignPart, Base):
     person: Mapped[Person] = relationship()
 
 
-class Visit(Base):
+class Visit(Versioned, Base):
     """The visit to one target: schedule, outcome, its figures (keyed by the campaign's
     indicators) and findings (keyed by the position of the campaign's contents)."""
 

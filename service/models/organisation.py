@@ -6,9 +6,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base
+from service.models.versioned import Versioned
 
 
-class Organisation(Base):
+class Organisation(Versioned, Base):
     """An agency, a unit inside it, a district office or a commune steering committee."""
 
     __tablename__ = "organisations"

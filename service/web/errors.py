@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from service.auth import Forbidden
 from service.database import DATA_ERROR, error_summary
-from service.errors import DISK_FULL, Conflict, Invalid, NotFound, disk_full
+from service.errors import DISK_FULL, RACED, Conflict, Invalid, NotFound, disk_full
 from service.web.blueprint import web
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,12 @@ def csrf_failed(_error: CSRFError) -> Response:
 def integrity(error: IntegrityError) -> Response:
     log.warning("integrity error: %s", error_summary(error))
     flash("Xung đột dữ liệu: bản ghi đã tồn tại hoặc đang được người khác thay đổi", "error")
+    return back()
+
+
+@web.errorhandler(StaleDataError)
+def raced(_error: StaleDataError) -> Response:
+    flash(RACED, "error")
     return back()
 
 

@@ -12,9 +12,12 @@ from datetime import date, datetime, time
 
 from werkzeug.datastructures import MultiDict
 
+from service.errors import Stale
 from workflows.limits import INT_MAX
 
 REQUIRED = "Không được để trống"
+# The hidden field of an edit form: the version of the record it was shown with.
+VERSION = "version"
 THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+")
 
 
@@ -29,9 +32,25 @@ class Form:
     def __init__(self, data: MultiDict[str, str]) -> None:
         self.data = data
         self.errors: dict[str, str] = {}
+        self.stale: Stale | None = None  # the refusal, when the record changed since shown
 
     def fail(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
+
+    def version(self, name: str = VERSION) -> int | None:
+        """The version of the record the form was shown with; None for a form without one,
+        which is saved without a check, as before versions were kept."""
+        return self.integer(name, minimum=0)
+
+    def shown_version(self) -> int | None:
+        """The version to show the form again with: the record's current one once saving found
+        it changed (saving again is then done knowing it), else the one it came with."""
+        return self.stale.version if self.stale is not None else self.version()
+
+    @property
+    def status(self) -> int:
+        """What a refused form answers: 409 when the record changed since it was shown."""
+        return 409 if self.stale is not None else 422
 
     def text(self, name: str, *, required: bool = False, max_length: int = 20000) -> str:
         value = clean(self.data.get(name, ""))

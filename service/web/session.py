@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, g, jsonify, redirect, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from service import jobs
+from service.database import session as db_session
 from service.identity import authenticated, can, claims_session, session_user
 from service.web.blueprint import web
 from workflows.vocabulary import ENUMS
@@ -49,7 +51,19 @@ def safe_next(target: str | None) -> str:
 @web.context_processor
 def inject_user() -> dict[str, Any]:
     """Every page knows who is signed in, what they may do, and the states' enums."""
-    return {"current_user": g.get("user"), "can": can, **{e.__name__: e for e in ENUMS}}
+    return {
+        "current_user": g.get("user"),
+        "can": can,
+        "overdue_jobs": overdue_jobs,
+        **{e.__name__: e for e in ENUMS},
+    }
+
+
+def overdue_jobs() -> tuple[int, int]:
+    """Jobs overdue by more than a lease, and the lease in seconds: one COUNT, run only when the
+    page shows the administrators' banner (the template calls it for them alone)."""
+    lease: int = current_app.config["VANTHU"].lease_seconds
+    return jobs.overdue(db_session(), lease), lease
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -3,6 +3,7 @@
 from workers.pdf.converter import (
     ConversionError,
     ConversionTimeout,
+    ConverterPool,
     PdfConverter,
     convert_cold,
     get_converter,
@@ -11,6 +12,7 @@ from workers.pdf.converter import (
 __all__ = [
     "ConversionError",
     "ConversionTimeout",
+    "ConverterPool",
     "PdfConverter",
     "convert_cold",
     "get_converter",

@@ -291,18 +291,66 @@ def convert_cold(docx: bytes, soffice: str = "soffice", timeout: float = 120.0) 
         return pdf.read_bytes()
 
 
-_shared: PdfConverter | None = None
+class ConverterPool:
+    """A worker process's warm LibreOffice instances: one per conversion running at once, up to
+    `size` (one per core: a conversion keeps a core busy), each started at first need and kept.
+
+    A prefork child runs one job at a time and so only ever starts one; the threads pool of the
+    embedded default converts on as many threads at once as there are instances.
+    """
+
+    def __init__(self, size: int, soffice: str = "soffice", timeout: float = 60.0) -> None:
+        self.size = max(1, size)
+        self.soffice = soffice
+        self.timeout = timeout
+        self._idle: list[PdfConverter] = []
+        self._started: list[PdfConverter] = []
+        self._free = threading.Condition()
+
+    def convert(self, docx: bytes) -> bytes:
+        """Convert on an idle instance (the one used last: the warmest), or a new one while
+        fewer than `size` exist, else wait for one to come free."""
+        converter = self._take()
+        try:
+            return converter.convert(docx)
+        finally:
+            with self._free:
+                self._idle.append(converter)
+                self._free.notify()
+
+    def _take(self) -> PdfConverter:
+        with self._free:
+            while not self._idle and len(self._started) >= self.size:
+                self._free.wait()
+            if self._idle:
+                return self._idle.pop()
+            converter = PdfConverter(soffice=self.soffice, timeout=self.timeout)
+            self._started.append(converter)
+            return converter
+
+    def close(self) -> None:
+        """Stop every instance (each after its conversion under way); a later ``convert`` starts
+        them again."""
+        with self._free:
+            started = list(self._started)
+        for converter in started:
+            converter.close()
+
+
+_shared: ConverterPool | None = None
 _shared_pid = 0
 _shared_lock = threading.Lock()
 
 
-def get_converter() -> PdfConverter:
-    """The process-wide converter used by the Celery conversion worker (concurrency 1)."""
+def get_converter() -> ConverterPool:
+    """This worker process's converters (`VANTHU_SOFFICE`, `VANTHU_CONVERT_TIMEOUT`), one
+    LibreOffice per core at most."""
     global _shared, _shared_pid
     with _shared_lock:
-        # A forked child must not share its parent's soffice pipes: give it its own converter.
+        # A forked child must not share its parent's soffice pipes: give it its own converters.
         if _shared is None or _shared_pid != os.getpid():
-            _shared = PdfConverter(
+            _shared = ConverterPool(
+                size=os.cpu_count() or 1,
                 soffice=os.environ.get("VANTHU_SOFFICE", "soffice"),
                 timeout=float(os.environ.get("VANTHU_CONVERT_TIMEOUT", "60")),
             )

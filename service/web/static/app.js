@@ -162,6 +162,47 @@
     });
   }
 
+  // A document issued after the page was drawn (a notice of the bulk issue) gets its row in
+  // the documents table, as the page draws it, before the row of the one that follows it.
+  function placeDocument(doc, next) {
+    var tbody = document.querySelector("table.docs tbody");
+    if (!tbody || tbody.querySelector('[data-doc="' + doc.id + '"]')) { return; }
+    var row = document.createElement("tr");
+    row.setAttribute("data-doc", String(doc.id));
+    var kind = document.createElement("td");
+    var link = text("a", doc.kind_label);
+    link.href = doc.url;
+    kind.appendChild(link);
+    var reference = text("td", doc.reference || ("Dự thảo v" + doc.version));
+    if (doc.issue_date) {
+      reference.appendChild(document.createElement("br"));
+      reference.appendChild(text("small", doc.issue_date, "muted"));
+    }
+    var status = document.createElement("td");
+    status.appendChild(text("span", doc.status_label, "badge doc-" + doc.status));
+    var work = document.createElement("td");
+    var activity = text("span", doc.activity_label, "activity");
+    activity.setAttribute("data-doc-activity", "");
+    activity.setAttribute("data-state", doc.activity);
+    work.appendChild(activity);
+    var files = document.createElement("td");
+    var links = text("span", "", "files");
+    links.setAttribute("data-doc-files", "");
+    renderFiles(links, doc.files);
+    files.appendChild(links);
+    [kind, reference, text("td", doc.about), status, work, files].forEach(function (cell) {
+      row.appendChild(cell);
+    });
+    var before = next ? tbody.querySelector('[data-doc="' + next.id + '"]') : null;
+    tbody.insertBefore(row, before);
+  }
+
+  function placeDocuments(documents) {
+    for (var i = documents.length - 1; i >= 0; i -= 1) {
+      placeDocument(documents[i], documents[i + 1]);
+    }
+  }
+
   function renderJobs(tbody, jobs) {
     tbody.replaceChildren();
     jobs.forEach(function (job) {
@@ -197,6 +238,19 @@
     }
   }
 
+  function renderIssuing(issuing) {
+    var box = document.querySelector("[data-issuing]");
+    if (!box || !issuing) { return; }
+    var state = box.querySelector("[data-issuing-state]");
+    state.textContent = issuing.label;
+    state.setAttribute("data-state", issuing.activity);
+    var bar = box.querySelector("[data-issuing-bar]");
+    bar.max = Math.max(1, issuing.total);
+    bar.value = issuing.done;
+    box.querySelector("[data-issuing-error]").textContent = issuing.error;
+    box.hidden = false;
+  }
+
   // Live progress: poll the campaign's progress.json while any job is queued or running.
   function watch(root) {
     var url = root.getAttribute("data-progress-url");
@@ -208,6 +262,7 @@
           return response.json();
         })
         .then(function (data) {
+          placeDocuments(data.documents);
           data.documents.forEach(renderDocument);
           document.querySelectorAll("[data-jobs]").forEach(function (tbody) {
             renderJobs(tbody, data.jobs);
@@ -216,8 +271,10 @@
             node.textContent = String(data.pending);
           });
           renderArchive(data.archive);
+          renderIssuing(data.issuing);
           document.documentElement.setAttribute("data-pending-jobs", String(data.pending));
           var busy = data.pending > 0 || (data.archive && data.archive.busy) ||
+            (data.issuing && data.issuing.busy) ||
             data.documents.some(function (d) { return d.activity === "busy"; });
           if (busy) { window.setTimeout(poll, delay); }
         })

@@ -189,18 +189,28 @@ def campaign_action(campaign_id: int, action: str) -> Response:
 
 @dataclass(frozen=True)
 class CampaignForm:
-    """A form of the campaign (its plan, targets or team): the page, with the choices it offers,
-    shown afresh by GET and again with what was submitted when the POST at its address fails."""
+    """A form of the campaign (its plan, targets, team or report): the page, with the choices it
+    offers, shown afresh by GET and again with what was submitted when the POST at its address
+    fails."""
 
     template: str
     choices: Callable[[Session, Campaign], dict[str, Any]]
     values_as: str = "values"  # the name the template reads the form's values under
 
     def page(
-        self, db: Session, campaign: Campaign, values: dict[str, Any], errors: dict[str, str]
+        self,
+        db: Session,
+        campaign: Campaign,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        version: int | None = None,
     ) -> str:
+        """The page; an edit form in it carries `version` (by default the campaign's own)."""
         context = {self.values_as: values, **self.choices(db, campaign)}
-        return render_template(self.template, campaign=campaign, errors=errors, **context)
+        shown = campaign.version if version is None else version
+        return render_template(
+            self.template, campaign=campaign, errors=errors, version=shown, **context
+        )
 
     def answer(
         self,
@@ -212,15 +222,16 @@ class CampaignForm:
         refused: str = "",
     ) -> Any:
         """Once saved, `done` and the page afresh (GET at the same address); else the page with
-        the submitted values and the messages (and `refused`, if any), answering 422."""
+        the submitted values and the messages (and `refused`, if any, unless the campaign changed
+        since the form was shown), answering 422 (409)."""
         if saved:
             flash(done, "success")
             return redirect(request.path, 303)
         db = db_session()
         campaign = load(db, campaign_id, "campaign.edit")
-        if refused:
+        if refused and form.stale is None:
             flash(refused, "error")
-        return self.page(db, campaign, values, form.errors), 422
+        return self.page(db, campaign, values, form.errors, form.shown_version()), form.status
 
 
 PLAN = CampaignForm(
@@ -246,6 +257,20 @@ TARGETS = CampaignForm(
 TEAM = CampaignForm(
     "team.html", lambda db, campaign: {"people": directory.people_outside(db, campaign)}
 )
+
+
+def _report_choices(db: Session, campaign: Campaign) -> dict[str, Any]:
+    figures = campaign_statistics(db, campaign)
+    return {
+        "section_labels": REPORT_SECTIONS,
+        "fields": figures.indicators,
+        "rows": figures.rows,
+        "totals": figures.totals,
+        "draft": current_draft(db, campaign, "BC"),
+    }
+
+
+REPORT = CampaignForm("report.html", _report_choices, values_as="sections")
 
 
 def plan_values(campaign: Campaign) -> dict[str, Any]:
@@ -371,7 +396,10 @@ def plan_form(campaign_id: int) -> str:
 def plan_save(campaign_id: int) -> Any:
     form = Form(request.form)
     values = read_plan(form)
-    saved = run_form(form, commands.update, campaign_id, values) is not None
+    saved = (
+        run_form(form, commands.update, campaign_id, values, expected_version=form.version())
+        is not None
+    )
     refused = "Chưa lưu: vui lòng sửa các mục được đánh dấu"
     return PLAN.answer(form, saved, campaign_id, values, "Đã lưu kế hoạch", refused)
 
@@ -414,34 +442,20 @@ def member_add(campaign_id: int) -> Any:
 # --- the summary report ---------------------------------------------------------------------
 
 
-def _report_page(campaign: Campaign, sections: dict[str, list[str]], status: int = 200) -> Any:
-    db = db_session()
-    figures = campaign_statistics(db, campaign)
-    return (
-        render_template(
-            "report.html",
-            campaign=campaign,
-            sections=sections,
-            section_labels=REPORT_SECTIONS,
-            fields=figures.indicators,
-            rows=figures.rows,
-            totals=figures.totals,
-            draft=current_draft(db, campaign, "BC"),
-        ),
-        status,
-    )
-
-
 @web.get("/campaigns/<int:campaign_id>/report")
-def report_form(campaign_id: int) -> Any:
-    campaign = load(db_session(), campaign_id, "campaign.edit")
-    return _report_page(campaign, campaign.report_sections or {})
+def report_form(campaign_id: int) -> str:
+    db = db_session()
+    campaign = load(db, campaign_id, "campaign.edit")
+    return REPORT.page(db, campaign, campaign.report_sections or {}, {})
 
 
 @web.post("/campaigns/<int:campaign_id>/report")
-def report_save(campaign_id: int) -> Response:
+def report_save(campaign_id: int) -> Any:
     form = Form(request.form)
     sections = {key: form.lines(f"report-{key}") for key in REPORT_SECTIONS}
-    run_form_or_refuse(form, commands.update, campaign_id, {"report_sections": sections})
-    flash("Đã lưu nội dung báo cáo", "success")
-    return redirect(url_for("web.report_form", campaign_id=campaign_id), 303)
+    data = {"report_sections": sections}
+    saved = run_form(form, commands.update, campaign_id, data, expected_version=form.version())
+    # The sections are checked as a whole: each message is flashed, not shown beside a field.
+    refused = f"Chưa lưu: {'; '.join(form.errors.values())}" if form.errors else ""
+    done = "Đã lưu nội dung báo cáo"
+    return REPORT.answer(form, saved is not None, campaign_id, sections, done, refused)

@@ -1,4 +1,5 @@
-"""Live progress: the documents of a campaign with their files, and every job's state (JSON)."""
+"""Live progress: the documents of a campaign with their files, its bulk issue, and every job's
+state (JSON)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from service.identity import can, current_user, require
 from service.models import ArchiveBuild, Campaign, Document, Job, Target, User
 from service.queries.campaigns import visible_targets
 from service.queries.documents import current_documents, current_jobs
+from service.queries.issuing import Issuing, issuing
 from service.web.blueprint import web
 from service.web.formatting import date_vn, job_label, moment_vn, size_vn
 from workflows.documents import KINDS
@@ -108,8 +110,36 @@ def archive_state(db: Session, campaign: Campaign) -> dict[str, Any] | None:
     }
 
 
+def _issuing_activity(found: Issuing) -> tuple[str, str]:
+    """(state, what it says) of a bulk issue, as a document's activity: busy, failed or ready."""
+    what = KINDS[found.kind].label.lower()
+    if found.busy:
+        return "busy", f"{JobKind.ISSUE.running} {what}"
+    if found.state == JobState.FAILED:
+        return "failed", f"Chưa ban hành hết {what}"
+    return "ready", f"Đã ban hành {what}"
+
+
+def issuing_state(db: Session, user: User, campaign: Campaign) -> dict[str, Any] | None:
+    """The bulk issue of the campaign's documents: "Đang ban hành thông báo lịch kiểm tra: n/m"."""
+    found = issuing(db, user, campaign)
+    if found is None:
+        return None
+    activity, said = _issuing_activity(found)
+    return {
+        "state": found.state,
+        "activity": activity,
+        "busy": found.busy,
+        "done": found.done,
+        "total": found.total,
+        "label": f"{said}: {found.done}/{found.total}",
+        "error": found.error[:300],
+    }
+
+
 def campaign_progress(db: Session, user: User, campaign: Campaign) -> dict[str, Any]:
-    """Documents with their files and activity, the recent jobs and the case-file build."""
+    """Documents with their files and activity, the recent jobs, the bulk issue and the
+    case-file build."""
     docs = current_documents(db, user, campaign)
     visible_jobs = current_jobs(db, user, campaign)
     jobs: dict[int | None, list[Job]] = {}
@@ -120,6 +150,7 @@ def campaign_progress(db: Session, user: User, campaign: Campaign) -> dict[str, 
     names = {d.id: d for d in docs}
     return {
         "archive": archive_state(db, campaign),
+        "issuing": issuing_state(db, user, campaign),
         "pending": sum(1 for j in visible_jobs if j.state in UNFINISHED),
         "documents": [document_row(d, jobs.get(d.id, []), targets) for d in docs],
         "jobs": [

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from service.commands import visits
 from service.database import session as db_session
 from service.database import transaction
-from service.errors import Invalid
+from service.errors import Invalid, Stale
 from service.identity import caller, can, require
 from service.models import Campaign, Target, Visit
 from service.queries.documents import newest_minutes
@@ -31,14 +31,17 @@ FINISHED = (VisitStatus.HELD, VisitStatus.SKIPPED)
 
 
 def _row_values(target: Target) -> dict[str, str]:
+    """A row as its visit stands, with the visit's version (0: none yet)."""
     visit = target.visit
     if visit is None:
-        return {"date": "", "start": "", "end": "", "place": f"Trụ sở {target.office.name}"}
+        place = f"Trụ sở {target.office.name}"
+        return {"date": "", "start": "", "end": "", "place": place, "version": "0"}
     return {
         "date": visit.scheduled_start.strftime("%Y-%m-%d"),
         "start": visit.scheduled_start.strftime("%H:%M"),
         "end": visit.scheduled_end.strftime("%H:%M"),
         "place": visit.place,
+        "version": str(visit.version),
     }
 
 
@@ -85,10 +88,12 @@ def schedule_form(campaign_id: int) -> tuple[str, int]:
     return _schedule_page(db, load(db, campaign_id, "campaign.edit"), {}, {})
 
 
-def _read_rows(
-    form: Form, campaign: Campaign
-) -> tuple[dict[int, dict[str, str]], list[tuple[Target, datetime, datetime, str]]]:
-    """The submitted rows, and the changed ones as (target, start, end, place)."""
+Change = tuple[Target, datetime, datetime, str, int | None]
+
+
+def _read_rows(form: Form, campaign: Campaign) -> tuple[dict[int, dict[str, str]], list[Change]]:
+    """The submitted rows, and the changed ones as (target, start, end, place, the version of
+    the visit the row was shown with)."""
     values: dict[int, dict[str, str]] = {}
     changes = []
     for target in campaign.targets:
@@ -97,6 +102,8 @@ def _read_rows(
         key = target.id
         row = {n: form.text(f"{n}-{key}", max_length=1000) for n in ("date", "start", "end")}
         row["place"] = form.text(f"place-{key}", max_length=1000)
+        version = form.version(f"version-{key}")
+        row["version"] = "" if version is None else str(version)
         values[key] = row
         if not any(row[n] for n in ("date", "start", "end")):
             if target.visit is not None:
@@ -114,7 +121,7 @@ def _read_rows(
             ends,
             row["place"],
         ):
-            changes.append((target, begins, ends, row["place"]))
+            changes.append((target, begins, ends, row["place"], version))
     return values, changes
 
 
@@ -124,15 +131,22 @@ def schedule_save(campaign_id: int) -> Any:
     db = db_session()
     campaign = load(db, campaign_id, "campaign.edit")
     values, changes = _read_rows(form, campaign)
+    stale = False
     if changes:  # the commands check every changed row, even beside a row the form refused
         try:
             with transaction() as db:  # every row is checked; any refusal saves none of them
-                for target, begins, ends, place in changes:
+                for target, begins, ends, place, version in changes:
                     try:
-                        visits.schedule(db, caller(), campaign_id, target.id, begins, ends, place)
+                        visits.schedule(
+                            db, caller(), campaign_id, target.id, begins, ends, place, None, version
+                        )
                     except Invalid as error:
                         for field, message in error.fields.items():
                             form.fail(f"{field}-{target.id}", message)
+                    except Stale as error:  # shown again on its version: saving again is a choice
+                        form.fail(f"date-{target.id}", str(error))
+                        values[target.id]["version"] = str(error.version)
+                        stale = True
                 if form.errors:
                     raise Invalid(form.errors)
         except Invalid:
@@ -140,7 +154,7 @@ def schedule_save(campaign_id: int) -> Any:
     if form.errors:
         flash("Chưa lưu lịch: vui lòng sửa các dòng được đánh dấu", "error")
         db = db_session()
-        return _schedule_page(db, load(db, campaign_id), values, form.errors, 422)
+        return _schedule_page(db, load(db, campaign_id), values, form.errors, 409 if stale else 422)
     flash(f"Đã lưu lịch kiểm tra ({len(changes)} đơn vị thay đổi)", "success")
     if schedule_conflicts(db_session(), load(db_session(), campaign_id)):
         flash("Lưu ý: có lịch kiểm tra bị trùng, xem các dòng được đánh dấu", "warning")
@@ -231,8 +245,14 @@ def read_visit(form: Form, campaign: Campaign) -> tuple[dict[str, Any], dict[str
 
 
 def _visit_page(
-    db: Session, visit: Visit, values: dict[str, Any], errors: dict[str, str], status: int = 200
+    db: Session,
+    visit: Visit,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    version: int | None = None,
 ) -> tuple[str, int]:
+    """The visit's page; its form carries `version` (by default the visit's own)."""
     campaign = visit.target.campaign
     own = indicators.parse(campaign.indicators)
     return (
@@ -244,6 +264,7 @@ def _visit_page(
             status=VisitStatus.label_of(visit.status),
             values=values,
             errors=errors,
+            version=visit.version if version is None else version,
             fields=[(i, statistics.depth(i, own)) for i in own],
             areas=list(finding_areas(campaign.contents).items()),
             minutes=newest_minutes(db, visit),
@@ -270,7 +291,7 @@ def visit_save(visit_id: int) -> Any:
     visit = visits.get_visit(db_session(), visit_id)
     require("visit.view", visit)
     values, data = read_visit(form, visit.target.campaign)
-    if run_form(form, visits.record, visit_id, data) is not None:
+    if run_form(form, visits.record, visit_id, data, expected_version=form.version()) is not None:
         flash("Đã lưu kết quả kiểm tra", "success")
         return redirect(url_for("web.visit_page", visit_id=visit_id), 303)
     # The form asks for the day and the times; the command names the moments.
@@ -278,6 +299,7 @@ def visit_save(visit_id: int) -> Any:
     db = db_session()
     visit = visits.get_visit(db, visit_id)
     require("visit.record", visit)
-    flash("Chưa lưu: vui lòng sửa các mục được đánh dấu", "error")
+    if form.stale is None:
+        flash("Chưa lưu: vui lòng sửa các mục được đánh dấu", "error")
     values["held"] = visit.status == VisitStatus.HELD
-    return _visit_page(db, visit, values, errors, 422)
+    return _visit_page(db, visit, values, errors, form.status, form.shown_version())
