@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -78,10 +79,45 @@ class Outcome(StrEnum):
 HOLDER_ENV = "VANTHU_HOLDER"
 
 
+# What a job handed back says about why it runs again.
+REASONS = {
+    "stopped": "Tiến trình xử lý nền dừng khi việc chưa xong; việc được xếp hàng chạy lại",
+    "died": "Tiến trình xử lý nền bị dừng đột ngột; việc được xếp hàng chạy lại",
+}
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Attempt `attempt` of job `job_id`, held by process `pid` on host `host`."""
+
+    job_id: int
+    attempt: int
+    pid: int
+    host: str
+
+    @property
+    def orphaned(self) -> bool:
+        """Its process is gone (or a zombie): only knowable on the same host."""
+        if self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        with suppress(OSError):
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+            return stat.rpartition(")")[2].split()[0] == "Z"
+        return False
+
+
 class Holdings:
-    """The jobs one worker process holds, as empty files `<holder>-<job>-<attempt>` (empty, so
-    even a full disk takes them): whoever sees that process stop or die hands them back at once
-    instead of leaving them to their lease (`hand_back`)."""
+    """The jobs one worker (and its pool processes) holds, as empty files
+    `<holder>-<job>-<attempt>-<pid>@<host>` (empty, so even a full disk takes them): whoever sees
+    a process stop or die hands its jobs back at once instead of leaving them to their lease —
+    the supervisor when the worker dies (`hand_back`), a pool process given a dead sibling's
+    redelivered job (`execute`)."""
 
     def __init__(self, folder: Path, holder: str) -> None:
         self.folder = folder
@@ -97,41 +133,46 @@ class Holdings:
         holder = os.environ.get(HOLDER_ENV)
         return cls.of(var_dir, holder) if holder else None
 
-    def _path(self, job_id: int, attempt: int) -> Path:
-        return self.folder / f"{self.holder}-{job_id}-{attempt}"
+    def _path(self, held: Holding) -> Path:
+        return self.folder / f"{self.holder}-{held.job_id}-{held.attempt}-{held.pid}@{held.host}"
 
-    def hold(self, job_id: int, attempt: int) -> None:
+    def hold(self, job_id: int, attempt: int) -> Holding:
+        held = Holding(job_id, attempt, os.getpid(), socket.gethostname())
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._path(job_id, attempt).touch()
+            self._path(held).touch()
         except OSError as error:  # the lease still bounds how long the job can be stuck
             log.warning("could not record holding job %s: %s", job_id, error)
+        return held
 
-    def drop(self, job_id: int, attempt: int) -> None:
+    def drop(self, held: Holding) -> None:
         with suppress(OSError):
-            self._path(job_id, attempt).unlink(missing_ok=True)
+            self._path(held).unlink(missing_ok=True)
 
-    def held(self) -> list[tuple[int, int]]:
-        """(job id, attempt) of every job recorded as held."""
+    def held(self, job_id: int | None = None) -> list[Holding]:
+        """Every holding recorded (of job `job_id` only, if given)."""
         found = []
-        for path in self.folder.glob(f"{self.holder}-*"):
-            job_id, _, attempt = path.name.removeprefix(f"{self.holder}-").partition("-")
-            if job_id.isdigit() and attempt.isdigit():
-                found.append((int(job_id), int(attempt)))
+        pattern = f"{self.holder}-{job_id}-*" if job_id is not None else f"{self.holder}-*"
+        for path in self.folder.glob(pattern):
+            job, _, rest = path.name.removeprefix(f"{self.holder}-").partition("-")
+            attempt, _, owner = rest.partition("-")
+            pid, _, host = owner.partition("@")
+            if job.isdigit() and attempt.isdigit() and pid.isdigit():
+                found.append(Holding(int(job), int(attempt), int(pid), host))
         return found
 
 
 def hand_back(holdings: Holdings, kinds: Kinds, *, refund: bool, reason: str) -> list[int]:
     """Put back in the queue, and ring for, every job a stopped or dead process still held."""
     handed = []
-    for job_id, attempt in holdings.held():
+    for held in holdings.held():
         with transaction() as db:
-            job = release(db, kinds, job_id, attempt, refund=refund, reason=reason)
+            job = release(db, kinds, held.job_id, held.attempt, refund=refund, reason=reason)
             kind = job.kind if job is not None and job.state == JobState.QUEUED else None
         if kind is not None:
-            jobs.ring(job_id, kind)
-            handed.append(job_id)
-        holdings.drop(job_id, attempt)
+            jobs.ring(held.job_id, kind)
+            handed.append(held.job_id)
+        holdings.drop(held)
     return handed
 
 
@@ -185,28 +226,48 @@ def execute(
     """Claim and run job `job_id`, keeping its lease alive and recording the holding while it
     runs; returns what happened."""
     claimed: Job | None = None
+    held: Holding | None = None
     try:
         with transaction() as db:
-            if not jobs.claim(db, job_id, lease_seconds):
+            if not jobs.claim(db, job_id, lease_seconds) and not _take_over(
+                db, kinds, job_id, lease_seconds, holdings
+            ):
                 return Outcome.SKIPPED
-            claimed = db.get(Job, job_id)
+            claimed = db.get(Job, job_id, populate_existing=True)  # as the claim left it
             assert claimed is not None
             db.expunge(claimed)
             if holdings is not None:
                 # Recorded before the claim commits: a worker killed at any moment after it is
                 # known to hold the job; a holding whose claim never committed hands back nothing.
-                holdings.hold(job_id, claimed.attempts)
+                held = holdings.hold(job_id, claimed.attempts)
     except BaseException:
-        if holdings is not None and claimed is not None:
-            holdings.drop(job_id, claimed.attempts)
+        if holdings is not None and held is not None:
+            holdings.drop(held)
         raise
     job = claimed
     try:
         with _heartbeat(job_id, job.attempts, lease_seconds):
             return _run(job, kinds)
     finally:
-        if holdings is not None:
-            holdings.drop(job_id, job.attempts)
+        if holdings is not None and held is not None:
+            holdings.drop(held)
+
+
+def _take_over(
+    db: Session, kinds: Kinds, job_id: int, lease_seconds: int, holdings: Holdings | None
+) -> bool:
+    """Claim a job whose lease is live but whose holder died (a pool process killed: Celery
+    redelivers its message at once), instead of waiting for the lease to lapse."""
+    if holdings is None:
+        return False
+    orphans = [held for held in holdings.held(job_id) if held.orphaned]
+    for held in orphans:
+        release(db, kinds, job_id, held.attempt, refund=False, reason=REASONS["died"])
+        holdings.drop(held)
+    if not orphans:
+        return False
+    db.flush()
+    return jobs.claim(db, job_id, lease_seconds)
 
 
 @contextmanager

@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bench.env import call, children, wait_http
+from bench.chaos import issued_numbers, missing_files, private_redis
+from bench.env import call, children, free_port, wait_http
 from service import processes
 from service.app import create_app
 from service.config import Config
@@ -40,7 +41,7 @@ from service.documents.libreoffice import libreoffice_available
 from service.models import Document, Job, LifecycleEvent, Register, Target
 from service.seed.synthetic import synthetic_campaign
 from tests.auth_helper import bearer
-from tests.chaos import free_port, issued_numbers, missing_files, private_redis, settle, worker_env
+from tests.chaos import assert_consistent, settle, worker_env
 from tests.conftest import need
 
 pytestmark = pytest.mark.slow
@@ -188,8 +189,8 @@ def test_two_web_processes_and_two_workers_issue_500_documents(
                 )
             )
         api = Api([free_port(), free_port()], [bearer("leader") for _ in range(4)])
-        # Leases as in production: nothing is killed here, so no job should run twice.
-        env = worker_env(config, VANTHU_LEASE_SECONDS="300", VANTHU_SWEEP_SECONDS="5")
+        # The shipped lease and sweep: nothing is killed here, so no job should run twice.
+        env = worker_env(config)
         commands = {
             **{
                 f"web{i}": processes.web_command("127.0.0.1", port, workers=WEB_WORKERS)
@@ -312,4 +313,5 @@ def test_two_web_processes_and_two_workers_issue_500_documents(
     assert statuses == {"issued": 2 * TARGETS + 3, "superseded": TARGETS}, statuses
     assert events == LIFECYCLE, events
     assert missing_files(campaign_id) == []
+    assert_consistent()
     session.remove()

@@ -30,7 +30,6 @@ from tests.auth_helper import api_client
 from tests.chaos import assert_consistent
 from tests.conftest import need
 from tests.test_worker import worker_env
-from workers.handback import REASONS
 from workflows.vocabulary import ArchiveState, JobKind, JobState
 
 DEADLINE = 240.0  # a hang guard only
@@ -174,11 +173,12 @@ def test_a_killed_embedded_worker_loses_no_job(embedded: Config) -> None:
         os.killpg(group.procs[0].pid, signal.SIGKILL)  # the worker and any child of its
         group.procs[0].wait()
         group.revive()  # hands back what it held, then restarts it (after a short back-off)
-        with transaction() as db:
-            handed = [db.get(Job, job_id) for job_id in running]
-            assert [(j.state, j.last_error) for j in handed if j is not None] == [
-                (JobState.QUEUED, REASONS["died"])
-            ] * len(running)
+        after = _jobs(campaign_id)  # the worker is not back yet: nothing can be running
+        assert [j.id for j in after if j.state == JobState.RUNNING] == []
+        handed = [j for j in after if j.id in running and j.state != JobState.DONE]
+        assert all(
+            j.state == JobState.QUEUED and j.last_error == runner.REASONS["died"] for j in handed
+        )
         rows = _wait(campaign_id, group, done=True)
     assert [(j.kind, j.state) for j in rows if j.state != JobState.DONE] == []
     assert all(j.state == JobState.DONE for j in rows if j.id in running)
@@ -226,7 +226,7 @@ def test_a_stopped_workers_job_is_handed_back(config: Config, tmp_path: Path) ->
         shown = db.get(ArchiveBuild, build_id)
         assert handed is not None and shown is not None
         assert (handed.state, handed.attempts, handed.lease_until) == (JobState.QUEUED, 0, None)
-        assert handed.last_error == REASONS["stopped"]
+        assert handed.last_error == runner.REASONS["stopped"]
         assert (shown.state, shown.progress) == (ArchiveState.QUEUED, 0)
     assert holdings.held() == []
     assert_consistent()

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from service import runner
 from service.app import create_app
+from service.config import Config
 from service.database import session, transaction
 from service.models import Dispatch, Job
 from tests import test_mail
@@ -40,9 +41,10 @@ smtp = test_mail.smtp  # the same fixtures: a real SMTP server, documents withou
 no_libreoffice = test_mail.no_libreoffice
 
 ROOT = Path(__file__).resolve().parents[1]
-LEASE_SECONDS = 2
-SWEEP_SECONDS = 5.0  # this process's sweeps; long enough not to flood the queue with re-rings
-BEAT_SECONDS = 1.0  # the beat processes': short, so that two beats' ticks often coincide
+SWEEP_SECONDS = Config().sweep_seconds  # this process's sweeps, at the shipped period
+# The beat processes': short on purpose, so that two beats' ticks often coincide (the reminder
+# test is about two sweeps racing, not about how often one runs).
+BEAT_SECONDS = 1.0
 DEADLINE = 300.0  # a hang guard only: the assertions are about what arrived, never how fast
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -69,8 +71,6 @@ def worker_app(
         database_url,
         smtp.url,
         broker_url=redis_url,
-        lease_seconds=LEASE_SECONDS,
-        sweep_seconds=SWEEP_SECONDS,
     )
     app = create_app(config)
     with app.app_context():
@@ -146,7 +146,6 @@ def processes(
         VANTHU_DATABASE_URL=database_url,
         VANTHU_BROKER_URL=redis_url,
         VANTHU_SMTP_URL=smtp.url,
-        VANTHU_LEASE_SECONDS=str(LEASE_SECONDS),
         VANTHU_SWEEP_SECONDS=str(BEAT_SECONDS),
         VANTHU_VAR_DIR=str(tmp_path / "worker-var"),
         VANTHU_SOFFICE=str(tmp_path / "no-soffice"),

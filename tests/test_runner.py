@@ -3,9 +3,13 @@ job ends runs its kind's hook in the same transaction. Plain jobs, no Celery."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -109,3 +113,40 @@ def test_each_end_runs_its_hook_in_the_deciding_transaction(job_id: int) -> None
         ("retrying", JobState.QUEUED, "RuntimeError: hỏng"),
         ("given_up", JobState.FAILED, "RuntimeError: hỏng"),
     ]
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_dead_pool_process_job_is_taken_over_at_once(job_id: int, tmp_path: Path) -> None:
+    """Celery redelivers a killed pool process's message at once: the job's lease is still live,
+    but its recorded holder is gone, so the redelivery takes it instead of waiting the lease."""
+    holdings = runner.Holdings.of(tmp_path, "w1")
+    with transaction() as db:
+        assert jobs.claim(db, job_id, lease_seconds=300)  # long: only the take-over can help
+    dead = runner.Holding(job_id, 1, _dead_pid(), socket.gethostname())
+    holdings.folder.mkdir(parents=True)
+    (holdings.folder / f"w1-{job_id}-1-{dead.pid}@{dead.host}").touch()
+    assert holdings.held(job_id) == [dead] and dead.orphaned
+
+    ran: list[int] = []
+    kinds = {JobKind.RENDER: runner.Kind(lambda job: ran.append(job.attempts))}
+    assert runner.execute(job_id, kinds, LEASE, holdings) == runner.Outcome.DONE
+    assert ran == [2] and holdings.held() == []
+    job = _job(job_id)
+    assert (job.state, job.attempts) == (JobState.DONE, 2)
+
+
+def test_a_live_holder_keeps_its_job(job_id: int, tmp_path: Path) -> None:
+    holdings = runner.Holdings.of(tmp_path, "w1")
+    with transaction() as db:
+        assert jobs.claim(db, job_id, lease_seconds=300)
+    live = holdings.hold(job_id, 1)  # this very process: alive
+    assert not live.orphaned
+    kinds = {JobKind.RENDER: runner.Kind(lambda _job: None)}
+    assert runner.execute(job_id, kinds, LEASE, holdings) == runner.Outcome.SKIPPED
+    assert _job(job_id).state == JobState.RUNNING and holdings.held() == [live]

@@ -100,7 +100,7 @@ def test_a_lost_message_is_recovered_by_the_sweep(setup: Config, tmp_path: Path)
         campaign = load_demo(db)
         doc = documents.draft(db, SYSTEM, campaign.id, "KH")
         campaign_id, doc_id = campaign.id, doc.id
-    env = worker_env(setup, VANTHU_SWEEP_SECONDS="1")
+    env = worker_env(setup)
     commands = (
         processes.worker_command(),
         processes.beat_command(str(tmp_path / "beat-schedule")),
@@ -115,7 +115,8 @@ def test_a_lost_message_is_recovered_by_the_sweep(setup: Config, tmp_path: Path)
 
 
 def test_an_expired_lease_is_taken_over(setup: Config, tmp_path: Path) -> None:
-    """A job claimed by a worker that died (lease expired) is run again by another worker."""
+    """A job claimed by a worker that died (lease expired) is run again by another worker. The
+    claim's one-second lease is the dead worker's; the workers and the sweep run at the defaults."""
     app = create_app(setup)
     jobs.set_doorbell(None)
     with app.app_context(), transaction() as db:
@@ -126,7 +127,7 @@ def test_an_expired_lease_is_taken_over(setup: Config, tmp_path: Path) -> None:
         job_id = db.scalar(select(Job.id).where(Job.campaign_id == campaign_id))
         assert job_id is not None and jobs.claim(db, job_id, lease_seconds=1)
     time.sleep(1.5)
-    env = worker_env(setup, VANTHU_SWEEP_SECONDS="1")
+    env = worker_env(setup)
     commands = (
         processes.worker_command(),
         processes.beat_command(str(tmp_path / "beat-schedule")),

@@ -15,17 +15,14 @@ from workers.kinds import KINDS
 
 log = logging.getLogger(__name__)
 
-REASONS = {
-    "stopped": "Tiến trình xử lý nền dừng khi việc chưa xong; việc được xếp hàng chạy lại",
-    "died": "Tiến trình xử lý nền bị dừng đột ngột; việc được xếp hàng chạy lại",
-}
-
 
 def main(holder: str, how: str) -> None:
     config = flask_app.config["VANTHU"]
     holdings = runner.Holdings.of(config.var_dir, holder)
     with flask_app.app_context():
-        handed = runner.hand_back(holdings, KINDS, refund=how == "stopped", reason=REASONS[how])
+        handed = runner.hand_back(
+            holdings, KINDS, refund=how == "stopped", reason=runner.REASONS[how]
+        )
     if handed:
         print(f"handed back jobs {handed} held by {holder} ({how})", file=sys.stderr)
 
