@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from service import runner
 from service.commands import campaigns, documents, visits
 from service.database import transaction
 from service.documents.store import put_file
@@ -572,6 +574,54 @@ def _announced(app: Any, campaign_id: int) -> Campaign:
             assert campaign is not None
             assert all(t.visit and t.office for t in campaign.targets)  # loaded for the caller
             return campaign
+
+
+def test_moving_visits_once_announced_issues_their_notices_in_a_job(
+    app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    """A schedule page holds every target: its save answers at once, and one job issues the
+    updated notice of each moved visit (and of no other)."""
+    campaign = _announced(app, campaign_id)
+    first, second = campaign.targets[0], campaign.targets[1]
+    token = signed_in(client, accounts, "leader")  # a moved visit's notice is signed
+    rows = {}
+    for i, target in enumerate(campaign.targets):
+        visit = target.visit
+        assert visit is not None
+        moved = target in (first, second)
+        rows |= {
+            f"date-{target.id}": f"2023-09-{5 + i + (10 if moved else 0):02d}",
+            f"start-{target.id}": "08:00",
+            f"end-{target.id}": "11:00",
+            f"place-{target.id}": "Trụ sở",
+            f"version-{target.id}": str(visit.version),
+        }
+
+    def notices() -> Counter[int | None]:
+        with app.app_context(), transaction() as db:
+            stmt = select(Document.target_id).where(
+                Document.campaign_id == campaign_id,
+                Document.kind == "TB",
+                Document.status == "issued",
+            )
+            return Counter(db.scalars(stmt))
+
+    before = notices()
+    response = client.post(f"/campaigns/{campaign_id}/schedule", data={"csrf_token": token} | rows)
+    assert response.status_code == 303
+    page = text(client.get(response.headers["Location"]))
+    assert "Đã lưu lịch kiểm tra (2 đơn vị thay đổi)" in page
+    assert "Đang ban hành thông báo lịch cập nhật" in page
+    assert notices() == before  # nothing issued inside the request
+    with app.app_context():
+        assert run_due_jobs(kind=JobKind.ISSUE) == [runner.Outcome.DONE]
+    with app.app_context(), transaction() as db:
+        issued = db.scalars(
+            select(Document).where(Document.campaign_id == campaign_id, Document.kind == "TB")
+        ).all()
+    replaced = {d.target_id for d in issued if d.version == 2}
+    assert replaced == {first.id, second.id}
+    assert notices() == before  # one notice in force per target, the moved ones replaced
 
 
 def test_visit_statistics_are_checked_per_field(

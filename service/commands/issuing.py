@@ -9,7 +9,7 @@ nothing twice and leaves no gap.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -35,16 +35,24 @@ BATCH_SECONDS = 0.5
 
 
 def request(
-    db: Session, caller: Caller, campaign: Campaign, kind: str, issue_date: date | None, step: str
+    db: Session,
+    caller: Caller,
+    campaign: Campaign,
+    kind: str,
+    issue_date: date | None,
+    step: str,
+    only: Collection[int] | None = None,
 ) -> Job:
-    """In the step's transaction: the job that issues `kind` for every target of the campaign,
-    dated `issue_date` (None: today), as the caller; one job per campaign and `step`."""
+    """In the step's transaction: the job that issues `kind` for every target of the campaign
+    (or those in `only`), dated `issue_date` (None: today), as the caller; one job per campaign
+    and `step`."""
     checks.issue_date(issue_date, caller.today())
     current = in_force(db, campaign.id, kind)
+    chosen = [t for t in campaign.targets if only is None or t.id in only]
     order = Order(
         kind=kind,
         issue_date=issue_date or caller.today(),
-        targets=tuple((t.id, current.get(t.id, 0)) for t in campaign.targets),
+        targets=tuple((t.id, current.get(t.id, 0)) for t in chosen),
         actor=caller.name,
         timezone=caller.timezone,
         user_id=caller.user.id if caller.user is not None else None,

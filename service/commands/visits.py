@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -47,8 +48,10 @@ def schedule(
     place: str,
     issue_date: date | None = None,
     expected_version: int | None = None,
+    notify: bool = True,
 ) -> Visit:
-    """Set or move a target's visit; once notices are out, a move issues an updated notice.
+    """Set or move a target's visit; once notices are out, a move issues an updated notice
+    (unless `notify` is False: a schedule page's save leaves its many to `notify_moves`).
     With the version of the visit the move is based on (0: none yet), refused once it has
     another."""
     campaign = get_campaign(db, campaign_id)
@@ -73,8 +76,19 @@ def schedule(
     db.flush()
     if lifecycle.stage_reached(stage, Stage.VISITS_SCHEDULED):
         visit.sequence += 1
-        documents.draft_and_issue(db, caller, campaign, "TB", issue_date, target.id)
+        if notify:
+            documents.draft_and_issue(db, caller, campaign, "TB", issue_date, target.id)
     return visit
+
+
+def notify_moves(db: Session, caller: Caller, campaign_id: int, moved: set[int]) -> Job | None:
+    """After a schedule page's save, once notices are out: one job issues the updated notice of
+    every moved visit (as many as the page held), batch by batch; None when none is due."""
+    campaign = get_campaign(db, campaign_id)
+    if not moved or not lifecycle.stage_reached(Stage(campaign.stage), Stage.VISITS_SCHEDULED):
+        return None
+    step = f"moved-{uuid.uuid4().hex[:12]}"
+    return issuing.request(db, caller, campaign, "TB", None, step, only=moved)
 
 
 def cancel(db: Session, caller: Caller, visit_id: int, reason: str) -> Visit:

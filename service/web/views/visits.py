@@ -131,14 +131,23 @@ def schedule_save(campaign_id: int) -> Any:
     db = db_session()
     campaign = load(db, campaign_id, "campaign.edit")
     values, changes = _read_rows(form, campaign)
-    stale = False
+    stale, notifying = False, None
     if changes:  # the commands check every changed row, even beside a row the form refused
         try:
             with transaction() as db:  # every row is checked; any refusal saves none of them
                 for target, begins, ends, place, version in changes:
                     try:
                         visits.schedule(
-                            db, caller(), campaign_id, target.id, begins, ends, place, None, version
+                            db,
+                            caller(),
+                            campaign_id,
+                            target.id,
+                            begins,
+                            ends,
+                            place,
+                            None,
+                            version,
+                            notify=False,
                         )
                     except Invalid as error:
                         for field, message in error.fields.items():
@@ -149,6 +158,8 @@ def schedule_save(campaign_id: int) -> Any:
                         stale = True
                 if form.errors:
                     raise Invalid(form.errors)
+                moved = {target.id for target, *_ in changes}
+                notifying = visits.notify_moves(db, caller(), campaign_id, moved)
         except Invalid:
             pass
     if form.errors:
@@ -156,6 +167,8 @@ def schedule_save(campaign_id: int) -> Any:
         db = db_session()
         return _schedule_page(db, load(db, campaign_id), values, form.errors, 409 if stale else 422)
     flash(f"Đã lưu lịch kiểm tra ({len(changes)} đơn vị thay đổi)", "success")
+    if notifying is not None:
+        flash("Đang ban hành thông báo lịch cập nhật; tiến độ hiện trên trang kế hoạch", "success")
     if schedule_conflicts(db_session(), load(db_session(), campaign_id)):
         flash("Lưu ý: có lịch kiểm tra bị trùng, xem các dòng được đánh dấu", "warning")
     return redirect(url_for("web.schedule_form", campaign_id=campaign_id), 303)
