@@ -17,7 +17,7 @@ class Labelled(StrEnum):
     label: str
 
     # `label` defaults only so that a lookup by value, `VisitStatus("held")`, type-checks.
-    def __new__(cls, value: str, label: str = "", *_more: str) -> Labelled:
+    def __new__(cls, value: str, label: str = "", *_more: object) -> Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -62,12 +62,6 @@ class JobKind(Labelled):
     running: str
     queue: str
     attempts: int
-
-    def __new__(cls, value: str, label: str = "", *_more: object) -> JobKind:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
 
     def __init__(
         self, value: str, label: str = "", running: str = "", queue: str = "", attempts: int = 5
