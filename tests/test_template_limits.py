@@ -12,7 +12,7 @@ import pytest
 from docx import Document as Docx
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.database import transaction
@@ -22,6 +22,7 @@ from service.documents.store import committed_template
 from service.models import Job
 from service.runner import Outcome
 from service.seed.load import load_demo
+from service.timeutil import utcnow
 from tests.docx_links import linked_image_docx, with_part
 from tests.jobs_helper import run_due_jobs
 from workflows import docx_package
@@ -238,6 +239,32 @@ def test_item5_a_render_over_its_limits_fails_for_good(
         job = db.get_one(Job, _render_job_id(db, draft["id"]))
         assert job.state == JobState.FAILED and job.attempts == 1
         assert job.last_error.startswith("Không dựng được văn bản từ mẫu")  # said as it is
+
+
+def test_an_accepted_template_that_will_not_open_once_is_retried(
+    client: FlaskClient, campaign_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unlike a render over its limits, bytes accepted before that fail to open are no reason
+    to give up: the job tries again, and the next attempt renders the document."""
+    draft: dict[str, Any] = client.post(
+        f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}
+    ).get_json()
+    real = render._open
+    calls = [0]
+
+    def once_unreadable(template_bytes: bytes) -> Any:
+        calls[0] += 1
+        return real(b"" if calls[0] == 1 else template_bytes)
+
+    monkeypatch.setattr(render, "_open", once_unreadable)
+    with transaction() as db:
+        job_id = _render_job_id(db, draft["id"])
+    assert Outcome.RETRY in run_due_jobs()
+    with transaction() as db:
+        job = db.get_one(Job, job_id)
+        assert (job.state, job.attempts) == (JobState.QUEUED, 1)
+        db.execute(update(Job).where(Job.id == job_id).values(run_after=utcnow()))
+    assert Outcome.DONE in run_due_jobs()
 
 
 def test_item13_a_replaced_template_is_used_when_the_draft_is_regenerated(

@@ -7,6 +7,7 @@ keyed by the DOCX it came from.
 from __future__ import annotations
 
 import io
+import logging
 
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
@@ -16,11 +17,13 @@ from service.commands import dispatch
 from service.commands.documents import get_document
 from service.database import transaction
 from service.documents.libreoffice import Converter
-from service.documents.render import TemplateError, render_docx
+from service.documents.render import TemplateError, UnreadableTemplate, render_docx
 from service.documents.store import file_of, put_file, read_verified, template_bytes
 from service.models import Job
 from service.runner import PermanentError
 from workflows.vocabulary import DocumentStatus, JobKind
+
+log = logging.getLogger(__name__)
 
 NO_LIBREOFFICE = "LibreOffice không khả dụng: văn bản chỉ có bản DOCX"
 RENDER_FAILED = "Không dựng được văn bản từ mẫu"
@@ -35,6 +38,9 @@ def render(document_id: int) -> None:
         context, context_status = doc.context, doc.status
     try:
         content = render_docx(template, context)
+    except UnreadableTemplate:  # an accepted template that would not open this once: retried
+        log.warning("document %s: template would not open", document_id, exc_info=True)
+        raise
     except TemplateError as error:  # the same template and data would fail the same way again
         raise PermanentError(f"{RENDER_FAILED}: {error}") from error
     with transaction() as db:

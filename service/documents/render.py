@@ -52,6 +52,11 @@ class TemplateError(ValueError):
     """A template or rendering the service must refuse; the message names the problem."""
 
 
+class UnreadableTemplate(TemplateError):
+    """The template's bytes could not be opened as a DOCX: refused at upload; in a worker, where
+    the template was accepted before, a reason to try again rather than to give up."""
+
+
 def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
     """Render `context` into the template; same template and context give the same bytes.
     The render is bounded (`RenderLimit`) wherever it runs, so a hostile template fails fast."""
@@ -484,7 +489,7 @@ def _open(template_bytes: bytes) -> Any:
     try:
         template.init_docx()
     except Exception as exc:  # python-docx raises many kinds on foreign bytes
-        raise TemplateError("not a valid DOCX file") from exc
+        raise UnreadableTemplate("not a valid DOCX file") from exc
     return template
 
 
