@@ -219,10 +219,6 @@ def overdue(db: Session, seconds: float) -> int:
     that ran out, that long ago, while no job of their queue was worked in that time (a backlog
     being worked is slow, not stuck). One COUNT, for /readyz and the administrators' banner."""
     since = utcnow() - timedelta(seconds=seconds)
-    late = or_(
-        and_(Job.state == JobState.QUEUED, Job.run_after < since),
-        and_(Job.state == JobState.RUNNING, Job.lease_until < since),
-    )
     queues: dict[str, list[str]] = {}
     for kind, queue in QUEUES.items():
         queues.setdefault(queue, []).append(str(kind))
@@ -236,4 +232,4 @@ def overdue(db: Session, seconds: float) -> int:
         )
         for kinds in queues.values()
     ]
-    return int(db.scalar(select(func.count()).select_from(Job).where(late, or_(*idle))) or 0)
+    return int(db.scalar(select(func.count()).select_from(Job).where(_due(since), or_(*idle))) or 0)

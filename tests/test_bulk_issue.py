@@ -33,8 +33,9 @@ __all__ = ["accounts", "campaign_id"]  # fixtures used here
 TARGETS = 45  # three batches of at most twenty
 
 
-def _scheduled(campaign_id: int) -> None:
-    """Plan and team decision issued, every visit scheduled: ready to announce."""
+def _scheduled(campaign_id: int) -> list[tuple[int, str, int]]:
+    """Plan and team decision issued, every visit scheduled: ready to announce. Returns each
+    target as (id, its office's name, its office's id)."""
     with transaction() as db:
         actions.perform(db, SYSTEM, campaign_id, "issue_plan", actions.Step(PLAN_DAY))
         actions.perform(db, SYSTEM, campaign_id, "decide_team", actions.Step(TEAM_DAY))
@@ -44,6 +45,7 @@ def _scheduled(campaign_id: int) -> None:
             start = FIRST_VISIT + timedelta(days=i // 2, hours=6 * (i % 2))
             end = start + timedelta(hours=3)
             visits.schedule(db, SYSTEM, campaign_id, target.id, start, end, "Trụ sở")
+        return [(t.id, t.office.name, t.office_id) for t in campaign.targets]
 
 
 @pytest.fixture
@@ -168,12 +170,7 @@ def test_a_refused_notice_is_retried_and_the_others_go_out(
     app: Flask, campaign_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with app.app_context():
-        _scheduled(campaign_id)
-        with transaction() as db:
-            campaign = db.get(Campaign, campaign_id)
-            assert campaign is not None
-            refused = campaign.targets[3]
-            refused_id, office, office_id = refused.id, refused.office.name, refused.office_id
+        refused_id, office, office_id = _scheduled(campaign_id)[3]
     api = api_client(app)
     location = _announce(api, campaign_id)
     monkeypatch.setattr(documents, "draft_and_issue", _refusing(office_id))
@@ -200,11 +197,7 @@ def test_giving_up_says_why_on_the_campaign_page(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with app.app_context():
-        _scheduled(campaign_id)
-        with transaction() as db:
-            campaign = db.get(Campaign, campaign_id)
-            assert campaign is not None
-            refused_office = campaign.targets[0].office_id
+        _, _, refused_office = _scheduled(campaign_id)[0]
     token = signed_in(client, accounts, "leader")
     answer = client.post(
         f"/campaigns/{campaign_id}/actions/schedule_visits",

@@ -18,10 +18,9 @@ from service.commands.caller import Caller
 from service.commands.campaigns import get_campaign
 from service.errors import Conflict, Invalid
 from service.models import Campaign
-from service.queries.issuing import Order, newest_job, outstanding
+from service.queries.issuing import left_to_issue
 from workflows.documents import KINDS
 from workflows.lifecycle import REOPEN
-from workflows.vocabulary import JobState
 
 
 @dataclass(frozen=True)
@@ -121,13 +120,12 @@ def perform(
 def _refuse_while_issuing(db: Session, campaign: Campaign) -> None:
     """No step is taken while a bulk issue is under way: what follows (visits, the report, the
     case file) builds on every document it issues."""
-    job = newest_job(db, campaign.id)
-    if job is None or job.state not in (JobState.QUEUED, JobState.RUNNING):
-        return
-    order = Order.of(job.payload)
-    left = len(outstanding(db, campaign.id, order))
-    if left:
-        label = KINDS[order.kind].label.lower()
+    pending = left_to_issue(db, campaign.id)
+    if pending is not None:
+        kind, left = pending
         raise Conflict(
-            [f"Còn {left} {label} đang được ban hành; hãy làm bước tiếp theo khi ban hành xong"]
+            [
+                f"Còn {left} {KINDS[kind].label.lower()} đang được ban hành; "
+                "hãy làm bước tiếp theo khi ban hành xong"
+            ]
         )

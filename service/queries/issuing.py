@@ -93,6 +93,17 @@ def newest_job(db: Session, campaign_id: int) -> Job | None:
     )
 
 
+def left_to_issue(db: Session, campaign_id: int) -> tuple[str, int] | None:
+    """The kind and the number of documents the campaign's bulk issue, still under way, has
+    yet to issue; None when none is under way or nothing is left."""
+    job = newest_job(db, campaign_id)
+    if job is None or job.state not in (JobState.QUEUED, JobState.RUNNING):
+        return None
+    order = Order.of(job.payload)
+    left = len(outstanding(db, campaign_id, order))
+    return (order.kind, left) if left else None
+
+
 def issuing(db: Session, user: User, campaign: Campaign) -> Issuing | None:
     """The campaign's bulk issue, counted over the targets `user` sees (a district user: its
     own office, without the error, which may name others); None when none was asked."""
