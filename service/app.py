@@ -130,6 +130,9 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def unavailable(error: OperationalError) -> tuple[dict[str, Any], int]:
+        if disk_full(error):
+            log.error("disk full: %s", error_summary(error))
+            return problem(503, DISK_FULL)
         log.error("database unavailable: %s", error_summary(error))
         return problem(503, "Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại")
 

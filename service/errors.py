@@ -55,7 +55,16 @@ class TooManyAttempts(Exception):
 DISK_FULL = "Ổ đĩa của máy chủ đã đầy: chưa lưu được, vui lòng thử lại sau ít phút"
 
 
+SQLITE_FULL = 13  # "database or disk is full"
+PG_DISK_FULL = "53100"  # PostgreSQL's disk_full
+
+
 def disk_full(error: BaseException) -> bool:
-    """Whether `error` is the disk (or the quota) running out: the request is refused whole,
-    and the same request succeeds once space is freed."""
-    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+    """Whether `error` is the disk (or the quota) running out, for a file or for the database
+    (SQLAlchemy's error wrapping the driver's): the request is refused whole, and the same
+    request succeeds once space is freed."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    driver = getattr(error, "orig", None)
+    sqlite_code = getattr(driver, "sqlite_errorcode", 0) & 0xFF  # the primary code
+    return sqlite_code == SQLITE_FULL or getattr(driver, "sqlstate", None) == PG_DISK_FULL

@@ -177,3 +177,28 @@ def test_only_the_demo_and_cli_import_the_seed() -> None:
 def test_the_service_never_imports_workers() -> None:
     found = _between(["service"], ["workers"])
     assert not found, "service imports the worker package:\n" + _listing(found)
+
+
+def _written_api_paths(path: Path) -> Iterator[str]:
+    """Each "/api/" path written by hand in `path`: string constants (f-string pieces too) of a
+    Python file, the text of a template or script."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".py":
+        strings = (
+            n.value
+            for n in ast.walk(ast.parse(text, str(path)))
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        )
+        yield from (s for s in strings if "/api/" in s)
+    else:
+        yield from (line.strip() for line in text.splitlines() if "/api/" in line)
+
+
+def test_the_ui_links_to_the_api_through_url_for() -> None:
+    """A written "/api/v1/…" in the UI breaks silently when a route moves; url_for fails loudly."""
+    web = ROOT / "service" / "web"
+    files = [p for p in sorted(web.rglob("*")) if p.suffix in (".py", ".html", ".js")]
+    files = [p for p in files if "vendor" not in p.relative_to(web).parts]
+    assert any(p.name == "progress.py" for p in files)
+    found = [f"{p.relative_to(ROOT)}: {s}" for p in files for s in _written_api_paths(p)]
+    assert not found, "the UI writes API paths by hand; use url_for('api.…'):\n" + "\n".join(found)

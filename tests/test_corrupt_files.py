@@ -14,13 +14,14 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from service import runner
-from service.commands import archiving, documents
+from service.commands import archiving, documents, templates
 from service.database import session, transaction
+from service.documents import store
 from service.documents.store import CORRUPT, CORRUPT_ACTION, CorruptFile, file_of
-from service.models import ArchiveBuild, Dispatch, Document, DocumentFile, Job
+from service.models import ArchiveBuild, Dispatch, Document, DocumentFile, Job, Template
 from service.models.user import AuditEntry
 from service.seed.load import load_demo
 from tests import test_mail
@@ -197,3 +198,56 @@ def test_a_corrupt_case_file_zip_is_not_downloaded(mail_app: Flask) -> None:
     assert status["state"] == ArchiveState.DONE and CORRUPT in status["last_error"]
     (entry,) = alerts("archive")
     assert entry.object_id == str(build_id) and hashlib.sha256(bad).hexdigest() in entry.detail
+
+
+def uploaded_template(kind: str = "KH") -> int:
+    """An uploaded template of `kind` (the committed one's bytes): the one documents now use."""
+    with transaction() as db:
+        return templates.replace(db, SYSTEM, kind, store.committed_template(kind)).id
+
+
+def test_a_corrupt_uploaded_template_is_not_rendered_from(mail_app: Flask) -> None:
+    """The render reads the template a draft names and checks it as a document file: the job
+    fails at once with the reason and nothing is stored; drafting anew is refused (409)."""
+    client = api_client(mail_app)
+    with transaction() as db:
+        campaign_id = load_demo(db).id
+    template_id = uploaded_template()
+    draft = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"})
+    assert draft.status_code in (200, 201), draft.json
+    with transaction() as db:
+        doc = db.get_one(Document, draft.json["id"])
+        assert doc.template_id == template_id
+        render = db.scalars(select(Job.id).where(Job.kind == JobKind.RENDER)).one()
+        good = db.get_one(Template, template_id).content
+        bad = corrupt(good)
+        db.execute(update(Template).where(Template.id == template_id).values(content=bad))
+
+    assert runner.execute(render, job_kinds.KINDS, 300) == "failed"
+    with transaction() as db:
+        job = db.get_one(Job, render)
+        assert job.attempts == 1  # another attempt would read the same bytes
+        assert job.last_error.startswith(f"{CORRUPT}: mẫu KH phiên bản 2 không khớp mã SHA-256")
+        assert file_of(db.get_one(Document, draft.json["id"]), "docx") is None
+    (entry,) = alerts("template")
+    assert entry.object_id == str(template_id) and hashlib.sha256(bad).hexdigest() in entry.detail
+
+    again = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"})
+    assert again.status_code == 409 and again.json["problems"][0].startswith(f"{CORRUPT}: mẫu KH")
+    assert len(alerts("template")) == 2
+
+
+def test_a_missing_template_is_an_error_and_none_uploaded_is_the_committed_one(
+    mail_app: Flask,
+) -> None:
+    """The committed template is the default, not a stand-in for a version that is gone."""
+    with transaction() as db:
+        assert store.template_bytes(db, None, "KH") == store.committed_template("KH")
+        assert store.active_template(db, "KH") == (None, store.committed_template("KH"))
+        missing = int(db.scalar(select(func.max(Template.id))) or 0) + 1
+        with pytest.raises(runner.PermanentError) as refused:
+            store.template_bytes(db, missing, "KH")
+    assert str(refused.value).startswith(f"Không tìm thấy mẫu KH #{missing}")
+    template_id = uploaded_template()
+    with transaction() as db:
+        assert store.template_bytes(db, template_id, "KH") == store.committed_template("KH")

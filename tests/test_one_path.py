@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import errno
 import html
-from datetime import datetime
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from service import commands
 from service.app import create_app
+from service.commands import caller as caller_module
 from service.commands.actions import ACTIONS
 from service.config import Config
 from service.database import session, transaction
@@ -25,7 +28,10 @@ from service.errors import DISK_FULL
 from service.models import Document, Organisation
 from service.seed.load import load_demo
 from tests.auth_helper import api_client
+from tests.jobs_helper import run_due_jobs
+from tests.test_bulk_issue import _scheduled
 from tests.test_web_support import Accounts, accounts, csrf_token, sign_in
+from workflows.vocabulary import JobKind
 
 __all__ = ["accounts"]  # fixture used here
 
@@ -87,6 +93,47 @@ def test_issuing_uses_the_configured_clock_through_api_and_ui(
     assert set(dates) == {campaign_id, other_id}
     assert dates[campaign_id] == dates[other_id]
     assert dates[campaign_id] in expected
+
+
+class _Noon(datetime):
+    """The commands' clock stopped at noon UTC today: in Etc/GMT-14 it is already tomorrow, in
+    Asia/Ho_Chi_Minh still today, so a job that dates or checks on another zone than the asker's
+    cannot pass by the hour the suite happens to run."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> Any:
+        noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+        return noon.astimezone(tz) if tz is not None else noon.replace(tzinfo=None)
+
+
+def test_notices_are_dated_on_the_configured_clock_through_api_and_ui(
+    app: Any, accounts: Accounts, campaign_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Announcing the schedule issues the notices in a worker job, on the asker's clock: dated
+    today in the configured zone, whichever entry point asked, whatever the worker's own zone."""
+    monkeypatch.setattr(caller_module, "datetime", _Noon)
+    zone = app.config["VANTHU"].timezone
+    with app.app_context():
+        with transaction() as db:
+            other_id = load_demo(db, new_campaign=True).id
+        for campaign in (campaign_id, other_id):
+            _scheduled(campaign)
+    today = _Noon.now(ZoneInfo(zone)).date()
+    api = api_client(app, "leader")
+    answer = api.post(f"/api/v1/campaigns/{campaign_id}/actions/schedule_visits", json={})
+    assert answer.status_code == 202, answer.get_json()
+    ui, token = _ui(app, accounts, "leader")
+    response = ui.post(f"/campaigns/{other_id}/actions/schedule_visits", data={"csrf_token": token})
+    assert response.status_code == 303
+    with app.app_context():
+        assert set(run_due_jobs(kind=JobKind.ISSUE)) == {"done"}
+    with app.app_context():
+        notices = session().scalars(select(Document).where(Document.kind == "TB")).all()
+        dates: dict[int, set[Any]] = {campaign_id: set(), other_id: set()}
+        for notice in notices:
+            assert notice.status == "issued", notice.id
+            dates[notice.campaign_id].add(notice.issue_date)
+    assert dates == {campaign_id: {today}, other_id: {today}}
 
 
 def test_the_commune_must_be_in_the_office_district_through_api_and_ui(
@@ -178,3 +225,54 @@ def test_a_full_disk_is_a_clear_refusal_through_api_and_ui(
     ui, token = _ui(app, accounts, "staff")
     page = ui.post(f"/campaigns/{campaign_id}/report", data={"csrf_token": token})
     assert page.status_code == 503 and DISK_FULL in html.unescape(page.get_data(as_text=True))
+
+
+def _database_full(app: Any, database_url: str) -> None:
+    """From now on the database itself refuses to grow, as on a full disk: SQLite capped at the
+    pages it has (it answers SQLITE_FULL, "database or disk is full"); PostgreSQL answering
+    SQLSTATE 53100 (disk_full) to a change of a campaign, as when it cannot extend a file."""
+    with app.app_context():
+        engine = session().get_bind()
+    engine.dispose()
+    if database_url.startswith("sqlite"):
+        with closing(sqlite3.connect(str(engine.url.database))) as own:
+            own.execute("VACUUM")  # no free page left to grow into
+
+        @event.listens_for(engine, "connect")
+        def capped(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+            cursor.execute(f"PRAGMA max_page_count={pages}")
+            cursor.close()
+
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file: No space left on device' "
+            "USING ERRCODE = 'disk_full'; END $$"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER full_disk BEFORE UPDATE ON campaigns "
+            "FOR EACH ROW EXECUTE FUNCTION full_disk()"
+        )
+
+
+def test_the_database_s_own_full_disk_is_a_clear_refusal_through_api_and_ui(
+    app: Any, accounts: Accounts, campaign_id: int, database_url: str
+) -> None:
+    """The database running out of space is the same clear 503 as a full disk elsewhere, not
+    "database unavailable", and nothing is half-written."""
+    api = api_client(app, "staff")
+    ui, token = _ui(app, accounts, "staff")
+    before = api.get(f"/api/v1/campaigns/{campaign_id}").get_json()
+    _database_full(app, database_url)
+    long_text = " ".join(f"đoạn {i}" for i in range(1500))  # pages of its own
+    answer = api.patch(f"/api/v1/campaigns/{campaign_id}", json={"method": long_text})
+    assert answer.status_code == 503 and answer.get_json()["message"] == DISK_FULL
+    form = {"csrf_token": token, "report-results": long_text, "report-causes": long_text}
+    page = ui.post(f"/campaigns/{campaign_id}/report", data=form)
+    assert page.status_code == 503 and DISK_FULL in html.unescape(page.get_data(as_text=True))
+    after = api.get(f"/api/v1/campaigns/{campaign_id}").get_json()
+    assert (after["version"], after["method"]) == (before["version"], before["method"])
+    assert after["report_sections"] == before["report_sections"]

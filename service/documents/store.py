@@ -1,5 +1,6 @@
 """Where template bytes come from (the database's newest version, else the committed file), and
-the one way stored document bytes are read: checked against the SHA-256 recorded when stored."""
+the one way stored template and document bytes are read: checked against the SHA-256 recorded
+when stored."""
 
 from __future__ import annotations
 
@@ -40,24 +41,34 @@ def committed_template(kind: str) -> bytes:
 
 
 def active_template(db: Session, kind: str) -> tuple[int | None, bytes]:
-    """(template id or None for the committed file, its bytes)."""
-    row = db.execute(
-        select(Template.id, Template.content)
-        .where(Template.kind == kind)
-        .order_by(Template.version.desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    """(template id or None for the committed file, its bytes, checked as `template_bytes`):
+    a kind nobody uploaded a template for uses the committed file."""
+    template = db.scalar(
+        select(Template).where(Template.kind == kind).order_by(Template.version.desc()).limit(1)
+    )
+    if template is None:
         return None, committed_template(kind)
-    return row.id, row.content
+    return template.id, _verified_template(db, template)
 
 
 def template_bytes(db: Session, template_id: int | None, kind: str) -> bytes:
-    """The exact template a document was issued with."""
+    """The exact template a document was drafted with, never corrupt bytes: the committed file
+    when it names none; a named version that is gone is an error, not the committed file."""
     if template_id is None:
         return committed_template(kind)
-    content = db.scalar(select(Template.content).where(Template.id == template_id))
-    return content if content is not None else committed_template(kind)
+    template = db.get(Template, template_id)
+    if template is None:
+        log.error("document template #%s (%s) is missing", template_id, kind)
+        raise PermanentError(
+            f"Không tìm thấy mẫu {kind} #{template_id} mà văn bản được soạn theo; "
+            "hãy báo quản trị viên"
+        )
+    return _verified_template(db, template)
+
+
+def _verified_template(db: Session, template: Template) -> bytes:
+    what = f"mẫu {template.kind} phiên bản {template.version}"
+    return _verified(db, bytes(template.content), template.sha256, "template", template.id, what)
 
 
 def next_template_version(db: Session, kind: str) -> int:
@@ -95,15 +106,22 @@ class CorruptFile(Conflict, PermanentError):
 def read_verified(stored: DocumentFile) -> bytes:
     """The stored bytes of a document file, never corrupt ones: a mismatch is refused and
     alerted, so nothing downloads, mails, converts or archives bytes that changed after storing."""
-    content = bytes(stored.content)
-    actual = sha256(content)
-    if actual == stored.sha256:
-        return content
     doc = stored.document
     what = f"tệp {stored.format.upper()} của văn bản {doc.reference or f'#{doc.id}'}"
-    message = f"{CORRUPT}: {what} không khớp mã SHA-256 đã lưu; hãy báo quản trị viên"
-    alert(object_session(stored), "document", doc.id, f"{what}: lưu {stored.sha256}, đọc {actual}")
-    raise CorruptFile(message)
+    db = object_session(stored)
+    return _verified(db, bytes(stored.content), stored.sha256, "document", doc.id, what)
+
+
+def _verified(
+    db: Session | None, content: bytes, recorded: str, object_type: str, object_id: int, what: str
+) -> bytes:
+    """`content`, if it still matches the SHA-256 `recorded` when it was stored; else alerted
+    (naming `what` and both hashes) and refused."""
+    actual = sha256(content)
+    if actual == recorded:
+        return content
+    alert(db, object_type, object_id, f"{what}: lưu {recorded}, đọc {actual}")
+    raise CorruptFile(f"{CORRUPT}: {what} không khớp mã SHA-256 đã lưu; hãy báo quản trị viên")
 
 
 def alert(db: Session | None, object_type: str, object_id: object, detail: str) -> None:

@@ -101,6 +101,9 @@ def storage(error: OSError) -> tuple[str, int]:
 
 @web.errorhandler(OperationalError)
 def unavailable(error: OperationalError) -> tuple[str, int]:
+    if disk_full(error):
+        log.error("disk full: %s", error_summary(error))
+        return error_page(503, DISK_FULL)
     log.error("database unavailable: %s", error_summary(error))
     return error_page(503, "Cơ sở dữ liệu tạm thời không sẵn sàng, vui lòng thử lại")
 

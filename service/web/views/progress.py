@@ -103,7 +103,7 @@ def archive_state(db: Session, campaign: Campaign) -> dict[str, Any] | None:
         "label": label,
         "busy": state in archive_commands.PENDING,
         "error": newest.last_error[:300] if newest and state != ArchiveState.DONE else "",
-        "download": f"/api/v1/campaigns/{campaign.id}/archive/file" if ready else "",
+        "download": url_for("api.download_archive", campaign_id=campaign.id) if ready else "",
         "filename": ready.filename if ready else "",
         "size": size_vn(ready.size) if ready else "",
         "built_at": moment_vn(ready.built_at) if ready and ready.built_at else "",
