@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench demo clean
+.PHONY: run test lint typecheck bench demo documents clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ typecheck: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/vanthu demo --out out/demo
+
+# Page 1 and the last page of each kind of the demo's documents as PNG (see docs/documents/).
+documents: $(STAMP)
+	$(BIN)/python -m service.documents.screenshots --out docs/documents
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -36,7 +36,7 @@ from service.commands import actions, visits
 from service.commands.caller import Caller
 from service.config import Config
 from service.database import transaction
-from service.demo import FIRST_VISIT, NOTICE_DAY, PLAN_DAY, TEAM_DAY
+from service.demo import NOTICE_DAY, PLAN_DAY, TEAM_DAY, visit_start
 from service.models import Dispatch, Document, DocumentFile, Job
 from service.seed.synthetic import synthetic_campaign
 from service.timeutil import utcnow
@@ -68,7 +68,7 @@ def prepare(targets: int) -> int:
         actions.perform(db, caller, campaign.id, "issue_plan", actions.Step(PLAN_DAY))
         actions.perform(db, caller, campaign.id, "decide_team", actions.Step(TEAM_DAY))
         for i, target in enumerate(campaign.targets):
-            start = FIRST_VISIT + timedelta(days=i // 2, hours=6 * (i % 2))
+            start = visit_start(i)
             end = start + timedelta(hours=3, minutes=30)
             visits.schedule(
                 db, caller, campaign.id, target.id, start, end, f"Trụ sở {target.office.name}"

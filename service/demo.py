@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,18 +19,22 @@ from service.documents.store import file_of
 from service.mail.transport import transport_for
 from service.models import Campaign, Dispatch, Document, Job, Target
 from service.seed.load import load_demo
+from workflows import calendar, titles
 from workflows.documents import FILING_ORDER, KINDS
-from workflows.vocabulary import DispatchState, DocumentStatus, JobState
+from workflows.vocabulary import DispatchState, DocumentStatus, JobState, TeamRole
 
 PLAN_DAY = date(2023, 4, 5)
 TEAM_DAY = date(2023, 4, 10)
 NOTICE_DAY = date(2023, 8, 21)
-FIRST_VISIT = datetime(2023, 9, 5, 8, 0)
+FIRST_VISIT = datetime(2023, 9, 5, 8, 0)  # the plan leaves the days to the notices
 REPORT_DAY = date(2023, 11, 20)
 
 
 # Illustrative names of the inspected offices' heads.
 REPRESENTATIVES = ("Hoàng Văn Minh", "Lăng Thị Hà", "Nông Văn Bình", "Triệu Thị Mai", "Lộc Văn Sơn")
+# And of the chosen communes' Ban Chỉ đạo 138, whose head attends (the plan's "Thành phần").
+COMMUNE_REPRESENTATIVES = ("Hà Văn Tùng", "Chu Thị Nga", "Vy Văn Thành")
+COMMUNE_POSITION = "Trưởng ban"
 
 
 class DemoFailed(RuntimeError):
@@ -67,6 +72,14 @@ def example_statistics(index: int) -> dict[str, int]:
     }
 
 
+def visit_start(index: int) -> datetime:
+    """When the index-th demo visit starts: two a working day from FIRST_VISIT, at 08:00 and
+    14:00, weekends and public holidays skipped as an office would."""
+    days = calendar.working_days(FIRST_VISIT.date())
+    day = next(itertools.islice(days, index // 2, None))
+    return datetime.combine(day, FIRST_VISIT.time()) + timedelta(hours=6 * (index % 2))
+
+
 def drive_campaign(campaign_id: int, caller: Caller | None = None) -> None:
     """Every lifecycle step of the campaign, as staff would take them."""
     caller = caller or Caller.system()
@@ -77,7 +90,7 @@ def drive_campaign(campaign_id: int, caller: Caller | None = None) -> None:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         for i, target in enumerate(campaign.targets):
-            start = FIRST_VISIT + timedelta(days=i // 2, hours=6 * (i % 2))  # 08:00, 14:00
+            start = visit_start(i)
             visits.schedule(
                 db,
                 caller,
@@ -97,7 +110,7 @@ def drive_campaign(campaign_id: int, caller: Caller | None = None) -> None:
             assert visit is not None
             visits.record(db, caller, visit.id, _visit_data(i, target))
             minutes = documents.draft(db, caller, campaign_id, "BB", visit_id=visit.id)
-            documents.issue(db, caller, minutes.id, visit.scheduled_start.date())
+            documents.issue(db, caller, minutes.id)  # dated the day of its visit
         actions.perform(db, caller, campaign_id, "issue_report", actions.Step(REPORT_DAY))
 
 
@@ -105,16 +118,22 @@ def _visit_data(index: int, target: Target) -> dict[str, object]:
     """A held visit: who attended by name on both sides, the figures and the findings."""
     office = target.office.name
     representative = REPRESENTATIVES[index % len(REPRESENTATIVES)]
-    honorific = "Bà" if " Thị " in representative else "Ông"
-    commune = [f"Ông Hà Văn Tùng, Phó Trưởng ban {c.name}" for c in [target.commune] if c]
+    commune_head = COMMUNE_REPRESENTATIVES[index % len(COMMUNE_REPRESENTATIVES)]
+    commune = [
+        f"{_honorific(commune_head)} {commune_head}, {titles.position_at(COMMUNE_POSITION, c.name)}"
+        for c in [target.commune]
+        if c
+    ]
     return {
+        # Every member of the team the decision names (a hand-typed list here once left one out).
         "team_attendees": [
-            "Ông Nguyễn Văn Giang, Phó Giám đốc Sở, Trưởng đoàn",
-            "Bà Hoàng Thị Lan, Trưởng phòng PCTNXH, Phó Trưởng đoàn",
-            "Bà Vi Thị Hoa, chuyên viên, Thư ký",
+            f"{_honorific(m.person.full_name)} {m.person.full_name}, {m.person.position}, "
+            + TeamRole.label_of(m.role)
+            for m in target.campaign.members
         ],
         "unit_attendees": [
-            f"{honorific} {representative}, Trưởng phòng {office}",
+            f"{_honorific(representative)} {representative}, "
+            + titles.position_at("Trưởng phòng", office),
             f"Bà Lý Thị Thu, công chức {office}",
             *commune,
         ],
@@ -125,8 +144,15 @@ def _visit_data(index: int, target: Target) -> dict[str, object]:
         },
         "unit_comments": "Đơn vị thống nhất với nội dung biên bản.",
         "unit_representative": representative,
-        "unit_representative_position": "TRƯỞNG PHÒNG",
+        "unit_representative_position": "Trưởng phòng",
+        "commune_representative": commune_head if target.commune else "",
+        "commune_representative_position": COMMUNE_POSITION if target.commune else "",
     }
+
+
+def _honorific(name: str) -> str:
+    """How the demo's attendee lines address its illustrative people."""
+    return "Bà" if " Thị " in name else "Ông"
 
 
 def wait_for_jobs(campaign_id: int, timeout: float) -> None:

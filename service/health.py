@@ -16,7 +16,12 @@ from sqlalchemy import text
 from service import jobs
 from service.config import Config
 from service.database import session
-from service.documents.libreoffice import libreoffice_available
+from service.documents.libreoffice import (
+    PREFERRED_FONT,
+    SUBSTITUTE_FONT,
+    libreoffice_available,
+    pdf_font,
+)
 from service.mail.transport import SmtpSettings
 
 health = APIBlueprint("health", __name__, enable_openapi=False)
@@ -96,6 +101,23 @@ def _libreoffice(config: Config) -> str:
     return path
 
 
+def _pdf_font(_config: Config) -> str:
+    """The font the PDFs are set in, first in the detail: Times New Roman, or Liberation Serif
+    in its place (the same line breaks and pages); anything else fails this check."""
+    family = pdf_font()
+    if family == PREFERRED_FONT:
+        return family
+    if family == SUBSTITUTE_FONT:
+        return (
+            f"{family} (thay cho {PREFERRED_FONT}, cùng độ rộng chữ; cài gói "
+            f"ttf-mscorefonts-installer để PDF dùng {PREFERRED_FONT})"
+        )
+    raise LookupError(
+        f"không có {PREFERRED_FONT} hay {SUBSTITUTE_FONT}: PDF dùng "
+        f"{family or 'phông không xác định'}, ngắt dòng và trang có thể khác"
+    )
+
+
 def _smtp(config: Config) -> str:
     if not config.smtp_url:
         if not os.access(config.var_dir, os.W_OK):
@@ -112,10 +134,12 @@ CHECKS: dict[str, Callable[[Config], str]] = {
     "worker": _worker,
     "jobs": _jobs,
     "libreoffice": _libreoffice,
+    "pdf_font": _pdf_font,
     "smtp": _smtp,
 }
-# Without LibreOffice the service still works (DOCX only): reported, not fatal.
-OPTIONAL = {"libreoffice"}
+# Without LibreOffice the service still works (DOCX only), and PDFs in another font are still
+# PDFs: reported, not fatal.
+OPTIONAL = {"libreoffice", "pdf_font"}
 
 
 @health.get("/healthz")

@@ -309,6 +309,27 @@ def calls(w: World) -> list[Call]:
             OFFICE_ONLY,
         ),
         Call("GET", "/api/v1/register", "/api/v1/register?format=csv", None, OFFICE_ONLY),
+        Call("GET", "/api/v1/registers", "/api/v1/registers?year=2023", None, OFFICE_ONLY),
+        Call(
+            "POST",
+            "/api/v1/registers/next_number",
+            "/api/v1/registers/next_number",
+            {"organisation_id": o, "year": 2023, "series": "shared", "next_number": 99},
+            SIGNERS_ONLY,  # the register is kept by whoever issues (there is no clerk role)
+        ),
+        Call(
+            "POST",
+            "/api/v1/registers/entries",
+            "/api/v1/registers/entries",
+            {
+                "organisation_id": o,
+                "number": 99,
+                "code": "KH-X",
+                "issue_date": "2023-04-03",
+                "title": "Kế hoạch cấp số ngoài hệ thống",
+            },
+            SIGNERS_ONLY,
+        ),
         Call("GET", "/api/v1/organisations", "/api/v1/organisations"),
         Call("GET", "/api/v1/organisations/<int:org_id>", f"/api/v1/organisations/{o}"),
         Call(

@@ -230,6 +230,7 @@ def _drive(api: FlaskClient, campaign_id: int) -> None:
             "start": start.isoformat(),
             "end": (start + timedelta(hours=3)).isoformat(),
             "place": "Trụ sở Phòng",
+            "confirm_non_working_days": True,  # one visit a day, weekends included
         }
         _ok(api.post(f"/api/v1/campaigns/{campaign_id}/visits", json=body), 201)
     _action(api, campaign_id, "schedule_visits", NOTICE_DAY)

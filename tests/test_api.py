@@ -97,6 +97,28 @@ def test_visit_statistics_are_validated(client: FlaskClient, campaign_id: int) -
     assert client.get(f"/api/v1/visits/{visit_id}").json["status"] == "scheduled"
 
 
+def test_visit_statistics_keyed_by_an_unknown_indicator_are_422(
+    client: FlaskClient, campaign_id: int
+) -> None:
+    """A figure the plan does not collect is refused by name, and nothing of the result is kept."""
+    _to_visits_scheduled(client, campaign_id)
+    visit_id = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"][0]["visit"]["id"]
+    before = client.get(f"/api/v1/visits/{visit_id}").json
+    response = client.post(
+        f"/api/v1/visits/{visit_id}/result",
+        json={
+            "statistics": {"businesses": 4, "children": 3},
+            "unit_comments": "Thống nhất.",
+        },
+    )
+    assert response.status_code == 422, response.json
+    fields = response.json["detail"]["json"]
+    assert list(fields) == ["statistics.children"]
+    assert "«children» không có trong kế hoạch" in " ".join(fields["statistics.children"])
+    after = client.get(f"/api/v1/visits/{visit_id}").json
+    assert after == before and after["status"] == "scheduled"
+
+
 def _to_visits_scheduled(client: FlaskClient, campaign_id: int) -> None:
     plan = client.post(f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "KH"}).json
     assert plan["status"] == "draft" and plan["number"] is None
@@ -112,6 +134,7 @@ def _to_visits_scheduled(client: FlaskClient, campaign_id: int) -> None:
                 "start": f"2023-09-{i + 5:02d}T08:00:00",
                 "end": f"2023-09-{i + 5:02d}T11:30:00",
                 "place": "Trụ sở",
+                "confirm_non_working_days": True,  # 9 and 10 September are a weekend
             },
         )
         assert response.status_code == 201, response.json

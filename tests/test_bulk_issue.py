@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from service import runner
 from service.commands import actions, documents, issuing, visits
 from service.database import transaction
-from service.demo import FIRST_VISIT, NOTICE_DAY, PLAN_DAY, TEAM_DAY
+from service.demo import NOTICE_DAY, PLAN_DAY, TEAM_DAY, visit_start
 from service.errors import Conflict
 from service.models import Campaign, Document, Job, Target
 from service.seed.synthetic import synthetic_campaign
@@ -42,7 +42,7 @@ def _scheduled(campaign_id: int) -> list[tuple[int, str, int]]:
         campaign = db.get(Campaign, campaign_id)
         assert campaign is not None
         for i, target in enumerate(campaign.targets):
-            start = FIRST_VISIT + timedelta(days=i // 2, hours=6 * (i % 2))
+            start = visit_start(i)
             end = start + timedelta(hours=3)
             visits.schedule(db, SYSTEM, campaign_id, target.id, start, end, "Trụ sở")
         return [(t.id, t.office.name, t.office_id) for t in campaign.targets]

@@ -219,6 +219,7 @@ def test_two_web_processes_and_two_workers_issue_500_documents(
                             "start": start.isoformat(),
                             "end": (start + timedelta(hours=1, minutes=30)).isoformat(),
                             "place": f"Trụ sở đơn vị số {index + 1}",
+                            "confirm_non_working_days": True,  # weekends included
                         },
                         index,
                     )

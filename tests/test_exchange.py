@@ -99,6 +99,13 @@ def test_a_preset_is_a_file_an_administrator_drops_in(tmp_path: Path) -> None:
             presets.load(slug, tmp_path)
 
 
+def test_a_programme_with_its_year_placed_is_not_given_another(tmp_path: Path) -> None:
+    written = {"name": "Bình đẳng giới", "programme": "công tác bình đẳng giới năm {year}"}
+    (tmp_path / "bdg.json").write_text(json.dumps(written), encoding="utf-8")
+    fields = presets.campaign_fields("bdg", 2027, tmp_path)
+    assert fields["programme"] == "công tác bình đẳng giới năm 2027"
+
+
 def test_the_demo_carries_its_programme(client: FlaskClient, campaign_id: int) -> None:
     shown = client.get(f"/api/v1/campaigns/{campaign_id}").json
     assert shown["programme"] == "công tác phòng, chống mại dâm năm 2023"
@@ -231,6 +238,18 @@ def test_create_from_a_preset(client: FlaskClient, campaign_id: int) -> None:
     assert response.status_code == 201, response.json
     made = response.json
     assert made["programme"] == "công tác phòng, chống mại dâm năm 2026"
+    # The preset's dated text is the new campaign's year, nowhere the year it was written in.
+    assert made["title"] == (
+        "Công tác quản lý nhà nước về Chương trình phòng, chống mại dâm năm 2026"
+    )
+    assert made["subject_lines"] == [
+        "Kiểm tra công tác quản lý nhà nước về Chương trình",
+        "phòng, chống mại dâm năm 2026",
+    ]
+    assert all(basis.endswith("phòng, chống mại dâm năm 2026") for basis in made["legal_bases"])
+    dated = json.dumps({k: made[k] for k in presets.FIELDS if k in made}, ensure_ascii=False)
+    assert "2023" not in dated and "{year}" not in dated
+    assert "2023" not in plan_text(client, made["id"])
     assert len(made["contents"]) == 5 and made["indicators"][0]["key"] == "businesses"
     assert made["targets"] == [] and made["members"] == []
     unknown = client.post("/api/v1/campaigns", json={**body, "preset": "../../etc/passwd"})

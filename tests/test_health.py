@@ -28,7 +28,7 @@ __all__ = ["accounts", "campaign_id"]  # fixtures used here
 def test_healthz_and_readyz(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
-    checks = {"database", "broker", "worker", "jobs", "libreoffice", "smtp"}
+    checks = {"database", "broker", "worker", "jobs", "libreoffice", "pdf_font", "smtp"}
     assert set(ready.json["checks"]) == checks
     assert ready.json["checks"]["database"]["ok"] is True
 

@@ -235,7 +235,16 @@ def announce(starts: list[datetime]) -> int:
         for i, target in enumerate(campaign.targets):
             start = starts[i] if i < len(starts) else far + timedelta(days=i)
             end = start + timedelta(hours=3, minutes=30)
-            visits.schedule(db, SYSTEM, campaign.id, target.id, start, end, "Hội trường tầng 2")
+            visits.schedule(  # one visit a day, weekends included
+                db,
+                SYSTEM,
+                campaign.id,
+                target.id,
+                start,
+                end,
+                "Hội trường tầng 2",
+                confirm_non_working_days=True,
+            )
         visits.announce(db, SYSTEM, campaign, None)
         campaign_id = campaign.id
     issuing.complete(campaign_id)  # the notices, as their job issues them
@@ -429,27 +438,27 @@ def test_outbox_writes_one_file_per_message_id(tmp_path: Path) -> None:
 def test_register_cells_are_never_formulas() -> None:
     row = register.RegisterRow(
         reference='=HYPERLINK("http://x","y")',
-        issue_date="+1",
+        issue_date=None,
         title="-2+3",
         signer="@SUM(A1)",
         recipients="\tx",
-        keeper="VT, PCTNXH",
+        keeper="+1",
         copies=3,
-        sent_on="",
+        sent_on=None,
         receipt="Đã gửi",
         notes="a=b",
     )
     text = register.to_csv([row]).decode("utf-8-sig")
-    assert text.splitlines()[1].startswith('"\'=HYPERLINK(""http://x"",""y"")",\'+1,\'-2+3,\'@SUM')
+    assert text.splitlines()[1].startswith('1,"\'=HYPERLINK(""http://x"",""y"")",,\'-2+3,\'@SUM')
     sheet = openpyxl.load_workbook(io.BytesIO(register.to_xlsx([row]))).active
     assert sheet is not None
-    cells = [c for c in sheet[2]]
-    assert [c.value for c in cells[:5]] == [
+    cells = [c for c in sheet[register.HEADER_ROW + 1]][1:]  # after the STT
+    assert [c.value for c in cells[:6] if c.value is not None] == [
         '\'=HYPERLINK("http://x","y")',
-        "'+1",
         "'-2+3",
         "'@SUM(A1)",
         "'\tx",
+        "'+1",
     ]
     assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))
     assert cells[6].value == 3 and cells[9].value == "a=b"
@@ -472,10 +481,10 @@ def test_register_row_of_minutes_names_the_team_leader_and_unsent_copies() -> No
         },
     )
     row = register.row_for(minutes, [], TZ)
-    assert (row.reference, row.issue_date) == ("03/BB-ĐKT", "05/9/2023")
+    assert (row.reference, row.issue_date) == ("03/BB-ĐKT", date(2023, 9, 5))
     assert row.signer == "Nguyễn Văn Giang (TRƯỞNG ĐOÀN KIỂM TRA)"
     assert (row.recipients, row.keeper, row.copies) == ("Phòng X", "VT, Hồ sơ", 3)
-    assert row.receipt == "Chưa gửi thư điện tử" and row.sent_on == ""
+    assert row.receipt == "Chưa gửi thư điện tử" and row.sent_on is None
     assert row.notes.startswith("Đã được thay thế") and "Phòng X" in row.notes
 
 
@@ -596,6 +605,7 @@ def test_reschedule_updates_the_invitation_and_cancelling_cancels_it(
             new_start,
             new_start + timedelta(hours=2),
             "Phòng họp số 1",
+            confirm_non_working_days=True,  # whatever day of the week the test runs
         )
         assert called_off.visit is not None
         visits.cancel(db, SYSTEM, called_off.visit.id, "Bão lũ, đường bị chia cắt")
@@ -763,14 +773,14 @@ def test_outgoing_register_exports(mail_app: Flask, smtp: SmtpServer, no_libreof
     assert "filename*=UTF-8''S%E1%BB%95" in response.headers["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     assert sheet is not None
-    rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0] == list(register.COLUMNS)
-    assert rows[1][0] == "01/KH-SLĐTBXH" and rows[1][1] == "05/4/2023"
-    assert rows[1][3] == "Nguyễn Văn Giang (PHÓ GIÁM ĐỐC)"
-    assert rows[1][4] == '\'=HYPERLINK("http://x.example","bấm"); Lãnh đạo Sở'
-    assert rows[1][5] == "VT, PCTNXH" and rows[1][8] == "Đã gửi thư điện tử 1/1 địa chỉ"
-    assert rows[1][7] == formatting.short_date(datetime.now(TZ).date())
-    assert "Không gửi thư điện tử (không có địa chỉ)" in rows[1][9]
+    table = [[c.value for c in row][1:] for row in sheet.iter_rows(min_row=register.HEADER_ROW)]
+    assert table[0] == list(register.COLUMNS[1:])
+    assert table[1][0] == "01/KH-SLĐTBXH" and table[1][1] == datetime(2023, 4, 5)
+    assert table[1][3] == "Nguyễn Văn Giang (PHÓ GIÁM ĐỐC)"
+    assert table[1][4] == '\'=HYPERLINK("http://x.example","bấm"); Lãnh đạo Sở'
+    assert table[1][5] == "VT, PCTNXH" and table[1][8] == "Đã gửi thư điện tử 1/1 địa chỉ"
+    assert table[1][7].date() == datetime.now(TZ).date()
+    assert "Không gửi thư điện tử (không có địa chỉ)" in table[1][9]
     csv_data = client.get(f"/api/v1/register?campaign_id={campaign_id}&format=csv")
     assert csv_data.data.startswith("\ufeff".encode()) and csv_data.mimetype == "text/csv"
     assert client.get("/api/v1/register?format=pdf").status_code == 422

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -23,6 +24,7 @@ from service.models import Campaign, Document, Organisation
 from service.seed.load import load_demo
 from tests.auth_helper import SYSTEM
 from tests.jobs_helper import run_due_jobs
+from workflows import titles
 from workflows.vocabulary import JobKind, OrganisationKind
 
 # Words of the demo's programme that no document of another programme may contain.
@@ -317,3 +319,144 @@ def test_the_demos_documents_say_each_thing_once(ctx: None) -> None:
     ]
     assert mailed[:2] == ["ubnd@langson.example.org", "bcd138@langson.example.org"]
     assert len(report.context["routing"]["lines"][2]["recipients"]) == 11
+
+
+# A title that does not name the programme: the documents name it themselves, once.
+PLAIN_TITLE = "Kế hoạch kiểm tra tại các huyện, thành phố năm 2026"
+ISSUER = "Sở Lao động - Thương binh và Xã hội"
+
+
+def _plain(**changes: object) -> int:
+    """A campaign of another programme with two targets that chose no sub-unit: no subject
+    lines, no introduction, no sub-unit label unless `changes` give them."""
+    with transaction() as db:
+        demo = load_demo(db)
+        campaign = campaigns.create(
+            db,
+            SYSTEM,
+            {
+                "issuer_id": demo.issuer_id,
+                "unit_id": demo.unit_id,
+                "signer_id": demo.signer_id,
+                "year": 2026,
+                "title": PLAIN_TITLE,
+                "programme": SUBJECT,
+                "contents": CONTENTS,
+                "indicators": INDICATORS,
+                "recipients": ["Lãnh đạo Sở"],
+                **changes,
+            },
+        )
+        for target in demo.targets[:2]:
+            campaigns.add_target(db, SYSTEM, campaign.id, target.office_id, None)
+        return campaign.id
+
+
+def _drafted(campaign_id: int, *kinds: str) -> dict[str, Document]:
+    with transaction() as db:
+        for kind in kinds:
+            documents.draft(db, SYSTEM, campaign_id, kind)
+    return {doc.kind: doc for doc in _documents(campaign_id)}
+
+
+def _flat(doc: Document) -> str:
+    return " ".join(_rendered(doc).split())
+
+
+def test_documents_cite_the_programme_once_where_the_title_does_not(ctx: None) -> None:
+    drafts = _drafted(_plain(), "KH", "TB", "BC")
+    plan, notice, report = drafts["KH"], drafts["TB"], drafts["BC"]
+    assert plan.context["introduction"] == (
+        f"Để đánh giá kết quả thực hiện {SUBJECT}, {ISSUER} xây dựng {PLAIN_TITLE}, cụ thể như sau:"
+    )
+    assert notice.context["introduction"] == (
+        f"{ISSUER} thông báo lịch kiểm tra {SUBJECT} cụ thể như sau:"
+    )
+    assert (
+        f"Đoàn kiểm tra đã tiến hành kiểm tra {SUBJECT} tại 0/2 đơn vị."
+        in (report.context["introduction"])
+    )
+    for doc in drafts.values():
+        text = _flat(doc)
+        assert text.count(SUBJECT) == 1, (doc.kind, text)
+        assert doubled(_rendered(doc)) == [], doc.kind
+
+
+def test_a_title_naming_the_programme_is_not_followed_by_it_again(ctx: None) -> None:
+    """The programme's own words after "công tác"/"Chương trình" in the title name it."""
+    title = "Công tác quản lý nhà nước về Chương trình bảo vệ, chăm sóc trẻ em năm 2026"
+    drafts = _drafted(_plain(title=title), "KH", "TB", "BC")
+    assert drafts["KH"].context["introduction"] == (
+        f"{ISSUER} xây dựng Kế hoạch kiểm tra công tác quản lý nhà nước về Chương trình bảo vệ, "
+        "chăm sóc trẻ em năm 2026, cụ thể như sau:"
+    )
+    assert drafts["TB"].context["introduction"] == (
+        f"{ISSUER} thông báo lịch kiểm tra cụ thể như sau:"
+    )
+    for doc in drafts.values():
+        assert SUBJECT not in _flat(doc), doc.kind
+    typed = "Sở xây dựng Kế hoạch kiểm tra như sau:"  # what staff wrote is printed as written
+    campaign_id = _plain(introduction=typed)
+    assert _drafted(campaign_id, "KH")["KH"].context["introduction"] == typed
+
+
+def test_the_plans_subject_comes_from_the_title_and_never_repeats_its_type(ctx: None) -> None:
+    plan = _drafted(_plain(), "KH")["KH"]
+    assert plan.context["subject_lines"] == ["Kiểm tra tại các huyện, thành phố năm 2026"]
+    text = _flat(plan)
+    assert "KẾ HOẠCH Kiểm tra tại các huyện, thành phố năm 2026" in text
+    typed = ["Kế hoạch kiểm tra công tác bảo vệ, chăm sóc trẻ em", "năm 2026"]
+    plan = _drafted(_plain(subject_lines=typed), "KH")["KH"]
+    assert plan.context["subject_lines"] == [
+        "Kiểm tra công tác bảo vệ, chăm sóc trẻ em",
+        "năm 2026",
+    ]
+    assert "KẾ HOẠCH Kiểm tra công tác bảo vệ, chăm sóc trẻ em năm 2026" in _flat(plan)
+    assert doubled(_rendered(plan)) == []
+
+
+def _schedule_header(doc: Document) -> list[str]:
+    table = Docx(io.BytesIO(render_docx(committed_template("TB"), doc.context))).tables[1]
+    return [cell.text for cell in table.rows[0].cells]
+
+
+def test_a_notice_without_sub_units_has_no_sub_unit_column(ctx: None) -> None:
+    notice = _drafted(_plain(), "TB")["TB"]
+    assert notice.context["sub_unit_heading"] == ""
+    assert _schedule_header(notice) == ["STT", "Thời gian", "Đơn vị được kiểm tra", "Địa điểm"]
+    assert "được chọn" not in _rendered(notice)
+    # A campaign naming its sub-unit keeps the column, headed in its own words.
+    notice = _drafted(_plain(sub_unit_label="Ủy ban nhân dân xã, phường"), "TB")["TB"]
+    assert _schedule_header(notice) == [
+        "STT",
+        "Thời gian",
+        "Đơn vị được kiểm tra",
+        "Ủy ban nhân dân xã, phường được chọn",
+        "Địa điểm",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "printed"),
+    [
+        ([], ["Kiểm tra tại các huyện, thành phố năm 2026"]),
+        (["  ", ""], ["Kiểm tra tại các huyện, thành phố năm 2026"]),
+        (["Kế hoạch kiểm tra công tác X", "năm 2026"], ["Kiểm tra công tác X", "năm 2026"]),
+        (["KẾ HOẠCH", "kiểm tra công tác X"], ["Kiểm tra công tác X"]),
+        (["Kế hoạch: kiểm tra công tác X"], ["Kiểm tra công tác X"]),
+        (["Kế hoạch hóa gia đình năm 2026"], ["Kế hoạch hóa gia đình năm 2026"]),
+        (["Kiểm tra công tác X", "năm 2026"], ["Kiểm tra công tác X", "năm 2026"]),
+    ],
+)
+def test_plan_subject_lines(typed: list[str], printed: list[str]) -> None:
+    assert titles.plan_subject_lines(typed, PLAIN_TITLE) == printed
+
+
+def test_a_programme_is_cited_unless_the_sentence_names_it() -> None:
+    programme = "công tác phòng, chống mại dâm năm 2023"
+    named = "Kế hoạch số 01/KH-X về kiểm tra công tác quản lý nhà nước về Chương trình phòng, "
+    assert titles.programme_citation(programme, named + "chống mại dâm năm 2023") == ""
+    assert titles.programme_citation(programme, "Kế hoạch kiểm tra tại các huyện") == programme
+    assert titles.programme_citation("", "x") == ""
+    nfd = unicodedata.normalize("NFD", named.upper() + "CHỐNG MẠI DÂM NĂM 2023")
+    assert titles.programme_citation(programme, nfd) == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ def _org(ident: int, name: str, email: str | None, district: str = "", **extra: 
 
 
 def _directory() -> Directory:
-    city = _org(11, "Phòng LĐTBXH thành phố X", "tp@x.example", "thành phố X")
+    city = _org(11, "Phòng LĐTBXH thành phố X", "tp@x.example", "thành phố X", code="LĐTBXH-TPLS")
     rural = _org(
         12,
         "Phòng LĐ huyện Y",
@@ -174,3 +175,21 @@ def test_seed_plan_prints_the_seed_and_mails_eleven_district_committees(db: Sess
     assert resolved.unmailed() == ["VP, Phòng KH-TC"]
     assert len(resolved.mailing()) == 34
     db.rollback()
+
+
+def test_an_office_named_by_its_code_is_found_in_the_directory_not_in_a_phrase_list() -> None:
+    """ "Phòng LĐTBXH TPLS" reaches the office whose code is LĐTBXH-TPLS because its data says
+    so: no wording of one province's city is built into the routing."""
+    assert not [phrase for phrase in routing.PHRASES if "tpls" in phrase or "lạng sơn" in phrase]
+    directory = _directory()
+    city, *others = directory.offices
+    elsewhere = replace(directory, offices=(replace(city, code="LĐTBXH-TPX"), *others))
+    lines = ["Phòng LĐTBXH TPLS (TH)", "Phòng LĐTBXH TPX", "LĐTBXH TPX"]
+    resolved = routing.route("KH", elsewhere, lines)
+    by_line = {line.text: [r.address for r in line.recipients] for line in resolved.lines}
+    assert by_line == {
+        "Phòng LĐTBXH TPLS (TH)": [],
+        "Phòng LĐTBXH TPX": ["tp@x.example"],
+        "LĐTBXH TPX": ["tp@x.example"],
+    }
+    assert resolved.unmailed() == ["Phòng LĐTBXH TPLS (TH)"]

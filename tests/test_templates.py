@@ -266,21 +266,26 @@ def test_signer_without_authority_prints_position_and_name() -> None:
 
 def test_minutes_have_two_signature_columns() -> None:
     """Each inspected party signs on the left, the team leader on the right; the captions fit
-    their column on one line, and the Nơi nhận ends the minutes."""
+    their column on one line, and the Nơi nhận ends the minutes. The office's and the leader's
+    names share a row of their own, so they stand on one line however long the captions are."""
     signatures = SAMPLE_CONTEXTS["BB"]["signatures"]
     doc = _sample("BB")
     table = next(t for t in doc.tables if "TRƯỞNG ĐOÀN KIỂM TRA" in t._tbl.xml)
     assert _borderless(table) and len(table.columns) == 2
-    rows = [(signatures["left"], signatures["right"])] + [(p, None) for p in signatures["more"]]
-    assert len(table.rows) == len(rows)
-    for row, people in zip(table.rows, rows, strict=True):
-        for cell, person in zip(row.cells, people, strict=True):
-            if person is None:
-                assert not _lines(cell.paragraphs)
-                continue
-            fields = [person[k] for k in ("title", "unit", "position", "name") if person[k]]
-            assert _lines(cell.paragraphs) == fields
-            assert len(cell.paragraphs) - len(fields) >= 3  # room to sign
+    captions, names, *more = table.rows
+    assert len(more) == len(signatures["more"])
+    for side, caption, name in zip(("left", "right"), captions.cells, names.cells, strict=True):
+        person = signatures[side]
+        fields = [person[k] for k in ("title", "unit", "position") if person[k]]
+        assert _lines(caption.paragraphs) == fields
+        assert len(caption.paragraphs) - len(fields) >= 3  # room to sign
+        assert _lines(name.paragraphs) == [person["name"]]
+    for row, person in zip(more, signatures["more"], strict=True):
+        cell, beside = row.cells
+        assert not _lines(beside.paragraphs)
+        fields = [person[k] for k in ("title", "unit", "position", "name") if person[k]]
+        assert _lines(cell.paragraphs) == fields
+        assert len(cell.paragraphs) - len(fields) >= 3  # room to sign
     left = table.columns[0].width
     assert left is not None and left >= Cm(9)  # "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA" at 13 pt
     text = _body_text(doc)
@@ -390,6 +395,33 @@ def test_notice_prints_the_campaigns_words_only() -> None:
     sample = SAMPLE_CONTEXTS["TB"]
     assert f"Thực hiện {sample['plan_reference']}, {sample['introduction']}" in text
     assert text.count("Thực hiện") == 1
+
+
+def test_notice_without_a_sub_unit_drops_its_column() -> None:
+    """No sub-unit (an empty heading): the schedule has no such column, and is as wide."""
+    with_column = _sample("TB").tables[1]
+    doc = _render("TB", sub_unit_heading="")
+    table = doc.tables[1]
+    assert len(doc.tables) == len(_sample("TB").tables)
+    assert [c.text for c in table.rows[0].cells] == [
+        "STT",
+        "Thời gian",
+        "Đơn vị được kiểm tra",
+        "Địa điểm",
+    ]
+    row = SAMPLE_CONTEXTS["TB"]["schedule"][0]
+    assert [c.text for c in table.rows[1].cells] == [
+        str(row["index"]),
+        f"{row['date']}\n{row['time']}",
+        row["office"],
+        row["place"],
+    ]
+    assert "được chọn" not in _body_text(doc)
+
+    def widths(t: Table) -> list[int]:
+        return [int(col.get(qn("w:w"))) for col in t._tbl.tblGrid.findall(qn("w:gridCol"))]
+
+    assert len(widths(table)) == 4 and sum(widths(table)) == sum(widths(with_column))
 
 
 def test_minutes_record_findings_and_statistics() -> None:

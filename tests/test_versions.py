@@ -298,7 +298,16 @@ def test_a_second_tab_entering_a_visit_keeps_its_input(
         assert campaign is not None
         for day, target in enumerate(campaign.targets, start=5):
             start, end = datetime(2023, 9, day, 8), datetime(2023, 9, day, 11)
-            visits.schedule(db, SYSTEM, campaign_id, target.id, start, end, "Trụ sở")
+            visits.schedule(
+                db,
+                SYSTEM,
+                campaign_id,
+                target.id,
+                start,
+                end,
+                "Trụ sở",
+                confirm_non_working_days=True,
+            )
         visits.announce(db, SYSTEM, campaign, None)
         visit = campaign.targets[0].visit
         assert visit is not None

@@ -492,6 +492,7 @@ def _schedule_rows(campaign: Campaign, day0: int = 5) -> dict[str, str]:
         rows[f"start-{target.id}"] = "08:00"
         rows[f"end-{target.id}"] = "11:30"
         rows[f"place-{target.id}"] = f"Trụ sở {target.office.name}"
+    rows["confirm_non_working_days"] = "on"  # the days run over a weekend
     return rows
 
 
@@ -566,7 +567,15 @@ def _announced(app: Any, campaign_id: int) -> Campaign:
             assert campaign is not None
             for i, target in enumerate(campaign.targets):
                 hours = _hours(5 + i, 8, 11)
-                visits.schedule(db, SYSTEM, campaign.id, target.id, *hours, "Trụ sở")
+                visits.schedule(
+                    db,
+                    SYSTEM,
+                    campaign.id,
+                    target.id,
+                    *hours,
+                    "Trụ sở",
+                    confirm_non_working_days=True,
+                )
             visits.announce(db, SYSTEM, campaign, None)
         run_due_jobs(kind=JobKind.ISSUE)
         with transaction() as db:
@@ -596,6 +605,7 @@ def test_moving_visits_once_announced_issues_their_notices_in_a_job(
             f"place-{target.id}": "Trụ sở",
             f"version-{target.id}": str(visit.version),
         }
+    rows["confirm_non_working_days"] = "on"  # 16 September is a Saturday
 
     def notices() -> Counter[int | None]:
         with app.app_context(), transaction() as db:

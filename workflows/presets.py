@@ -50,12 +50,15 @@ def load(slug: str, directory: Path = DIRECTORY) -> dict[str, Any]:
 
 def campaign_fields(slug: str, year: int, directory: Path = DIRECTORY) -> dict[str, Any]:
     """What a new campaign of `year` takes from the preset: its programme as documents cite it
-    ("công tác … năm 2026") and every plan field the preset gives, `{year}` filled in."""
+    ("công tác … năm 2026") and every plan field the preset gives, `{year}` filled in wherever
+    it stands (in lists and in the contents' and indicators' objects too)."""
     preset = load(slug, directory)
     fields = {key: _with_year(preset[key], year) for key in FIELDS if key in preset}
     programme = str(preset.get("programme") or "").strip()
     if programme:
-        fields["programme"] = f"{_with_year(programme, year)} năm {year}"
+        # Written without its year, it is given " năm <year>"; a `{year}` in it says where.
+        dated = programme if YEAR in programme else f"{programme} năm {YEAR}"
+        fields["programme"] = _with_year(dated, year)
     return fields
 
 

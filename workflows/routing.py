@@ -147,12 +147,24 @@ def _province_name(org: Org) -> str:
     return _phrase(org.name.removesuffix(org.place)) if org.place else ""
 
 
+_CODE_SEPARATORS = re.compile(r"[\s\-–_.]+")
+
+
+def _code_key(text: str) -> str:
+    """A code as lines write it, for comparison: "Phòng LĐTBXH TPLS" and "LĐTBXH-TPLS" alike."""
+    return _CODE_SEPARATORS.sub("", _phrase(text).removeprefix("phòng "))
+
+
 def _named(d: Directory, text: str) -> tuple[Holder, ...]:
-    """A line naming one organisation (by name, code or, at the province's level, by its name
-    without the province's), or internal units ("VP, Phòng KH-TC")."""
-    key = _phrase(text)
+    """A line naming one organisation (by name, code, its code with spaces for the hyphens
+    after "Phòng": "Phòng LĐTBXH TPLS" for LĐTBXH-TPLS, or, at the province's level, by its
+    name without the province's), or internal units ("VP, Phòng KH-TC")."""
+    key, code = _phrase(text), _code_key(text)
     for org in d.organisations():
         if key in (_phrase(org.name), org.code.casefold()):
+            return (org,)
+    for org in d.organisations():
+        if org.code and code == _code_key(org.code):
             return (org,)
     for org in (*_some(d.governing), *d.agencies):
         if key == _province_name(org):
@@ -214,7 +226,6 @@ PHRASES: dict[str, str] = {
     "ủy ban nhân dân các huyện, thành phố": "district_committees",
     "phòng lđ, tb, xh-dt các huyện": "rural_offices",
     "phòng lao động, thương binh, xã hội - dân tộc các huyện": "rural_offices",
-    "phòng lđtbxh tpls": "city_offices",
     "phòng lđtbxh thành phố": "city_offices",
     "phòng lao động, thương binh, xã hội - dân tộc các huyện, thành phố": "district_offices",
     "lãnh đạo sở": "leadership",

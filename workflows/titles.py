@@ -41,6 +41,24 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+# Names whose second word is written lower-case ("Ủy ban nhân dân tỉnh", "Chính phủ").
+_LOWER_TAILED_NAMES = ("ủy ban", "uỷ ban", "chính phủ", "quốc hội", "nhà nước", "đảng")
+
+
+def run_in(value: str) -> str:
+    """A value run into a sentence after "label: " ("Thời gian kiểm tra: trong quý III…"):
+    lower-first, unless it opens with a name: an abbreviation or a number, two capitalised
+    words ("Nguyễn Văn", "Sở Lao động"), or a name such as "Ủy ban nhân dân"."""
+    text = _clean(value)
+    words = text.split(" ")
+    first, second = words[0], words[1] if len(words) > 1 else ""
+    named = second[:1].isupper() and not second.isupper()
+    lower_tailed = any(f"{text.casefold()} ".startswith(f"{name} ") for name in _LOWER_TAILED_NAMES)
+    if named or lower_tailed or any(ch.isdigit() for ch in first):
+        return text
+    return _lower_first(text)
+
+
 def subject(title: str) -> str:
     """What is inspected, to follow "kiểm tra": the title without a leading "Kế hoạch kiểm tra",
     "Kế hoạch", "Kiểm tra" (…), repeatedly, lower-first, without its final full stop; empty
@@ -91,6 +109,69 @@ def report_subject(title: str) -> str:
 def visit_summary(title: str, office: str) -> str:
     """The calendar event of a visit: "Kiểm tra <subject> tại <office>"."""
     return f"{minutes_subject(title)} tại {_clean(office)}"
+
+
+# "Kế hoạch" opening a plan's subject line repeats the type name printed above it ("KẾ HOẠCH");
+# "Kế hoạch hóa gia đình" is a subject.
+_PLAN_TYPE = re.compile(r"^kế hoạch(?=$|[\s,.:;–-])(?!\s+(?:hóa|hoá)\b)", re.IGNORECASE)
+
+
+def plan_subject_lines(typed: list[str], title: str) -> list[str]:
+    """The plan's subject under "KẾ HOẠCH": the lines staff typed, without a leading "Kế hoạch"
+    ("Kế hoạch kiểm tra công tác …" prints "Kiểm tra công tác …"), or, when none are typed,
+    "Kiểm tra <subject>" from the title in even lines."""
+    lines = [_clean(line) for line in typed if line.strip()]
+    if lines:
+        first = _PLAN_TYPE.sub("", lines[0], count=1).lstrip(_SEPARATORS)
+        if first != lines[0]:
+            lines = [first, *lines[1:]] if first else lines[1:]
+            lines[:1] = [line[:1].upper() + line[1:] for line in lines[:1]]
+    if lines:
+        return lines
+    return title_lines(minutes_subject(title)) if subject(title) else []
+
+
+# Words a programme's name may open with that say nothing of it ("công tác", "Chương trình"):
+# "…về Chương trình phòng, chống mại dâm năm 2023" names "công tác phòng, chống mại dâm năm 2023".
+_PROGRAMME_HEADS = re.compile(r"^(?:(?:công tác|chương trình|việc)\s+)+", re.IGNORECASE)
+
+
+def names_programme(text: str, programme: str) -> bool:
+    """Whether `text` already names the programme, whatever its case or Unicode form."""
+    core = _PROGRAMME_HEADS.sub("", _clean(programme).rstrip(" .")).casefold()
+    return bool(core) and core in _clean(text).casefold()
+
+
+def programme_citation(programme: str, *texts: str) -> str:
+    """The programme as a sentence cites it after what is inspected, or "" when it is empty or
+    one of `texts` (the same sentence's other words) names it already: a document names it once."""
+    name = _clean(programme).rstrip(" .")
+    if not name or any(names_programme(text, name) for text in texts):
+        return ""
+    return name
+
+
+def plan_introduction(issuer: str, title: str, programme: str) -> str:
+    """The plan's opening after its legal bases, when staff wrote none: "<issuer> xây dựng Kế
+    hoạch kiểm tra <subject>, cụ thể như sau:", led by the programme unless the title names it."""
+    built = f"{_clean(issuer)} xây dựng {plan_title(title)}"
+    cited = programme_citation(programme, built)
+    lead = f"Để đánh giá kết quả thực hiện {cited}, " if cited else ""
+    return f"{lead}{built}, cụ thể như sau:"
+
+
+def notice_introduction(issuer: str, programme: str, plan_reference: str) -> str:
+    """What follows "Thực hiện <plan_reference>, " in a notice: the issuer announces the schedule
+    of the programme's inspection (named here unless the plan's reference names it)."""
+    cited = programme_citation(programme, plan_reference)
+    return f"{_clean(issuer)} thông báo lịch kiểm tra{f' {cited}' if cited else ''} cụ thể như sau:"
+
+
+def report_inspected(programme: str, plan_reference: str) -> str:
+    """ "kiểm tra" and what the report's opening says was inspected: the programme unless the
+    plan's reference before it names it."""
+    cited = programme_citation(programme, plan_reference)
+    return f"kiểm tra {cited}" if cited else "kiểm tra"
 
 
 # About what one line of a title holds: 14 pt bold across the 16.5 cm between the margins.
@@ -150,6 +231,34 @@ def sentence_case(title: str) -> str:
 def competence_basis(issuer: str) -> str:
     """The decision's first basis: the issuer's own functions and duties."""
     return f"Căn cứ chức năng, nhiệm vụ, quyền hạn và cơ cấu tổ chức của {_clean(issuer)}"
+
+
+def competence_bases(recorded: str, issuer: str) -> list[str]:
+    """The decision's first bases: the legal basis of the issuer's competence as recorded, one
+    a line ("Căn cứ Quyết định số …/QĐ-UBND … quy định chức năng, nhiệm vụ…"), or the generic
+    line when none is recorded."""
+    lines = [cited(line) for line in recorded.splitlines() if line.strip()]
+    return lines or [competence_basis(issuer)]
+
+
+def position_at(position: str, unit: str) -> str:
+    """A position held in a unit as running text writes it, never a word twice: "Trưởng phòng"
+    of "Phòng Phòng, chống tệ nạn xã hội" is "Trưởng phòng Phòng, chống tệ nạn xã hội", "Phó
+    Trưởng ban" of "Ban Chỉ đạo 138 phường X" is "Phó Trưởng ban Chỉ đạo 138 phường X"; a
+    position naming the whole unit already stands alone."""
+    position, unit = _clean(position), _clean(unit)
+    if not unit or unit.casefold() in position.casefold():
+        return position
+    held, named = position.split(" ") if position else [], unit.split(" ")
+    return " ".join([*held, *named[_overlap(held, named) :]])
+
+
+def _overlap(before: list[str], after: list[str]) -> int:
+    """How many last words of `before` are the first words of `after`, whatever their case."""
+    for count in range(min(len(before), len(after)), 0, -1):
+        if [w.casefold() for w in before[-count:]] == [w.casefold() for w in after[:count]]:
+            return count
+    return 0
 
 
 def cited(basis: str) -> str:

@@ -140,7 +140,11 @@ def run_action(campaign_id: int, action: str, data: dict[str, Any]) -> Any:
     """Lifecycle steps without their own endpoint; document-issuing steps issue their document,
     or (schedule_visits: one per target) answer 202 and leave them to a job, whose progress
     `GET /campaigns/<id>/progress` (the Location) shows."""
-    step = actions.Step(issue_date=data.get("issue_date"), reason=data["reason"])
+    step = actions.Step(
+        issue_date=data.get("issue_date"),
+        reason=data["reason"],
+        confirm_non_working_days=data["confirm_non_working_days"],
+    )
     taken = as_caller(actions.perform, campaign_id, action, step)
     summary = lifecycle_view(campaign_id)
     if not taken.queued:
@@ -162,11 +166,19 @@ def campaign_progress(campaign_id: int) -> dict[str, Any]:
 @api.input(IfMatch, location="headers", arg_name="headers")
 @api.output(VisitOut, status_code=201, headers=ETagHeader)
 def schedule_visit(campaign_id: int, data: dict[str, Any], headers: dict[str, Any]) -> Visit:
-    """Moving a visit, `If-Match` is the visit's ETag (`"0"`: the target had none yet)."""
+    """Moving a visit, `If-Match` is the visit's ETag (`"0"`: the target had none yet). A day
+    off (weekend, public holiday) answers 409 naming it unless `confirm_non_working_days`."""
     target, start, end, place = (data[f] for f in ("target_id", "start", "end", "place"))
-    issue_date = data.get("issue_date")
     visit = as_caller(
-        visits.schedule, campaign_id, target, start, end, place, issue_date, headers["if_match"]
+        visits.schedule,
+        campaign_id,
+        target,
+        start,
+        end,
+        place,
+        data.get("issue_date"),
+        headers["if_match"],
+        confirm_non_working_days=data["confirm_non_working_days"],
     )
     return tagged(visit.version, visit)
 

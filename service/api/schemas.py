@@ -14,6 +14,7 @@ from marshmallow import RAISE, ValidationError
 from werkzeug.http import parse_etags
 
 from service.commands.campaigns import AUTHORITY_PREFIXES
+from service.queries.registers import SERIES as REGISTER_SERIES
 from workflows import indicators, inspection
 from workflows.documents import KINDS, SERIES_PLANS
 from workflows.limits import INT_MAX, INVALID_MOMENT
@@ -153,6 +154,7 @@ class OrganisationPatch(StrictSchema):
     district = String(validate=Length(max=100))
     email = String(allow_none=True, validate=Length(max=254))
     series_plan = String(validate=OneOf(SERIES_PLANS))
+    competence_basis = String(validate=Length(max=2000))
 
 
 class OrganisationIn(OrganisationPatch):
@@ -171,6 +173,7 @@ class OrganisationOut(Schema):
     district = String()
     email = String(allow_none=True)
     series_plan = String()
+    competence_basis = String()
     contacts = List(Nested(ContactOut))
     version = Integer()
 
@@ -271,6 +274,8 @@ class VisitOut(Schema):
     unit_comments = String()
     unit_representative = String()
     unit_representative_position = String()
+    commune_representative = String()
+    commune_representative_position = String()
     version = Integer()
 
 
@@ -450,6 +455,8 @@ class ProgressOut(Schema):
 class ActionIn(StrictSchema):
     reason = String(load_default="", validate=Length(max=2000))
     issue_date = Date(allow_none=True)
+    # schedule_visits: the visits on a weekend or public holiday are meant (else 409 names them)
+    confirm_non_working_days = Boolean(load_default=False)
 
 
 class VisitScheduleIn(StrictSchema):
@@ -458,6 +465,8 @@ class VisitScheduleIn(StrictSchema):
     end = LocalDateTime(required=True)
     place = String(load_default="", validate=Length(max=1000))
     issue_date = Date(allow_none=True)
+    # A visit on a weekend or public holiday is meant (else 409 names the day)
+    confirm_non_working_days = Boolean(load_default=False)
 
 
 class VisitResultIn(StrictSchema):
@@ -468,6 +477,8 @@ class VisitResultIn(StrictSchema):
     unit_comments = Text
     unit_representative = String(validate=Length(max=200))
     unit_representative_position = String(validate=Length(max=200))
+    commune_representative = String(validate=Length(max=200))
+    commune_representative_position = String(validate=Length(max=200))
     place = String(validate=Length(max=1000))
     actual_start = LocalDateTime()
     actual_end = LocalDateTime()
@@ -642,6 +653,68 @@ class RoutingOut(Schema):
     mailing = List(Nested(RecipientOut))
     unmailed = List(String())
     copies = Integer()
+
+
+class RegistersQuery(StrictSchema):
+    """Whose registers, of which year (default: every issuer's, this year)."""
+
+    organisation_id = Integer()
+    year = Integer(validate=Range(min=2000, max=2100))
+
+
+class RegisterOut(Schema):
+    id = Integer(allow_none=True)
+    organisation_id = Integer()
+    year = Integer()
+    series = String()
+    series_label = String()
+    last_number = Integer()
+    highest_used = Integer()
+    highest_reference = String()
+    next_number = Integer()
+    entries = Integer()
+
+
+class NextNumberIn(StrictSchema):
+    organisation_id = Integer(required=True)
+    year = Integer(required=True, validate=Range(min=2000, max=2100))
+    series = String(load_default="shared", validate=OneOf(tuple(REGISTER_SERIES)))
+    next_number = Integer(required=True, validate=Range(min=1, max=99999))
+
+
+class RegisterEntryIn(StrictSchema):
+    """A number issued outside the system; its register's year is its date's."""
+
+    organisation_id = Integer(required=True)
+    series = String(load_default="shared", validate=OneOf(tuple(REGISTER_SERIES)))
+    number = Integer(required=True, validate=Range(min=1, max=99999))
+    code = String(required=True, validate=Length(min=1, max=64))
+    issue_date = Date(required=True)
+    title = String(required=True, validate=Length(min=1, max=20000))
+    signer = String(load_default="", validate=Length(max=200))
+    recipients = String(load_default="", validate=Length(max=20000))
+    keeper = String(load_default="", validate=Length(max=200))
+    copies = Integer(load_default=None, allow_none=True, validate=Range(min=0, max=100000))
+    notes = String(load_default="", validate=Length(max=20000))
+
+
+class RegisterEntryOut(Schema):
+    id = Integer()
+    register_id = Integer()
+    series = String(attribute="register.series")
+    year = Integer(attribute="register.year")
+    number = Integer()
+    code = String()
+    reference = String()
+    issue_date = Date()
+    title = String()
+    signer = String()
+    recipients = String()
+    keeper = String()
+    copies = Integer(allow_none=True)
+    notes = String()
+    created_by = String()
+    created_at = DateTime()
 
 
 class ArchiveBuildOut(Schema):

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import re
+import zlib
 from collections.abc import Callable
 from datetime import datetime, time
 from xml.sax.saxutils import escape
@@ -199,21 +200,71 @@ def _heading(document: DocxDocument, case: CaseFile) -> None:
 
 
 _CREATION = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})")
+# A PDF/A's XMP metadata repeats the conversion time: "<xmp:CreateDate>2023-11-20T10:05:09".
+_XMP_DATE = re.compile(rb"<xmp:(CreateDate|ModifyDate|MetadataDate)>(\d{4}-\d\d-\d\dT[\d:]{8})")
 _ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32})>\s*<([0-9A-Fa-f]{32})>\s*\]")
 _CHECKSUM = re.compile(rb"/DocChecksum\s*/([0-9A-Fa-f]{32})")
 
 
 def stable_pdf(pdf: bytes, moment: datetime) -> bytes:
-    """Replace LibreOffice's conversion time, /ID and /DocChecksum by values from the data.
+    """Replace LibreOffice's conversion time (Info and XMP), /ID and /DocChecksum by values
+    from the data.
 
     Every replacement keeps its length, so the cross-reference offsets stay right.
     """
+    pdf = _undated_profile(pdf)
     stamp = moment.strftime("%Y%m%d%H%M%S").encode()
     pdf = _CREATION.sub(lambda m: m.group(0)[: -len(stamp)] + stamp, pdf)
+    xmp_stamp = moment.strftime("%Y-%m-%dT%H:%M:%S").encode()
+    pdf = _XMP_DATE.sub(lambda m: m.group(0)[: -len(xmp_stamp)] + xmp_stamp, pdf)
     masked = _CHECKSUM.sub(_zero, _ID.sub(_zero, pdf))
     digest = hashlib.md5(masked, usedforsecurity=False).hexdigest().upper().encode()
     pdf = _ID.sub(lambda m: _replace_groups(m, digest), masked)
     return _CHECKSUM.sub(lambda m: _replace_groups(m, digest), pdf)
+
+
+_PROFILE = re.compile(rb"/DestOutputProfile\s+(\d+)\s+0\s+R")
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) n")
+_STARTXREF = re.compile(rb"startxref\s+(\d+)")
+
+
+def _undated_profile(pdf: bytes) -> bytes:
+    """A PDF/A's output intent embeds the sRGB profile that lcms dates at each conversion (ICC
+    header bytes 24-35): that date zeroed, the stream recompressed, and its length and every
+    later offset of the cross-reference table moved to match. Anything else is left as it is."""
+    ref = _PROFILE.search(pdf)
+    head = ref and re.search(rb"\n" + ref.group(1) + rb" 0 obj\s*<<([^>]*)>>\s*stream\r?\n", pdf)
+    length = head and re.search(rb"/Length\s+(\d+)(\s+0\s+R)?", head.group(1))
+    if not head or not length or b"/FlateDecode" not in head.group(1):
+        return pdf
+    if length.group(2):  # an indirect length: "15 0 obj 8485 endobj"
+        holder = re.search(rb"\n" + length.group(1) + rb" 0 obj\s*(\d+)\s*endobj", pdf)
+        if holder is None:
+            return pdf
+        size_span = holder.span(1)
+    else:
+        size_span = (head.start(1) + length.start(1), head.start(1) + length.end(1))
+    start = head.end()
+    end = start + int(pdf[size_span[0] : size_span[1]])
+    try:
+        profile = zlib.decompress(pdf[start:end])
+    except zlib.error:
+        return pdf
+    packed = zlib.compress(profile[:24] + bytes(12) + profile[36:], 9)
+    edits = sorted([(start, end, packed), (*size_span, str(len(packed)).encode())])
+
+    def moved(offset: int) -> int:
+        return offset + sum(len(new) - (e - b) for b, e, new in edits if e <= offset)
+
+    table = pdf.rfind(b"\nxref")
+    for begin, stop, new in reversed(edits):
+        pdf = pdf[:begin] + new + pdf[stop:]
+    table = moved(table)
+    tail = _XREF_ENTRY.sub(
+        lambda m: b"%010d %s n" % (moved(int(m.group(1))), m.group(2)), pdf[table:]
+    )
+    tail = _STARTXREF.sub(lambda m: b"startxref\n%d" % moved(int(m.group(1))), tail)
+    return pdf[:table] + tail
 
 
 def _zero(match: re.Match[bytes]) -> bytes:

@@ -29,6 +29,7 @@ class Step:
 
     issue_date: date | None = None
     reason: str = ""
+    confirm_non_working_days: bool = False  # visits on a day off are announced knowingly
 
 
 Run = Callable[[Session, Caller, Campaign, Step], None]
@@ -57,7 +58,7 @@ def _transition(action: str) -> Run:
 
 
 def _announce(db: Session, caller: Caller, campaign: Campaign, step: Step) -> None:
-    visits.announce(db, caller, campaign, step.issue_date)
+    visits.announce(db, caller, campaign, step.issue_date, step.confirm_non_working_days)
 
 
 def _archive(db: Session, caller: Caller, campaign: Campaign, step: Step) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service import jobs
 from service.commands import archive as archive_commands
-from service.commands import checks
+from service.commands import checks, working_days
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
 from service.commands.campaigns import ensure_open, get_campaign
@@ -22,7 +22,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Document, Visit
 from service.queries.facts import campaign_facts
 from service.timeutil import utcnow
-from workflows import formatting, lifecycle
+from workflows import calendar, formatting, lifecycle
 from workflows.documents import KINDS, series_for
 from workflows.vocabulary import DocumentStatus, JobKind, VisitStatus
 
@@ -158,6 +158,36 @@ def issue(db: Session, caller: Caller, doc_id: int, issue_date: date | None = No
     return issue_draft(db, caller, doc, issue_date)
 
 
+def check_dating(
+    db: Session,
+    caller: Caller,
+    campaign: Campaign,
+    kind: str,
+    day: date,
+    visit: Visit | None = None,
+) -> None:
+    """Invalid when a document of `kind` cannot be dated `day`: in the future, or before a
+    document in force it cites (the plan, the decision, the minutes) or the visit it records."""
+    cited = db.execute(
+        select(Document.kind, Document.number, Document.code, Document.issue_date).where(
+            Document.campaign_id == campaign.id,
+            Document.kind.in_(calendar.CITES.get(kind, ())),
+            Document.status == DocumentStatus.ISSUED,
+        )
+    ).all()
+    dates = [
+        (issued, f"{KINDS[k].label} số {formatting.reference(number, code)}")
+        for k, number, code, issued in cited
+        if issued is not None and number is not None
+    ]
+    if visit is not None:
+        office = visit.target.office.name
+        dates.append((visit.scheduled_start.date(), f"cuộc kiểm tra tại {office}"))
+    problem = calendar.dating_problem(day, caller.today(), dates)
+    if problem:
+        raise Invalid({"issue_date": problem})
+
+
 def draft_and_issue(
     db: Session,
     caller: Caller,
@@ -201,10 +231,16 @@ def issue_draft(
     elif not lifecycle.stage_reached(lifecycle.Stage(campaign.stage), lifecycle.Stage.PLAN_ISSUED):
         raise Conflict(["Chưa ban hành kế hoạch kiểm tra"])
 
-    day = issue_date or caller.today()
+    visit = db.get(Visit, doc.visit_id) if doc.visit_id else None
+    # Minutes are dated the day of their visit unless told otherwise.
+    day = issue_date or (visit.scheduled_start.date() if visit else caller.today())
+    check_dating(db, caller, campaign, doc.kind, day, visit)
+    if doc.kind == "TB" and doc.target_id is not None:  # no notice of an unconfirmed day off
+        scheduled = [t.visit for t in campaign.targets if t.id == doc.target_id and t.visit]
+        working_days.require_confirmed(db, scheduled, False)
     spec = KINDS[doc.kind]
     series = series_for(spec, campaign.issuer.series_plan)
-    doc.register_id, doc.number = take_number(db, campaign.issuer_id, day.year, series)
+    doc.register_id, doc.number = take_number(db, campaign.issuer_id, day.year, series, doc.code)
     doc.year = day.year
     doc.issue_date = day
     doc.status = DocumentStatus.ISSUED

@@ -47,6 +47,7 @@ def request(
     (or those in `only`), dated `issue_date` (None: today), as the caller; one job per campaign
     and `step`."""
     checks.issue_date(issue_date, caller.today())
+    documents.check_dating(db, caller, campaign, kind, issue_date or caller.today())
     current = in_force(db, campaign.id, kind)
     chosen = [t for t in campaign.targets if only is None or t.id in only]
     order = Order(

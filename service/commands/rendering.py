@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import datetime, time
 
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
@@ -19,8 +20,11 @@ from service.database import transaction
 from service.documents.libreoffice import Converter
 from service.documents.render import TemplateError, UnreadableTemplate, render_docx
 from service.documents.store import file_of, put_file, read_verified, template_bytes
-from service.models import Job
+from service.models import Campaign, Document, Job, Organisation
 from service.runner import PermanentError
+from workflows import titles
+from workflows.documents import KINDS
+from workflows.docx_properties import DocxProperties, with_properties
 from workflows.vocabulary import DocumentStatus, JobKind
 
 log = logging.getLogger(__name__)
@@ -36,8 +40,9 @@ def render(document_id: int) -> None:
             return
         template = template_bytes(db, doc.template_id, doc.kind)
         context, context_status = doc.context, doc.status
+        properties = properties_of(db, doc)
     try:
-        content = render_docx(template, context)
+        content = with_properties(render_docx(template, context), properties)
     except UnreadableTemplate:  # an accepted template that would not open this once: retried
         log.warning("document %s: template would not open", document_id, exc_info=True)
         raise
@@ -52,6 +57,29 @@ def render(document_id: int) -> None:
         stored = put_file(db, doc, "docx", content)
         jobs.withdraw(db, JobKind.CONVERT, doc.id)  # a queued convert of the replaced draft DOCX
         jobs.enqueue_for(db, JobKind.CONVERT, doc, stored.sha256[:16])
+
+
+def properties_of(db: Session, doc: Document) -> DocxProperties:
+    """What the DOCX (and the PDF made from it) says it is: the document's own title, number
+    and date, its campaign's programme and its issuer; nothing the template brings."""
+    campaign = db.get(Campaign, doc.campaign_id)
+    issuer = db.get(Organisation, doc.issuer_id)
+    assert campaign is not None and issuer is not None
+    kind = KINDS[doc.kind]
+    type_name = kind.type_name.capitalize()
+    programme = campaign.programme or titles.subject(campaign.title)
+    return DocxProperties(
+        title=doc.title,
+        subject=programme[:1].upper() + programme[1:],
+        # Minutes are issued by the inspection team in its own name, under the agency.
+        creator=titles.team_name(campaign.title) if kind.issued_by_team else issuer.name,
+        company=issuer.name,
+        identifier=doc.reference or doc.code,
+        category=type_name,
+        status="Dự thảo" if doc.status == DocumentStatus.DRAFT else "Đã ban hành",
+        # A draft has no issue date: the time it was drafted, fixed for the row.
+        created=datetime.combine(doc.issue_date, time()) if doc.issue_date else doc.created_at,
+    )
 
 
 def convert(document_id: int, docx_to_pdf: Converter | None) -> None:

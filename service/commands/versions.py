@@ -65,6 +65,8 @@ FIELDS: dict[str, dict[str, str]] = {
         (Visit.unit_comments, "ý kiến của đơn vị"),
         (Visit.unit_representative, "đại diện đơn vị"),
         (Visit.unit_representative_position, "chức vụ người đại diện"),
+        (Visit.commune_representative, "đại diện đơn vị cấp xã"),
+        (Visit.commune_representative_position, "chức vụ người đại diện cấp xã"),
     ),
     "organisation": _labels(
         (Organisation.parent_id, "cơ quan cấp trên"),
@@ -76,6 +78,7 @@ FIELDS: dict[str, dict[str, str]] = {
         (Organisation.district, "huyện"),
         (Organisation.email, "thư điện tử"),
         (Organisation.series_plan, "sổ đăng ký văn bản"),
+        (Organisation.competence_basis, "căn cứ chức năng, nhiệm vụ"),
     ),
     "target": _labels(
         (Target.office_id, "đơn vị"),

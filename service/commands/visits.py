@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.commands import checks, dispatch, documents, issuing, versions
+from service.commands import checks, dispatch, documents, issuing, versions, working_days
 from service.commands import lifecycle as lifecycle_commands
 from service.commands.caller import Caller
 from service.commands.campaigns import ensure_open, get_campaign
 from service.errors import Conflict, Invalid, NotFound
 from service.models import Campaign, Job, Target, Visit
-from workflows import indicators, lifecycle, statistics
+from workflows import formatting, indicators, lifecycle, statistics
 from workflows.findings import finding_areas
 from workflows.lifecycle import Stage
 from workflows.vocabulary import VisitStatus
@@ -49,11 +49,12 @@ def schedule(
     issue_date: date | None = None,
     expected_version: int | None = None,
     notify: bool = True,
+    confirm_non_working_days: bool = False,
 ) -> Visit:
     """Set or move a target's visit; once notices are out, a move issues an updated notice
     (unless `notify` is False: a schedule page's save leaves its many to `notify_moves`).
     With the version of the visit the move is based on (0: none yet), refused once it has
-    another."""
+    another. A day off (weekend, public holiday) is refused unless confirmed, once per day."""
     campaign = get_campaign(db, campaign_id)
     caller.require("visit.schedule", campaign)
     ensure_open(campaign)
@@ -74,6 +75,7 @@ def schedule(
         visit.scheduled_start, visit.scheduled_end, visit.place = start, end, place
         visit.status = VisitStatus.SCHEDULED
     db.flush()
+    working_days.require_confirmed(db, [visit], confirm_non_working_days)
     if lifecycle.stage_reached(stage, Stage.VISITS_SCHEDULED):
         visit.sequence += 1
         if notify:
@@ -109,10 +111,19 @@ def cancel(db: Session, caller: Caller, visit_id: int, reason: str) -> Visit:
     return visit
 
 
-def announce(db: Session, caller: Caller, campaign: Campaign, issue_date: date | None) -> Job:
+def announce(
+    db: Session,
+    caller: Caller,
+    campaign: Campaign,
+    issue_date: date | None,
+    confirm_non_working_days: bool = False,
+) -> Job:
     """The schedule_visits step: the schedule is announced now; the job returned issues every
-    target's notice (its current one, if any, is replaced), batch by batch."""
+    target's notice (its current one, if any, is replaced), batch by batch. Refused while a
+    visit is on a day off nobody has confirmed, unless this step confirms it."""
     lifecycle_commands.apply(db, campaign, "schedule_visits", caller.name)
+    scheduled = [t.visit for t in campaign.targets if t.visit is not None]
+    working_days.require_confirmed(db, scheduled, confirm_non_working_days)
     return issuing.request(db, caller, campaign, "TB", issue_date, "schedule_visits")
 
 
@@ -133,6 +144,7 @@ def record(
     versions.check(db, caller, visit, expected_version)
     if not lifecycle.stage_reached(Stage(campaign.stage), Stage.VISITS_SCHEDULED):
         raise Conflict(["Chưa thông báo lịch kiểm tra: chưa thể ghi kết quả"])
+    _check_held(caller, visit, data.get("actual_start"))
     stats = data.get("statistics") or {}
     checked = statistics.validate(stats, indicators.parse(campaign.indicators))
     errors = {f"statistics.{k}": v for k, v in checked.items()}
@@ -156,7 +168,7 @@ def record(
     for name in ("team_attendees", "unit_attendees"):
         if name in data:
             setattr(visit, name, list(data[name]))
-    for name in ("unit_comments", "unit_representative", "unit_representative_position", "place"):
+    for name in ("unit_comments", "place", *Visit.REPRESENTATIVES):
         if name in data:
             setattr(visit, name, data[name])
     for name in ("actual_start", "actual_end"):
@@ -166,6 +178,20 @@ def record(
     visit.skip_reason = ""
     lifecycle_commands.advance(db, campaign, caller.name)
     return visit
+
+
+def _check_held(caller: Caller, visit: Visit, actual_start: datetime | None) -> None:
+    """A visit's result is recorded from the day it takes place (its actual day, when given)."""
+    day = (actual_start or visit.scheduled_start).date()
+    if day <= caller.today():
+        return
+    message = (
+        f"Chưa đến ngày kiểm tra ({formatting.short_date(day)}): "
+        "chưa thể ghi kết quả trước ngày kiểm tra"
+    )
+    if actual_start is not None:
+        raise Invalid({"actual_start": message})
+    raise Conflict([message])
 
 
 def get_visit(db: Session, visit_id: int) -> Visit:

@@ -189,10 +189,11 @@ def plan_context(campaign: Campaign, doc: Document) -> dict[str, Any]:
         closing.append(contact_sentence(campaign.contact_phone))
     return {
         **_header(campaign, doc),
-        "subject_lines": campaign.subject_lines,
+        "subject_lines": titles.plan_subject_lines(campaign.subject_lines, campaign.title),
         **recipients("KH", campaign, campaign.targets, campaign.recipients),
         "legal_bases": punctuate(campaign.legal_bases),
-        "introduction": campaign.introduction,
+        "introduction": campaign.introduction
+        or titles.plan_introduction(campaign.issuer.name, campaign.title, campaign.programme),
         "purposes": campaign.purposes,
         "requirements": campaign.requirements,
         "contents": campaign.contents,
@@ -217,6 +218,8 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
         for i, m in enumerate(campaign.members, start=1)
     ]
     unit = campaign.unit.name if campaign.unit else issuer.name
+    # "Trưởng phòng" of "Phòng Phòng, chống…": the office's type word once.
+    unit_head = titles.position_at("Trưởng phòng", unit)
     return {
         **_header(campaign, doc),
         "subject_lines": titles.title_lines(titles.decision_subject(campaign.title)),
@@ -225,13 +228,13 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
         # Every basis ends ";": "Xét đề nghị…" follows the last.
         "legal_bases": punctuate(
             [
-                titles.competence_basis(issuer.name),
+                *titles.competence_bases(issuer.competence_basis, issuer.name),
                 *map(titles.cited, campaign.legal_bases),
                 f"Căn cứ {plan_reference(plan, campaign)}",
             ],
             last=";",
         ),
-        "proposal": f"Xét đề nghị của Trưởng phòng {unit}.",
+        "proposal": f"Xét đề nghị của {unit_head}.",
         "team_name": titles.team_name(campaign.title),
         "members": members,
         "team_duties": (
@@ -239,9 +242,10 @@ def decision_context(campaign: Campaign, doc: Document, plan: Document | None) -
             "lập biên bản kiểm tra tại từng đơn vị và báo cáo kết quả với Giám đốc Sở. "
             "Đoàn kiểm tra tự giải thể sau khi hoàn thành nhiệm vụ."
         ),
-        "time_window": campaign.time_window,
+        # Run into "Thời gian kiểm tra: …"; the plan keeps the seed's own capital.
+        "time_window": titles.run_in(campaign.time_window),
         "responsible_parties": (
-            f"Chánh Văn phòng Sở, Trưởng phòng {unit}, các đơn vị được kiểm tra "
+            f"Chánh Văn phòng Sở, {unit_head}, các đơn vị được kiểm tra "
             "và các thành viên có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này./."
         ),
     }
@@ -299,8 +303,13 @@ def notice_context(
         "addressees": addressing.kinh_gui(addressing.addressees(named, campaign.sub_unit_label)),
         "plan_reference": plan_reference(plan, campaign),
         # The template prints "Thực hiện {plan_reference}, {introduction}".
-        "introduction": f"{campaign.issuer.name} thông báo lịch kiểm tra cụ thể như sau:",
-        "sub_unit_heading": addressing.sub_unit_heading(campaign.sub_unit_label, chosen),
+        "introduction": titles.notice_introduction(
+            campaign.issuer.name, campaign.programme, plan_reference(plan, campaign)
+        ),
+        # No sub-unit chosen (none named, none chosen): "" and the template drops the column.
+        "sub_unit_heading": addressing.sub_unit_heading(campaign.sub_unit_label, chosen)
+        if campaign.sub_unit_label.strip() or chosen
+        else "",
         "schedule": [schedule_row(i, t) for i, t in enumerate(targets, start=1)],
         "preparation": dashed(campaign.preparation),
         "contact": (
@@ -325,9 +334,8 @@ def _party(title: str, unit: str = "", position: str = "", name: str = "") -> di
 
 
 def signatures(campaign: Campaign, visit: Visit) -> dict[str, Any]:
-    """The inspected office (left) and the team leader (right), then under the office each
-    other inspected unit: the chosen sub-unit, whose representative signs by hand (no field
-    holds their name yet)."""
+    """The inspected office (left) and the team leader (right), then under the office the
+    chosen sub-unit, signed by its representative (by hand when no name is recorded)."""
     target = visit.target
     leader, leader_position = _leader_name(campaign)
     caption = "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA"
@@ -337,12 +345,28 @@ def signatures(campaign: Campaign, visit: Visit) -> dict[str, Any]:
         visit.unit_representative_position,
         visit.unit_representative,
     )
-    more = [_party(caption, _commune_name(target))] if target.commune else []
+    commune = _party(
+        caption,
+        _commune_name(target),
+        visit.commune_representative_position,
+        visit.commune_representative,
+    )
     return {
         "left": office,
         "right": _party("TRƯỞNG ĐOÀN KIỂM TRA", "", leader_position, leader),
-        "more": more,
+        "more": [commune] if target.commune else [],
     }
+
+
+def unit_attendees(visit: Visit) -> list[str]:
+    """The inspected parties' attendees, one a line ("- …;"), the commune representative among
+    them by name and position unless staff listed them already."""
+    listed = list(visit.unit_attendees or [])
+    name, commune = " ".join(visit.commune_representative.split()), _commune_name(visit.target)
+    if name and commune and not any(name in " ".join(line.split()) for line in listed):
+        position = titles.position_at(visit.commune_representative_position, commune)
+        listed.append(f"{name}, {position}")
+    return dashed(listed)
 
 
 def minutes_opening(campaign: Campaign, visit: Visit, plan: Document | None) -> str:
@@ -380,8 +404,8 @@ def minutes_context(
         ],
         **recipients("BB", campaign, [target]),
         "opening": minutes_opening(campaign, visit, plan),
-        "team_attendees": visit.team_attendees,
-        "unit_attendees": visit.unit_attendees,
+        "team_attendees": dashed(visit.team_attendees or []),
+        "unit_attendees": unit_attendees(visit),
         "findings": minutes_findings(campaign.contents, visit.findings or {}),
         "statistics": [
             {"label": f.label, "value": str(stats.get(f.key, 0))}
@@ -407,7 +431,8 @@ def report_context(campaign: Campaign, doc: Document, plan: Document | None) -> 
         "subject_lines": titles.title_lines(titles.report_subject(campaign.title)),
         **recipients("BC", campaign, held, campaign.report_recipients),
         "introduction": (
-            f"Thực hiện {plan_reference(plan, campaign)}, Đoàn kiểm tra đã tiến hành kiểm tra "
+            f"Thực hiện {plan_reference(plan, campaign)}, Đoàn kiểm tra đã tiến hành "
+            f"{titles.report_inspected(campaign.programme, plan_reference(plan, campaign))} "
             f"tại {len(held)}/{len(campaign.targets)} đơn vị. {campaign.issuer.name} báo cáo "
             "kết quả như sau:"
         ),

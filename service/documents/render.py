@@ -35,13 +35,13 @@ from jinja2.utils import generate_lorem_ipsum
 from jinja2.visitor import NodeTransformer
 
 from workflows.docx_package import PackageRefused, check_package
+from workflows.docx_properties import ZIP_DATE_TIME, write_package
 from workflows.text import clean_text
 
 __all__ = ["TemplateError", "check_template", "render_docx", "template_variables", "time_limit"]
 
 # A constant stamp keeps output independent of the clock; 1980-01-01 is the earliest ZIP date.
-_ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-_UNDATED = datetime(*_ZIP_DATE_TIME)
+_UNDATED = datetime(*ZIP_DATE_TIME)
 
 _FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 # The core properties docxtpl renders as templates (see DocxTemplate.render_properties).
@@ -547,15 +547,5 @@ def _document_time(issue_date_iso: Any) -> datetime:
 
 def _stable_zip(data: bytes) -> bytes:
     """Rewrite the package with constant timestamps and attributes, members in the same order."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for member in source.infolist():
-            info = zipfile.ZipInfo(member.filename, date_time=_ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(member.filename))
-    return out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return write_package((m.filename, source.read(m)) for m in source.infolist())

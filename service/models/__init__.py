@@ -3,7 +3,7 @@
 from service.models.archive import ArchiveBuild
 from service.models.campaign import Campaign, Target, TeamMember, Visit
 from service.models.dispatch import Dispatch
-from service.models.document import Document, DocumentFile, Register, Template
+from service.models.document import Document, DocumentFile, Register, RegisterEntry, Template
 from service.models.organisation import Contact, Organisation, Person, Signer
 from service.models.user import ApiToken, AuditEntry, User, UserSession
 from service.models.work import Job, LifecycleEvent
@@ -22,6 +22,7 @@ __all__ = [
     "Organisation",
     "Person",
     "Register",
+    "RegisterEntry",
     "Signer",
     "Target",
     "TeamMember",

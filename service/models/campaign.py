@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -106,6 +106,13 @@ class Visit(Versioned, Base):
     indicators) and findings (keyed by the position of the campaign's contents)."""
 
     __tablename__ = "visits"
+    # Who signs the minutes for each inspected party: the fields a visit's result may set.
+    REPRESENTATIVES: ClassVar[tuple[str, ...]] = (
+        "unit_representative",
+        "unit_representative_position",
+        "commune_representative",
+        "commune_representative_position",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"), unique=True)
@@ -122,5 +129,8 @@ class Visit(Versioned, Base):
     unit_comments: Mapped[str] = mapped_column(Text, default="")
     unit_representative: Mapped[str] = mapped_column(String(200), default="")
     unit_representative_position: Mapped[str] = mapped_column(String(200), default="")
+    # Who attends and signs the minutes for the chosen commune-level committee, if any.
+    commune_representative: Mapped[str] = mapped_column(String(200), default="")
+    commune_representative_position: Mapped[str] = mapped_column(String(200), default="")
 
     target: Mapped[Target] = relationship(back_populates="visit")

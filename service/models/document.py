@@ -36,6 +36,35 @@ class Register(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RegisterEntry(Base):
+    """A number of a register issued outside the system (before adopting it, or by hand): kept
+    so that issuing never takes it again, and listed in the register export."""
+
+    __tablename__ = "register_entries"
+    __table_args__ = (UniqueConstraint("register_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    issue_date: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    signer: Mapped[str] = mapped_column(String(200), default="")
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    keeper: Mapped[str] = mapped_column(String(200), default="")
+    copies: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    register: Mapped[Register] = relationship()
+
+    @property
+    def reference(self) -> str:
+        """`05/KH-SLĐTBXH`, as an issued document's."""
+        return f"{self.number:02d}/{self.code}"
+
+
 class Document(Base):
     """One version of one official document; issued versions never change."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base
@@ -24,6 +24,9 @@ class Organisation(Versioned, Base):
     district: Mapped[str] = mapped_column(String(100), default="")
     email: Mapped[str | None] = mapped_column(String(254))
     series_plan: Mapped[str] = mapped_column(String(16), default="shared")
+    # The legal basis of the issuer's competence a decision cites first ("Căn cứ Quyết định số
+    # …/QĐ-UBND … quy định chức năng, nhiệm vụ…"); empty: a generic line naming its duties.
+    competence_basis: Mapped[str] = mapped_column(Text, default="")
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
     contacts: Mapped[list[Contact]] = relationship(

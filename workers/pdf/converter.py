@@ -30,7 +30,7 @@ from typing import Any
 
 from service.documents.libreoffice import libreoffice_available
 from workers.pdf import uno_bridge
-from workers.pdf.uno_bridge import DOCX_FILTER, remove_leftovers, write_profile
+from workers.pdf.uno_bridge import DOCX_FILTER, pdf_target, remove_leftovers, write_profile
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ def convert_cold(docx: bytes, soffice: str = "soffice", timeout: float = 120.0) 
                 f"-env:UserInstallation={(root / 'profile').as_uri()}",
                 f"--infilter={DOCX_FILTER}",
                 "--convert-to",
-                "pdf",
+                pdf_target(),
                 "--outdir",
                 str(root / "out"),
                 str(src),

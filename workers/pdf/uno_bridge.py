@@ -39,6 +39,11 @@ from typing import Any, NoReturn, TextIO
 # detecting it as plain text and happily rendering the bytes into a PDF.
 DOCX_FILTER = "MS Word 2007 XML"
 PDF_FILTER = "writer_pdf_Export"
+# The export's options, each name: (UNO type, value), for the warm instance and the cold
+# `--convert-to` alike: PDF/A-2b, so a PDF can be filed and later signed; PDF/A embeds every
+# font, and LibreOffice copies the DOCX's title, author, subject and keywords into the PDF's
+# Info dictionary and its XMP metadata.
+PDF_OPTIONS: dict[str, tuple[str, int | bool | str]] = {"SelectPdfVersion": ("long", 2)}
 POLL_SECONDS = 0.1
 KILL_WAIT_SECONDS = 5.0
 # LibreOffice creates its named pipes as unix sockets here and leaves them behind when killed.
@@ -107,6 +112,15 @@ def _group_members(pgid: int) -> list[int]:
     return members
 
 
+def pdf_target() -> str:
+    """`--convert-to`'s argument: the PDF filter and `PDF_OPTIONS` in LibreOffice's JSON."""
+    options = {
+        name: {"type": kind, "value": str(value).lower() if kind == "boolean" else str(value)}
+        for name, (kind, value) in PDF_OPTIONS.items()
+    }
+    return f"pdf:{PDF_FILTER}:{json.dumps(options, separators=(',', ':'))}"
+
+
 def _props(**values: Any) -> tuple[Any, ...]:
     """Build the ``PropertyValue`` tuple UNO methods expect from keyword arguments."""
     from com.sun.star.beans import PropertyValue
@@ -168,9 +182,19 @@ def _convert(desktop: Any, src: str, dst: str) -> None:
     if doc is None:
         raise ValueError("LibreOffice could not load the document")
     try:
-        doc.storeToURL(dst_url, _props(FilterName=PDF_FILTER))
+        _store_pdf(doc, dst_url)
     finally:
         doc.close(True)
+
+
+def _store_pdf(doc: Any, url: str) -> None:
+    """Export with `PDF_OPTIONS`: FilterData must reach the filter typed as a sequence of
+    PropertyValue, which only `uno.Any` through `uno.invoke` gives (a plain tuple is dropped)."""
+    import uno
+
+    options = _props(**{name: value for name, (_, value) in PDF_OPTIONS.items()})
+    data = uno.Any("[]com.sun.star.beans.PropertyValue", options)
+    uno.invoke(doc, "storeToURL", (url, _props(FilterName=PDF_FILTER, FilterData=data)))
 
 
 def _shutdown(rundir: Path, pipe_name: str) -> NoReturn:

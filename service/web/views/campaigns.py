@@ -177,7 +177,9 @@ def campaign_action(campaign_id: int, action: str) -> Response:
     """Any step of the action table: announce the schedule, build the case file, close it…"""
     form = Form(request.form)
     step = actions.Step(
-        issue_date=form.date("issue_date"), reason=form.text("reason", max_length=2000)
+        issue_date=form.date("issue_date"),
+        reason=form.text("reason", max_length=2000),
+        confirm_non_working_days=form.checked("confirm_non_working_days"),
     )
     done = run_form_or_refuse(form, actions.perform, campaign_id, action, step)
     flash(done.done, "success")

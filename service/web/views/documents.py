@@ -1,22 +1,32 @@
-"""A document: its preview (the PDF in the page), downloads, issuing, and delivery per recipient."""
+"""A document: its preview (the PDF in the page), downloads, issuing, and delivery per recipient;
+and the outgoing register the văn thư keeps (next numbers, numbers issued by hand, its export)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from service import downloads
 from service.commands import dispatch as dispatch_commands
 from service.commands import documents
+from service.commands import registers as register_commands
 from service.commands.campaigns import get_campaign
 from service.database import session as db_session
-from service.identity import can, current_user, require
-from service.models import Target
+from service.errors import NotFound
+from service.identity import caller, can, current_user, require
+from service.mail.register import REGISTER_TYPES
+from service.mail.register import export as export_register
+from service.mail.register import register_book as register_book_of
+from service.models import Organisation, Target
+from service.queries import registers as register_queries
 from service.queries.directory import display_names
 from service.queries.documents import document_work, versions
 from service.web.blueprint import web
 from service.web.forms import Form
-from service.web.submit import run_form_or_refuse
+from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.progress import document_row
 from workflows.documents import KINDS
 from workflows.vocabulary import DocumentStatus
@@ -81,3 +91,101 @@ def dispatch_resend(dispatch_id: int) -> Response:
     dispatch = run_form_or_refuse(Form(request.form), dispatch_commands.resend, dispatch_id)
     flash(f"Đã xếp lịch gửi lại tới {dispatch.address}", "success")
     return redirect(url_for("web.document_page", doc_id=dispatch.document_id), 303)
+
+
+def _register_scope(values: Any) -> tuple[Organisation | None, int, list[Organisation]]:
+    """The issuer and year the register page shows (default: the first issuer, this year)."""
+    found = register_queries.issuers(db_session())
+    wanted = Form(values).integer("organisation_id", minimum=1)
+    chosen = next((o for o in found if o.id == wanted), found[0] if found else None)
+    year = Form(values).integer("year", minimum=2000, maximum=2100) or caller().today().year
+    return chosen, year, found
+
+
+def _register_page(values: Any, status: int = 200, **forms: dict[str, Any]) -> tuple[str, int]:
+    require("register.view")
+    org, year, found = _register_scope(values)
+    db = db_session()
+    registers = register_queries.overview(db, org, year) if org else []
+    page = render_template(
+        "register.html",
+        organisation=org,
+        year=year,
+        issuers=[(o.id, o.name) for o in found],
+        registers=registers,
+        entries=register_queries.entries(db, org.id, year) if org else [],
+        series=[(r.series, r.series_label) for r in registers],
+        labels=register_queries.SERIES,
+        can_manage=can("register.manage"),
+        next_form=forms.get("next_form", {"values": {}, "errors": {}}),
+        entry_form=forms.get("entry_form", {"values": {}, "errors": {}}),
+    )
+    return page, status
+
+
+@web.get("/registers")
+def register_book() -> tuple[str, int]:
+    """The văn thư's register page: each series' next number, the numbers issued by hand."""
+    return _register_page(request.args)
+
+
+@web.post("/registers/next_number")
+def register_next_number() -> Response | tuple[str, int]:
+    form = Form(request.form)
+    data = {
+        "organisation_id": form.integer("organisation_id", required=True),
+        "year": form.integer("year", required=True),
+        "series": form.text("series", required=True, max_length=16),
+        "next_number": form.integer("next_number", required=True),
+    }
+    kept = run_form(form, register_commands.set_next_number, data)
+    if kept is None:
+        shown = {"values": request.form, "errors": form.errors}
+        return _register_page(request.form, 422, next_form=shown)
+    flash(f"Đã đặt số tiếp theo: {kept.last_number + 1:02d}", "success")
+    return _back_to_register(data)
+
+
+@web.post("/registers/entries")
+def register_entry() -> Response | tuple[str, int]:
+    form = Form(request.form)
+    data = {
+        "organisation_id": form.integer("organisation_id", required=True),
+        "series": form.text("series", required=True, max_length=16),
+        "number": form.integer("number", required=True),
+        "code": form.text("code", required=True, max_length=64),
+        "issue_date": form.date("issue_date", required=True),
+        "title": form.text("title", required=True),
+        "signer": form.text("signer", max_length=200),
+        "recipients": form.text("recipients"),
+        "keeper": form.text("keeper", max_length=200),
+        "copies": form.integer("copies", minimum=0, maximum=100000),
+        "notes": form.text("notes"),
+    }
+    entry = run_form(form, register_commands.record_entry, data)
+    if entry is None:
+        shown = {"values": request.form, "errors": form.errors}
+        return _register_page(request.form, 422, entry_form=shown)
+    flash(f"Đã ghi số {entry.reference} vào sổ", "success")
+    return _back_to_register({**data, "year": entry.issue_date.year})
+
+
+def _back_to_register(data: dict[str, Any]) -> Response:
+    scope = {"organisation_id": data["organisation_id"], "year": data["year"]}
+    return redirect(url_for("web.register_book", **scope), 303)
+
+
+@web.get("/registers/export.<fmt>")
+def register_export(fmt: str) -> Response:
+    """The register of the issuer and year shown, as the API's `GET /register` gives it."""
+    require("register.view")
+    if fmt not in REGISTER_TYPES:
+        raise NotFound("định dạng sổ", fmt)
+    org, year, _found = _register_scope(request.args)
+    tz = ZoneInfo(current_app.config["VANTHU"].timezone)
+    book = register_book_of(db_session(), tz, year=year, organisation_id=org.id if org else None)
+    content, content_type, name = export_register(book, fmt)
+    response = Response(content, content_type=content_type)
+    response.headers["Content-Disposition"] = downloads.content_disposition(name)
+    downloads.log_read("register.export", "register", year, f"{len(book.rows)} dòng, {fmt}")
+    return response

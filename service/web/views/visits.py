@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from service.commands import visits
+from service.commands import visits, working_days
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid, Stale
@@ -23,7 +23,7 @@ from service.web.formatting import visit_status
 from service.web.forms import Form
 from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.campaigns import load
-from workflows import indicators, lifecycle, statistics
+from workflows import calendar, indicators, lifecycle, statistics
 from workflows.findings import finding_areas
 from workflows.vocabulary import TeamRole, VisitStatus
 
@@ -51,8 +51,13 @@ def _schedule_page(
     values: dict[int, dict[str, str]],
     errors: dict[str, str],
     status: int = 200,
+    ask_confirmation: bool = False,
 ) -> tuple[str, int]:
+    """The schedule; `ask_confirmation`: a save was refused for a day off, the page asks for
+    the confirmation checkbox."""
     stage = lifecycle.Stage(campaign.stage)
+    scheduled = [t.visit for t in campaign.targets if t.visit is not None]
+    unconfirmed = working_days.unconfirmed(db, scheduled)
     rows = [
         {
             "target": t,
@@ -60,6 +65,7 @@ def _schedule_page(
             "status": visit_status(t.visit.status if t.visit else None),
             "fields": values.get(t.id) or _row_values(t),
             "finished": t.visit is not None and t.visit.status in FINISHED,
+            "day_off": _day_off(t, unconfirmed),
         }
         for t in campaign.targets
     ]
@@ -70,6 +76,9 @@ def _schedule_page(
             rows=rows,
             errors=errors,
             conflicts=schedule_conflicts(db, campaign),
+            unconfirmed=list(unconfirmed.values()),
+            ask_confirmation=ask_confirmation,
+            confirm_field=working_days.CONFIRM_FIELD,
             can_schedule=can("visit.schedule", campaign),
             announced=lifecycle.stage_reached(stage, lifecycle.Stage.VISITS_SCHEDULED),
             can_announce=stage in lifecycle.TRANSITIONS["schedule_visits"].sources
@@ -80,6 +89,18 @@ def _schedule_page(
         ),
         status,
     )
+
+
+def _day_off(target: Target, unconfirmed: dict[int, str]) -> str:
+    """The warning a scheduled visit on a weekend or public holiday carries, or ""."""
+    visit = target.visit
+    if visit is None or visit.status in FINISHED:
+        return ""
+    day = visit.scheduled_start.date()
+    if calendar.non_working(day) is None:
+        return ""
+    state = "chưa xác nhận" if target.id in unconfirmed else "đã xác nhận"
+    return f"Ngày nghỉ ({calendar.day_note(day)}), {state}"
 
 
 @web.get("/campaigns/<int:campaign_id>/schedule")
@@ -131,7 +152,8 @@ def schedule_save(campaign_id: int) -> Any:
     db = db_session()
     campaign = load(db, campaign_id, "campaign.edit")
     values, changes = _read_rows(form, campaign)
-    stale, notifying = False, None
+    stale, day_off, notifying = False, False, None
+    confirm = form.checked(working_days.CONFIRM_FIELD)
     if changes:  # the commands check every changed row, even beside a row the form refused
         try:
             with transaction() as db:  # every row is checked; any refusal saves none of them
@@ -148,7 +170,11 @@ def schedule_save(campaign_id: int) -> Any:
                             None,
                             version,
                             notify=False,
+                            confirm_non_working_days=confirm,
                         )
+                    except working_days.NonWorkingDays as error:  # asked again, input kept
+                        form.fail(f"date-{target.id}", error.days[target.id])
+                        day_off = True
                     except Invalid as error:
                         for field, message in error.fields.items():
                             form.fail(f"{field}-{target.id}", message)
@@ -165,7 +191,8 @@ def schedule_save(campaign_id: int) -> Any:
     if form.errors:
         flash("Chưa lưu lịch: vui lòng sửa các dòng được đánh dấu", "error")
         db = db_session()
-        return _schedule_page(db, load(db, campaign_id), values, form.errors, 409 if stale else 422)
+        status = 409 if stale or day_off else 422
+        return _schedule_page(db, load(db, campaign_id), values, form.errors, status, day_off)
     flash(f"Đã lưu lịch kiểm tra ({len(changes)} đơn vị thay đổi)", "success")
     if notifying is not None:
         flash("Đang ban hành thông báo lịch cập nhật; tiến độ hiện trên trang kế hoạch", "success")
@@ -203,8 +230,7 @@ def visit_values(visit: Visit) -> dict[str, Any]:
         "statistics": {k: str(v) for k, v in (visit.statistics or {}).items()},
         "findings": dict(visit.findings or {}),
         "unit_comments": visit.unit_comments,
-        "unit_representative": visit.unit_representative,
-        "unit_representative_position": visit.unit_representative_position,
+        **{name: getattr(visit, name) for name in Visit.REPRESENTATIVES},
         "place": visit.place,
         "date": visit.scheduled_start.strftime("%Y-%m-%d"),
         "start": visit.scheduled_start.strftime("%H:%M"),
@@ -230,8 +256,7 @@ def read_visit(form: Form, campaign: Campaign) -> tuple[dict[str, Any], dict[str
         "statistics": raw_stats,
         "findings": findings,
         "unit_comments": form.text("unit_comments"),
-        "unit_representative": form.text("unit_representative", max_length=200),
-        "unit_representative_position": form.text("unit_representative_position", max_length=200),
+        **{name: form.text(name, max_length=200) for name in Visit.REPRESENTATIVES},
         "place": form.text("place", max_length=1000),
         "date": form.text("date"),
         "start": form.text("start"),
@@ -243,8 +268,7 @@ def read_visit(form: Form, campaign: Campaign) -> tuple[dict[str, Any], dict[str
             "team_attendees",
             "unit_attendees",
             "unit_comments",
-            "unit_representative",
-            "unit_representative_position",
+            *Visit.REPRESENTATIVES,
             "place",
         )
     }
