@@ -164,12 +164,21 @@ def problems(config: Config, campaign_id: int) -> list[str]:
 
 
 def pool_children(pid: int) -> list[int]:
-    """The processes `pid` started itself (a Celery worker's pool), from /proc."""
+    """The processes `pid` forked for its pool, from /proc: children with its own command line
+    (not, say, the worker's LibreOffice server)."""
     found: list[int] = []
+    command = _cmdline(pid)
     for listing in Path(f"/proc/{pid}/task").glob("*/children"):
         with suppress(OSError):
             found += [int(child) for child in listing.read_text().split()]
-    return found
+    return [child for child in found if _cmdline(child) == command]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 @dataclass

@@ -45,7 +45,12 @@ def create_app(config: Config | None = None) -> APIFlask:
     from service.api import api
     from service.api.converters import IdConverter
     from service.api.spec import add_common_errors
-    from service.broker import celery_init_app, task_limits
+    from service.broker import (
+        DEFAULT_PRIORITY,
+        URGENT_PRIORITY,
+        celery_init_app,
+        task_limits,
+    )
     from service.health import health
     from service.identity import SESSION_SETTINGS, csrf
     from service.web import web
@@ -62,11 +67,12 @@ def create_app(config: Config | None = None) -> APIFlask:
     app.before_request(_refuse_deep_json)
     celery = celery_init_app(app)
     jobs.set_doorbell(
-        lambda job_id, queue, delay: celery.send_task(
+        lambda job_id, queue, delay, urgent: celery.send_task(
             "vanthu.run_job",
             args=[job_id],
             queue=queue,
             countdown=delay or None,
+            priority=URGENT_PRIORITY if urgent else DEFAULT_PRIORITY,
             retry=False,
             **task_limits(queue),
         )

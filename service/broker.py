@@ -36,6 +36,11 @@ def task_limits(queue: str) -> dict[str, int]:
 # on its own warm LibreOffice, workers.pdf) while as many again render and send. Elsewhere a
 # worker runs one job at a time unless its `-c` says otherwise.
 EMBEDDED_THREADS = 2 * (os.cpu_count() or 1)
+# Lower is sooner, on Redis and the embedded broker alike: a job's doorbell rings at the default,
+# and work taken back from a dead worker (or found late by the sweep) as urgent, so that it runs
+# next instead of behind a campaign's backlog.
+DEFAULT_PRIORITY = 5
+URGENT_PRIORITY = 0
 
 
 def broker_settings(config: Config) -> dict[str, Any]:
@@ -69,6 +74,10 @@ def broker_settings(config: Config) -> dict[str, Any]:
         "result_backend": None,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A killed pool process's message goes back to the queue after this wait for a result
+        # it might have sent (10 s by default); results are never sent here, so waiting only
+        # holds up the killed job and, with one process per worker, every job behind it.
+        "worker_lost_wait": 1.0,
         "worker_prefetch_multiplier": 1,
         "worker_concurrency": 1,
         "task_default_queue": "render",

@@ -37,6 +37,14 @@ MESSAGE = ".msg"
 LISTING_SECONDS = 0.05
 
 
+def _priority(payload: Any) -> int:
+    """The message's priority, 0 (soonest) to 9, whatever the sender wrote."""
+    try:
+        return max(0, min(9, int(payload["properties"]["priority"])))
+    except (KeyError, TypeError, ValueError):
+        return 9
+
+
 def _parse_table(raw: bytes) -> list[filesystem.exchange_queue_t]:
     """An exchange's bindings; an unreadable table (cut short by a full disk) counts as empty,
     since every worker binds its queues again when it starts."""
@@ -65,8 +73,10 @@ class Channel(filesystem.Channel):  # type: ignore[misc]
 
     # kombu's own two signatures for it disagree; this is the filesystem one
     def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        # Zero-padded, so that the names sort in the order the messages were put.
-        name = f"{round(monotonic() * 1000):015d}_{uuid.uuid4()}.{queue}.msg"
+        # Names sort by priority (0 first, as on Redis), then in the order the messages were
+        # put (zero-padded).
+        priority = _priority(payload)
+        name = f"{priority}{round(monotonic() * 1000):015d}_{uuid.uuid4()}.{queue}.msg"
         try:
             write_atomically(Path(self.data_folder_out) / name, dumps(payload).encode())
         except OSError as exc:

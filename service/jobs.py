@@ -23,22 +23,26 @@ log = logging.getLogger(__name__)
 
 QUEUES: dict[str, str] = {kind: kind.queue for kind in JobKind}
 
-Doorbell = Callable[[int, str, float], None]
+# (job id, queue, delay in seconds, urgent: ahead of the queue's backlog)
+Doorbell = Callable[[int, str, float, bool], None]
 _doorbell: Doorbell | None = None
 
 
 def set_doorbell(ring: Doorbell | None) -> None:
-    """Install how this process tells workers that job `id` on `queue` is due in `delay` s."""
+    """Install how this process tells workers that job `id` on `queue` is due in `delay` s
+    (urgent: before the messages already waiting)."""
     global _doorbell
     _doorbell = ring
 
 
-def ring(job_id: int, kind: str, delay: float = 0.0) -> None:
-    """Ring the doorbell, never failing: if the broker is away, the sweep finds the job."""
+def ring(job_id: int, kind: str, delay: float = 0.0, *, urgent: bool = False) -> None:
+    """Ring the doorbell, never failing: if the broker is away, the sweep finds the job.
+    `urgent` is for work taken back from a dead worker or found late by the sweep: it has
+    waited already, so it goes before the backlog instead of behind it."""
     if _doorbell is None:
         return
     try:
-        _doorbell(job_id, QUEUES[kind], delay)
+        _doorbell(job_id, QUEUES[kind], delay, urgent)
     except Exception:  # the broker being down must not undo committed work
         log.warning("could not notify workers of job %s; the sweep will", job_id, exc_info=True)
 

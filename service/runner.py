@@ -161,16 +161,45 @@ class Holdings:
                 found.append(Holding(int(job), int(attempt), int(pid), host))
         return found
 
+    @classmethod
+    def every(cls, var_dir: Path) -> list[Holdings]:
+        """The holdings of every worker that shares this var dir (holders are names without
+        a dash, so a file's holder is what comes before its first one)."""
+        folder = var_dir / "leases"
+        try:
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            return []
+        return [cls(folder, holder) for holder in sorted({n.partition("-")[0] for n in names})]
 
-def hand_back(holdings: Holdings, kinds: Kinds, *, refund: bool, reason: str) -> list[int]:
-    """Put back in the queue, and ring for, every job a stopped or dead process still held."""
+
+def hand_back_orphans(var_dir: Path, kinds: Kinds) -> list[int]:
+    """Hand back every job held by a dead process of this host, whatever worker it belonged to:
+    a pool child killed while its worker lives on is found at the next sweep, seconds after,
+    rather than when its lease runs out."""
+    return [
+        job_id
+        for holdings in Holdings.every(var_dir)
+        for job_id in hand_back(
+            holdings, kinds, refund=False, reason=REASONS["died"], orphans_only=True
+        )
+    ]
+
+
+def hand_back(
+    holdings: Holdings, kinds: Kinds, *, refund: bool, reason: str, orphans_only: bool = False
+) -> list[int]:
+    """Put back in the queue, and ring for, every job a stopped or dead process still held
+    (`orphans_only`: only those whose process is gone; the others are still at work)."""
     handed = []
     for held in holdings.held():
+        if orphans_only and not held.orphaned:
+            continue
         with transaction() as db:
             job = release(db, kinds, held.job_id, held.attempt, refund=refund, reason=reason)
             kind = job.kind if job is not None and job.state == JobState.QUEUED else None
         if kind is not None:
-            jobs.ring(held.job_id, kind)
+            jobs.ring(held.job_id, kind, urgent=True)
             handed.append(held.job_id)
         holdings.drop(held)
     return handed

@@ -30,6 +30,7 @@ from workers.pdf import (
     get_converter,
 )
 from workers.pdf import converter as converter_module
+from workers.pdf import shared as shared_module
 
 VIETNAMESE = "Sở Lao động - Thương binh và Xã hội, Lạng Sơn, ngày 05 tháng 02 năm 2023"
 
@@ -259,14 +260,75 @@ def test_missing_libreoffice_is_reported(tmp_path: Path) -> None:
 def test_get_converter_is_shared_and_configured_from_env(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(converter_module, "_shared", None)
+    monkeypatch.setattr(shared_module, "_shared", None)
+    monkeypatch.delenv(shared_module.SOCKET_ENV, raising=False)
     monkeypatch.setenv("VANTHU_SOFFICE", "/opt/lo/soffice")
     monkeypatch.setenv("VANTHU_CONVERT_TIMEOUT", "12.5")
     shared = get_converter()
     assert get_converter() is shared
+    assert isinstance(shared, ConverterPool)
     assert shared.soffice == "/opt/lo/soffice"
     assert shared.timeout == 12.5
     assert shared.size == os.cpu_count()  # one LibreOffice per core at most
+
+
+def _descendants(pid: int) -> set[int]:
+    """Running processes below `pid`, read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return {p for p in found if _running(p)}
+
+
+@pytest.mark.libreoffice
+def test_a_pool_process_killed_mid_conversion_leaves_the_shared_instance_warm(
+    soffice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefork pool process converts on its worker's instances: killed mid-request, it takes
+    no LibreOffice down with it, and the next pool process converts on the same warm one. The
+    server killed in turn is started again, and nothing fails meanwhile."""
+    monkeypatch.setenv("VANTHU_SOFFICE", soffice)
+    monkeypatch.setattr(shared_module, "_shared", None)
+    server = shared_module.Server(size=1).start()
+    try:
+        assert get_converter().__class__ is shared_module.SharedConverter
+        assert VIETNAMESE in _pdf_text(get_converter().convert(_docx()))
+        assert server.pid is not None
+        warm = _descendants(server.pid)
+        assert warm  # the bridge and its soffice
+
+        child = os.fork()
+        if child == 0:  # a pool process, killed while its conversion is under way
+            try:
+                get_converter().convert(_docx("Một văn bản dài. " * 4000))
+            finally:
+                os._exit(0)
+        time.sleep(0.3)
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
+        assert VIETNAMESE in _pdf_text(get_converter().convert(_docx()))
+        assert _descendants(server.pid) == warm
+
+        # The server itself killed: conversions go on, and the worker starts it again.
+        killed = server.pid
+        os.kill(killed, signal.SIGKILL)
+        assert VIETNAMESE in _pdf_text(get_converter().convert(_docx()))
+        assert _eventually(lambda: server.pid != killed and server._listening(), 30.0)
+        assert VIETNAMESE in _pdf_text(get_converter().convert(_docx()))
+    finally:
+        server.stop()
+        get_converter().close()
+    assert _eventually(lambda: not any(_running(pid) for pid in warm))
 
 
 @pytest.mark.libreoffice

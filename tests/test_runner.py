@@ -150,3 +150,31 @@ def test_a_live_holder_keeps_its_job(job_id: int, tmp_path: Path) -> None:
     kinds = {JobKind.RENDER: runner.Kind(lambda _job: None)}
     assert runner.execute(job_id, kinds, LEASE, holdings) == runner.Outcome.SKIPPED
     assert _job(job_id).state == JobState.RUNNING and holdings.held() == [live]
+
+
+def test_the_sweep_hands_back_a_dead_pool_process_job_of_any_worker(
+    job_id: int, tmp_path: Path
+) -> None:
+    """A pool child killed while its worker lives on: nobody may redeliver its message soon (it
+    goes to the back of the queue), so the sweep finds the dead holder and hands the job back,
+    whichever worker it belonged to, and leaves a live holder's job alone."""
+    with transaction() as db:
+        assert jobs.claim(db, job_id, lease_seconds=300)
+        other = jobs.enqueue(db, JobKind.RENDER, "other")
+        db.flush()
+        other_id = other.id
+        assert jobs.claim(db, other_id, lease_seconds=300)
+    dead_pid = _dead_pid()
+    host = socket.gethostname()
+    folder = runner.Holdings.of(tmp_path, "w1").folder
+    folder.mkdir(parents=True)
+    (folder / f"w2-{job_id}-1-{dead_pid}@{host}").touch()
+    alive = runner.Holdings.of(tmp_path, "w1").hold(other_id, 1)
+
+    kinds = {JobKind.RENDER: runner.Kind(lambda _job: None)}
+    assert runner.hand_back_orphans(tmp_path, kinds) == [job_id]
+    handed = _job(job_id)
+    assert (handed.state, handed.attempts) == (JobState.QUEUED, 1)
+    assert _job(other_id).state == JobState.RUNNING
+    assert runner.Holdings.of(tmp_path, "w2").held() == []
+    assert runner.Holdings.of(tmp_path, "w1").held() == [alive]

@@ -11,22 +11,40 @@ import threading
 import time
 from typing import Any
 
-from celery.signals import worker_process_shutdown, worker_ready, worker_shutdown
+from celery import concurrency
+from celery.concurrency.prefork import TaskPool as PreforkPool
+from celery.signals import worker_init, worker_process_shutdown, worker_ready, worker_shutdown
 
 from service import health
 from service.app import create_app
 from workers import pdf, tasks  # noqa: F401  (tasks registers the Celery tasks)
+from workers.pdf import shared
 
 log = logging.getLogger(__name__)
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
+if celery.conf.worker_pool == "prefork":  # the default, whenever a broker server is used
+    celery.conf.worker_pool = "workers.pool:TaskPool"
+_pdf_server: list[shared.Server] = []
+
+
+@worker_init.connect
+def share_converter(sender: Any, **_kwargs: Any) -> None:
+    """A prefork worker's pool processes convert on one set of warm LibreOffice instances of
+    the worker's own, which outlive any pool process killed mid-job (`workers.pdf.shared`)."""
+    pool = concurrency.get_implementation(sender.pool_cls)
+    if isinstance(pool, type) and issubclass(pool, PreforkPool):
+        _pdf_server.append(shared.Server(size=int(sender.concurrency or 1)).start())
 
 
 @worker_process_shutdown.connect
 @worker_shutdown.connect  # the threads pool (embedded default) has no pool processes
 def close_converter(**_kwargs: Any) -> None:
-    """Stop this process's LibreOffice with it (prefork children may skip exit handlers)."""
+    """Stop this process's LibreOffice with it (prefork children may skip exit handlers), and
+    the worker's shared instances with the worker."""
     pdf.get_converter().close()
+    while _pdf_server:
+        _pdf_server.pop().stop()
 
 
 @worker_ready.connect

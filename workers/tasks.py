@@ -26,10 +26,11 @@ def run_job(job_id: int) -> str:
 def sweep() -> dict[str, Any]:
     """Re-ring every job whose message seems lost or whose lease expired: nothing is lost."""
     config = current_app.config["VANTHU"]
+    runner.hand_back_orphans(config.var_dir, KINDS)
     with transaction() as db:
         due = runner.sweep(db, KINDS, grace_seconds=max(2.0, 2 * config.sweep_seconds))
     for job_id, kind in due:
-        jobs.ring(job_id, kind)
+        jobs.ring(job_id, kind, urgent=True)
     with transaction() as db:  # the database decides which reminders are due, once each
         now = datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None)
         reminders = dispatch.schedule_reminders(db, config.reminder_days, now)

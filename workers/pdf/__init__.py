@@ -1,4 +1,5 @@
-"""DOCX -> PDF conversion through LibreOffice (warm per-worker instance and cold baseline)."""
+"""DOCX -> PDF through LibreOffice: warm instances (shared by a worker's pool processes) and
+the cold baseline."""
 
 from workers.pdf.converter import (
     ConversionError,
@@ -6,14 +7,15 @@ from workers.pdf.converter import (
     ConverterPool,
     PdfConverter,
     convert_cold,
-    get_converter,
 )
+from workers.pdf.shared import SharedConverter, get_converter
 
 __all__ = [
     "ConversionError",
     "ConversionTimeout",
     "ConverterPool",
     "PdfConverter",
+    "SharedConverter",
     "convert_cold",
     "get_converter",
 ]

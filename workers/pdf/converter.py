@@ -335,24 +335,3 @@ class ConverterPool:
             started = list(self._started)
         for converter in started:
             converter.close()
-
-
-_shared: ConverterPool | None = None
-_shared_pid = 0
-_shared_lock = threading.Lock()
-
-
-def get_converter() -> ConverterPool:
-    """This worker process's converters (`VANTHU_SOFFICE`, `VANTHU_CONVERT_TIMEOUT`), one
-    LibreOffice per core at most."""
-    global _shared, _shared_pid
-    with _shared_lock:
-        # A forked child must not share its parent's soffice pipes: give it its own converters.
-        if _shared is None or _shared_pid != os.getpid():
-            _shared = ConverterPool(
-                size=os.cpu_count() or 1,
-                soffice=os.environ.get("VANTHU_SOFFICE", "soffice"),
-                timeout=float(os.environ.get("VANTHU_CONVERT_TIMEOUT", "60")),
-            )
-            _shared_pid = os.getpid()
-        return _shared
