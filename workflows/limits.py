@@ -9,12 +9,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from workflows import formatting
+from workflows import calendar, formatting
 
 INT_MAX = 2**31 - 1  # the database's INTEGER
 FIRST_DATE = date(2000, 1, 1)  # nothing this service files is older
 REGISTER_YEARS = (2000, 2100)  # the years a register (and a campaign) may be for
-ISSUE_YEARS_AHEAD = 1  # a document may be dated up to a year ahead (signed in advance)
 VISIT_YEARS_AHEAD = 5  # a visit may be planned up to five years ahead
 MAX_JSON_DEPTH = 64  # nesting of a request body; the API's deepest shape needs four
 
@@ -35,9 +34,10 @@ def _window(earliest: date, latest: date) -> str:
 
 
 def issue_date_problem(day: date, today: date) -> str | None:
-    """Why `day` cannot be an issue date (its year numbers the register), or None."""
-    latest = _years_after(today, ISSUE_YEARS_AHEAD)
-    return None if FIRST_DATE <= day <= latest else _window(FIRST_DATE, latest)
+    """Why `day` cannot be an issue date (its year numbers the register; never ahead), or None."""
+    if day < FIRST_DATE:
+        return _window(FIRST_DATE, today)
+    return calendar.dating_problem(day, today, ())
 
 
 def moment_problem(moment: datetime, now: datetime) -> str | None:
