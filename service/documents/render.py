@@ -7,9 +7,9 @@ cannot hold; output is byte-stable so its SHA-256 can be filed as the document's
 
 from __future__ import annotations
 
+import ctypes
 import io
 import re
-import signal
 import string
 import threading
 import time
@@ -178,23 +178,33 @@ _clock: Callable[[], float] = time.monotonic
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """A worker's hard stop (SIGALRM) for what the sandbox's checks between two steps cannot
-    interrupt, such as docxtpl's XML work; a render it stops fails as over time. Only the main
-    thread receives signals, so elsewhere this adds nothing to the sandbox's own budget."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    """A worker's hard stop for what the sandbox's checks between two steps cannot interrupt,
+    such as docxtpl's XML work; a render it stops fails as over time. It raises in the rendering
+    thread itself (as a signal would, at its next bytecode), so it holds in the embedded
+    default's threads pool as in a prefork process, where only the main thread gets signals."""
 
-    def expire(_signum: int, _frame: Any) -> None:
-        raise RenderLimit(f"Dựng văn bản quá thời gian cho phép ({seconds:g} giây)")
+    class Overtime(RenderLimit):
+        def __init__(self) -> None:
+            super().__init__(f"Dựng văn bản quá thời gian cho phép ({seconds:g} giây)")
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    target = ctypes.c_ulong(threading.get_ident())
+    guard = threading.Lock()
+    over = False
+
+    def expire() -> None:
+        with guard:
+            if not over:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(Overtime))
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        with guard:  # once past here the timer can no longer raise in this thread
+            over = True
+        timer.cancel()
 
 
 def _budget() -> _Budget:
