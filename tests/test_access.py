@@ -47,10 +47,11 @@ from tests.test_web_support import sign_in
 from workers.kinds import KINDS
 from workflows.vocabulary import OrganisationKind
 
-ROLES = ("admin", "staff", "leader", "district")
+ROLES = ("admin", "staff", "leader", "clerk", "district")
 OFFICE_ONLY = {"district": 403}
-SIGNERS_ONLY = {"staff": 403, "district": 403}
-ADMIN_ONLY = {"staff": 403, "leader": 403, "district": 403}
+SIGNERS_ONLY = {"staff": 403, "clerk": 403, "district": 403}
+CLERKS_ONLY = {"staff": 403, "leader": 403, "district": 403}
+ADMIN_ONLY = {"staff": 403, "leader": 403, "clerk": 403, "district": 403}
 OUT_OF_SCOPE = {"district": 404}
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "KH.docx"
 
@@ -315,7 +316,7 @@ def calls(w: World) -> list[Call]:
             "/api/v1/registers/next_number",
             "/api/v1/registers/next_number",
             {"organisation_id": o, "year": 2023, "series": "shared", "next_number": 99},
-            SIGNERS_ONLY,  # the register is kept by whoever issues (there is no clerk role)
+            CLERKS_ONLY,  # the register is the văn thư's
         ),
         Call(
             "POST",
@@ -328,7 +329,7 @@ def calls(w: World) -> list[Call]:
                 "issue_date": "2023-04-03",
                 "title": "Kế hoạch cấp số ngoài hệ thống",
             },
-            SIGNERS_ONLY,
+            CLERKS_ONLY,
         ),
         Call("GET", "/api/v1/organisations", "/api/v1/organisations"),
         Call("GET", "/api/v1/organisations/<int:org_id>", f"/api/v1/organisations/{o}"),

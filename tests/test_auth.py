@@ -175,7 +175,7 @@ def test_demo_accounts_get_a_fresh_password_each_time(db: Session) -> None:
     assert set(first) == {a.username for a in users.DEMO_ACCOUNTS}
     assert all(first[name] != second[name] for name in first)
     roles = {u.role for u in db.scalars(select(User)).all()}
-    assert roles == {"admin", "staff", "leader", "district"}
+    assert roles == {"admin", "staff", "leader", "clerk", "district"}
     district = db.scalar(select(User).where(User.role == "district"))
     assert district is not None and district.organisation_id == _office(db).id
     for name, password in second.items():

@@ -188,7 +188,7 @@ def _ui_outcome(
 UI_STATUS = {303: {409, 422}, 403: {403}, 404: {404}}
 
 
-@pytest.mark.parametrize("role", ["staff", "leader", "district"])
+@pytest.mark.parametrize("role", ["staff", "leader", "clerk", "district"])
 @pytest.mark.parametrize("action", ["archive", "rebuild_archive", "decide_team", "fly"])
 def test_actions_are_allowed_and_refused_alike(
     app: Any, accounts: Accounts, campaign_id: int, role: str, action: str

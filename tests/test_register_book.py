@@ -241,20 +241,20 @@ def test_the_register_through_the_api(app: Flask, client: FlaskClient) -> None:
 def test_the_register_page_of_the_van_thu(app: Flask, accounts: Accounts, campaign_id: int) -> None:
     with app.app_context(), transaction() as db:
         org = _issuer(db).id
-    leader = app.test_client()
-    assert sign_in(leader, *accounts["leader"]).status_code == 303
-    page = leader.get(f"/registers?organisation_id={org}&year=2023")
+    clerk = app.test_client()
+    assert sign_in(clerk, *accounts["clerk"]).status_code == 303
+    page = clerk.get(f"/registers?organisation_id={org}&year=2023")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Sổ đăng ký văn bản đi" in html and 'data-form="next-number"' in html
     token = csrf_token(html)
     base = {"csrf_token": token, "organisation_id": str(org)}
-    done = leader.post(
+    done = clerk.post(
         "/registers/next_number",
         data={**base, "year": "2023", "series": "shared", "next_number": "54"},
     )
     assert done.status_code == 303
-    html = leader.get(done.headers["Location"]).get_data(as_text=True)
+    html = clerk.get(done.headers["Location"]).get_data(as_text=True)
     assert "Đã đặt số tiếp theo: 54" in html and "<strong>54</strong>" in html
     entry = {
         **base,
@@ -264,19 +264,19 @@ def test_the_register_page_of_the_van_thu(app: Flask, accounts: Accounts, campai
         "issue_date": "03/04/2023",
         "title": "Kế hoạch cấp số trên sổ giấy",
     }
-    recorded = leader.post("/registers/entries", data=entry)
+    recorded = clerk.post("/registers/entries", data=entry)
     assert recorded.status_code == 303
-    html = leader.get(recorded.headers["Location"]).get_data(as_text=True)
+    html = clerk.get(recorded.headers["Location"]).get_data(as_text=True)
     assert "Đã ghi số 54/KH-SLĐTBXH vào sổ" in html and "<strong>55</strong>" in html
-    twice = leader.post("/registers/entries", data=entry)
+    twice = clerk.post("/registers/entries", data=entry)
     assert twice.status_code == 422
     assert "Số 54 đã được ghi" in twice.get_data(as_text=True)
-    below = leader.post(
+    below = clerk.post(
         "/registers/next_number",
         data={**base, "year": "2023", "series": "shared", "next_number": "12"},
     )
     assert below.status_code == 422 and "từ 55 trở lên" in below.get_data(as_text=True)
-    exported = leader.get(f"/registers/export.xlsx?organisation_id={org}&year=2023")
+    exported = clerk.get(f"/registers/export.xlsx?organisation_id={org}&year=2023")
     assert exported.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(exported.data)).active
     assert sheet is not None

@@ -112,6 +112,7 @@ class Role(Labelled):
     ADMIN = "admin", "Quản trị hệ thống"
     STAFF = "staff", "Chuyên viên"
     LEADER = "leader", "Lãnh đạo"
+    CLERK = "clerk", "Văn thư"
     DISTRICT = "district", "Cán bộ cấp huyện"
 
 

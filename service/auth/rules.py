@@ -17,7 +17,7 @@ from workflows.lifecycle import Stage, stage_reached
 from workflows.vocabulary import Role
 
 EVERYONE: frozenset[str] = frozenset(Role)
-OFFICE: frozenset[str] = frozenset({Role.ADMIN, Role.STAFF, Role.LEADER})
+OFFICE: frozenset[str] = frozenset({Role.ADMIN, Role.STAFF, Role.LEADER, Role.CLERK})
 SIGNERS: frozenset[str] = frozenset({Role.ADMIN, Role.LEADER})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -37,8 +37,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "statistics.view": EVERYONE,
     "dispatch.view": OFFICE,
     "register.view": OFFICE,
-    # No clerk (văn thư) role: whoever issues keeps the register, so it is the signers'.
-    "register.manage": SIGNERS,
+    # The register is the văn thư's (Nghị định 30/2020, Điều 15), and the administrator's.
+    "register.manage": frozenset({Role.ADMIN, Role.CLERK}),
     "job.view": OFFICE,
     "archive.view": OFFICE,
     "directory.view": EVERYONE,
@@ -58,8 +58,8 @@ REFUSALS: dict[str, str] = {
     "chỉ lãnh đạo (hoặc quản trị) mới được thực hiện",
     "user.manage": "Chỉ quản trị hệ thống mới được quản lý tài khoản",
     "template.replace": "Chỉ quản trị hệ thống mới được thay mẫu văn bản",
-    "register.manage": "Chỉ lãnh đạo (người ban hành văn bản) hoặc quản trị mới được đặt số "
-    "tiếp theo hay ghi số đã cấp ngoài hệ thống vào sổ đăng ký văn bản đi",
+    "register.manage": "Chỉ văn thư (hoặc quản trị) mới được đặt số tiếp theo hay ghi số đã "
+    "cấp ngoài hệ thống vào sổ đăng ký văn bản đi",
 }
 
 # Document kinds a district user may see when they concern its own office.

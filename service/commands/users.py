@@ -65,6 +65,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("quantri", "Quản trị hệ thống", Role.ADMIN),
     DemoAccount("chuyenvien", "Vi Thị Hoa", Role.STAFF),
     DemoAccount("lanhdao", "Nguyễn Văn Giang", Role.LEADER),
+    DemoAccount("vanthu", "Văn thư Sở", Role.CLERK),
     DemoAccount(
         "huyen.tpls", "Cán bộ Phòng LĐTBXH thành phố Lạng Sơn", Role.DISTRICT, "LĐTBXH-TPLS"
     ),
