@@ -39,6 +39,9 @@ from workers.pdf.converter import PdfConverter, convert_cold
 from workflows.docx_properties import APPLICATION, DocxProperties, with_properties
 from workflows.vocabulary import JobKind
 
+# What these check does not depend on the database: SQLite only (the demo is driven per test).
+pytestmark = pytest.mark.sqlite_only
+
 __all__ = ["demo"]  # fixture used here
 
 _APP_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"

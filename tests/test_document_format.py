@@ -28,6 +28,9 @@ from tests.conftest import need
 from workers.pdf.converter import convert_cold
 from workflows.findings import NOTHING_RECORDED
 
+# What these check does not depend on the database: SQLite only (the demo is driven per test).
+pytestmark = pytest.mark.sqlite_only
+
 TEXT_WIDTH = Mm(210 - 30 - 15)  # A4 less the left and right margins of Nghị định 30
 STYLES = {"VbBody", "VbHeading", "VbTitle", "VbRecipientsHeading", "VbRecipients", "VbSignature"}
 

@@ -23,6 +23,9 @@ from tests.test_document_format import TEXT_WIDTH, _docx, _one, _text, demo
 from workers.pdf.converter import convert_cold
 from workflows import titles
 
+# What these check does not depend on the database: SQLite only (the demo is driven per test).
+pytestmark = pytest.mark.sqlite_only
+
 __all__ = ["demo"]  # fixture used here
 
 TWIPS = 635  # EMU a twip

@@ -40,6 +40,7 @@ COMPETENCE = (
     "năng, nhiệm vụ, quyền hạn và cơ cấu tổ chức của Sở Lao động - Thương binh và Xã hội.\n"
     "căn cứ Quyết định số 98/QĐ-SLĐTBXH ngày 02/01/2099 về phân công nhiệm vụ Lãnh đạo Sở"
 )
+
 CAPTIONS = ("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "TRƯỞNG ĐOÀN KIỂM TRA")
 
 
@@ -163,6 +164,7 @@ def test_the_commune_representative_is_listed_once_by_name_and_position() -> Non
 # --------------------------------------------------------------------------- the demo's documents
 
 
+@pytest.mark.sqlite_only  # the documents' text, whatever the database
 def test_decision_cites_the_issuers_recorded_competence_first(demo: list[Document]) -> None:
     decision = next(d for d in demo if d.kind == "QD")
     bases = decision.context["legal_bases"]
@@ -183,6 +185,7 @@ def _bold(docx: DocxDocument, paragraph: Paragraph) -> bool:
     return bool(runs) and all(r.bold or (r.bold is None and by_style) for r in runs)
 
 
+@pytest.mark.sqlite_only  # the documents' text, whatever the database
 def test_minutes_name_and_have_signed_the_commune_committee(demo: list[Document]) -> None:
     minutes = _minutes(demo)
     sub_unit = minutes.context["signatures"]["more"]
@@ -208,6 +211,7 @@ def test_minutes_name_and_have_signed_the_commune_committee(demo: list[Document]
     assert len(names) == 2 and all(_bold(docx, p) for p in names)
 
 
+@pytest.mark.sqlite_only  # the documents' text, whatever the database
 def test_minutes_captions_do_not_wrap_in_the_pdf(demo: list[Document]) -> None:
     need(libreoffice_available() is not None, "LibreOffice (soffice) is not installed")
     minutes = _minutes(demo)
@@ -226,6 +230,7 @@ DOUBLED = re.compile(r"(?<!\w)(\w+) \1(?!\w)", re.IGNORECASE)
 SYNONYMS = re.compile(r"UBND Ủy ban|Ủy ban nhân dân UBND|\bSở Sở\b|\bBan Ban\b", re.IGNORECASE)
 
 
+@pytest.mark.sqlite_only  # the documents' text, whatever the database
 def test_no_document_prints_a_word_twice(demo: list[Document]) -> None:
     found = []
     for doc in demo:
