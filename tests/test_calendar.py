@@ -234,7 +234,7 @@ def test_documents_are_dated_after_what_they_cite_and_not_ahead(db: Session) -> 
         actions.perform(tx, SYSTEM, campaign_id, "issue_plan", actions.Step(PLAN_DAY))
     for day, expected in (
         (PLAN_DAY - timedelta(days=1), "của Kế hoạch kiểm tra số 01/KH-SLĐTBXH"),
-        (date.today() + timedelta(days=1), "Không thể ghi ngày ban hành trong tương lai"),
+        (SYSTEM.today() + timedelta(days=1), "Không thể ghi ngày ban hành trong tương lai"),
     ):
         with pytest.raises(Invalid) as refused, transaction() as tx:
             actions.perform(tx, SYSTEM, campaign_id, "decide_team", actions.Step(day))
