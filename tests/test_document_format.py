@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from docx import Document as Docx
@@ -22,7 +22,7 @@ from service.demo import drive_campaign
 from service.documents.libreoffice import libreoffice_available
 from service.documents.render import render_docx
 from service.documents.store import committed_template
-from service.models import Document
+from service.models import Campaign, Document
 from service.seed.load import load_demo
 from tests.conftest import need
 from workers.pdf.converter import convert_cold
@@ -35,18 +35,27 @@ TEXT_WIDTH = Mm(210 - 30 - 15)  # A4 less the left and right margins of Nghá»‹ Ä
 STYLES = {"VbBody", "VbHeading", "VbTitle", "VbRecipientsHeading", "VbRecipients", "VbSignature"}
 
 
+def driven_demo(prepare: Callable[[Campaign], None] | None = None) -> list[Document]:
+    """Every document of a freshly driven demo campaign (`prepare`d first), in issue order;
+    inside an application context."""
+    with transaction() as db:
+        campaign = load_demo(db, new_campaign=True)
+        if prepare is not None:
+            prepare(campaign)
+        campaign_id = campaign.id
+    drive_campaign(campaign_id)
+    with transaction() as db:
+        query = select(Document).where(Document.campaign_id == campaign_id)
+        docs = list(db.scalars(query.order_by(Document.id)))
+        db.expunge_all()
+    return docs
+
+
 @pytest.fixture
 def demo(app: Flask) -> Iterator[list[Document]]:
     """Every document of a freshly driven demo campaign, in issue order."""
     with app.app_context():
-        with transaction() as db:
-            campaign_id = load_demo(db, new_campaign=True).id
-        drive_campaign(campaign_id)
-        with transaction() as db:
-            query = select(Document).where(Document.campaign_id == campaign_id)
-            docs = list(db.scalars(query.order_by(Document.id)))
-            db.expunge_all()
-        yield docs
+        yield driven_demo()
 
 
 def _docx(doc: Document) -> DocxDocument:

@@ -19,18 +19,17 @@ from docx.text.paragraph import Paragraph
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, inspect
 
 from service import migrate
 from service.database import transaction
-from service.demo import drive_campaign
 from service.documents import context, screenshots
 from service.documents.libreoffice import libreoffice_available
 from service.documents.render import render_docx
 from service.documents.store import committed_template
 from service.models import Campaign, Document, Organisation, Target, Visit
-from service.seed.load import load_demo
 from tests.conftest import need
+from tests.test_document_format import driven_demo
 from workers.pdf.converter import convert_cold
 from workflows import titles
 
@@ -47,17 +46,12 @@ CAPTIONS = ("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "TRƯỞNG ĐOÀN KI
 @pytest.fixture
 def demo(app: Flask) -> Iterator[list[Document]]:
     """Every document of the demo campaign driven through, its issuer's competence recorded."""
+
+    def record_competence(campaign: Campaign) -> None:
+        campaign.issuer.competence_basis = COMPETENCE
+
     with app.app_context():
-        with transaction() as db:
-            campaign = load_demo(db, new_campaign=True)
-            campaign.issuer.competence_basis = COMPETENCE
-            campaign_id = campaign.id
-        drive_campaign(campaign_id)
-        with transaction() as db:
-            query = select(Document).where(Document.campaign_id == campaign_id)
-            docs = list(db.scalars(query.order_by(Document.id)))
-            db.expunge_all()
-        yield docs
+        yield driven_demo(record_competence)
 
 
 def _docx(doc: Document) -> DocxDocument:
