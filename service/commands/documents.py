@@ -19,7 +19,7 @@ from service.commands.numbering import take_number
 from service.documents import context as contexts
 from service.documents.store import active_template
 from service.errors import Conflict, Invalid, NotFound
-from service.models import Campaign, Document, Visit
+from service.models import Campaign, Document, Target, Visit
 from service.queries.facts import campaign_facts
 from service.timeutil import utcnow
 from workflows import calendar, formatting, lifecycle
@@ -236,8 +236,8 @@ def issue_draft(
     day = issue_date or (visit.scheduled_start.date() if visit else caller.today())
     check_dating(db, caller, campaign, doc.kind, day, visit)
     if doc.kind == "TB" and doc.target_id is not None:  # no notice of an unconfirmed day off
-        scheduled = [t.visit for t in campaign.targets if t.id == doc.target_id and t.visit]
-        working_days.require_confirmed(db, scheduled, False)
+        target = db.get(Target, doc.target_id)  # not a scan of every target, once per notice
+        working_days.require_confirmed(db, [target.visit] if target and target.visit else [], False)
     spec = KINDS[doc.kind]
     series = series_for(spec, campaign.issuer.series_plan)
     doc.register_id, doc.number = take_number(db, campaign.issuer_id, day.year, series, doc.code)
