@@ -29,6 +29,21 @@ class Config:
         default_factory=lambda: int(_env("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024)))
     )
     timezone: str = field(default_factory=lambda: _env("TIMEZONE", "Asia/Ho_Chi_Minh"))
+    # Digital signatures (service.signing): "on", "off", or "auto": on when the signing folder
+    # holds a trust root (`vanthu run` makes a demo CA there on the embedded default).
+    signing: str = field(default_factory=lambda: _env("SIGNING", "auto"))
+    signing_dir_setting: str = field(default_factory=lambda: _env("SIGNING_DIR", ""))
+    tsa_url: str = field(default_factory=lambda: _env("TSA_URL", ""))
+    # Server-side keys in a PKCS#11 token (an HSM; SoftHSM2 in tests), else PKCS#12 files in
+    # `<signing dir>/keys/`. Keys are labelled `person-<id>` and `seal-<organisation id>`.
+    pkcs11_module: str = field(default_factory=lambda: _env("PKCS11_MODULE", ""))
+    pkcs11_token: str = field(default_factory=lambda: _env("PKCS11_TOKEN", ""))
+    pkcs11_pin: str = field(default_factory=lambda: _env("PKCS11_PIN", ""))
+    pkcs12_passphrase: str = field(default_factory=lambda: _env("PKCS12_PASSPHRASE", ""))
+    # Whether signed documents still carry their DOCX to the agency's own people and units.
+    docx_to_internal: bool = field(
+        default_factory=lambda: _env("DOCX_TO_INTERNAL", "1").lower() in ("1", "true", "on")
+    )
 
     def __post_init__(self) -> None:
         # Defaults depend on var_dir, so they are filled in after it is known.
@@ -46,3 +61,17 @@ class Config:
     @property
     def outbox_dir(self) -> Path:
         return self.var_dir / "outbox"
+
+    @property
+    def signing_dir(self) -> Path:
+        """Keys, images and trust roots: `keys/`, `images/`, `roots/` (see service.signing)."""
+        return (
+            Path(self.signing_dir_setting) if self.signing_dir_setting else self.var_dir / "signing"
+        )
+
+    @property
+    def signing_on(self) -> bool:
+        """Whether issued documents wait for their signatures before they are mailed."""
+        if self.signing == "auto":
+            return any((self.signing_dir / "roots").glob("*.pem"))
+        return self.signing == "on"

@@ -4,24 +4,38 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
 
-from service.commands import actions, documents, issuing, visits
+from service.commands import actions, documents, issuing, signing, visits
 from service.commands.caller import Caller
 from service.config import Config
 from service.database import transaction
 from service.documents.store import file_of
 from service.mail.transport import transport_for
-from service.models import Campaign, Dispatch, Document, Job, Target
+from service.models import Campaign, Dispatch, Document, Job, Signature, Target
 from service.seed.load import load_demo
+from service.signing.appearance import signature_image
+from service.signing.keys import KeySource, signer_for
+from service.signing.pdf import sign as sign_pdf
+from service.signing.pki import DemoPki, Identity
+from service.signing.toolkit import Toolkit
 from workflows import calendar, titles
 from workflows.documents import FILING_ORDER, KINDS
-from workflows.vocabulary import DispatchState, DocumentStatus, JobState, TeamRole
+from workflows.signing import Party
+from workflows.vocabulary import (
+    DispatchState,
+    DocumentStatus,
+    JobState,
+    SignatureState,
+    TeamRole,
+)
 
 PLAN_DAY = date(2023, 4, 5)
 TEAM_DAY = date(2023, 4, 10)
@@ -175,6 +189,65 @@ def wait_for_jobs(campaign_id: int, timeout: float) -> None:
         time.sleep(0.2)
 
 
+def sign_documents(campaign_id: int, config: Config, settle: Callable[[], object]) -> int:
+    """Apply every signature as its signatories would, step by step, until all are on; each
+    inspected unit signs its minutes with its own (demo) key and tool, and uploads the result.
+    `settle` waits for the workers (or runs the jobs) between steps. Returns how many
+    signatures were applied."""
+    toolkit, applied = Toolkit.from_config(config), 0
+    while True:
+        with transaction() as db:
+            due = [
+                (row.document_id, row.step, row.party)
+                for row in db.scalars(
+                    select(Signature)
+                    .join(Document, Document.id == Signature.document_id)
+                    .where(
+                        Document.campaign_id == campaign_id,
+                        Signature.state != SignatureState.SIGNED,
+                    )
+                    .order_by(Signature.document_id, Signature.step)
+                )
+            ]
+        if not due:
+            return applied
+        firsts = {doc_id: (step, party) for doc_id, step, party in reversed(due)}
+        for doc_id, (step, party) in firsts.items():
+            with transaction() as db:
+                if party == Party.UNIT:
+                    _sign_as_unit(db, doc_id, step, toolkit, config)
+                else:
+                    signing.request(db, Caller.system(), doc_id, step)
+            applied += 1
+        settle()
+
+
+def _sign_as_unit(db: Session, doc_id: int, step: int, toolkit: Toolkit, config: Config) -> None:
+    """The inspected unit's representative: download with the one-time link, sign with their
+    own key in their own tool, upload."""
+    links = signing.create_links(db, Caller.system(), doc_id, step)
+    row, pdf = signing.download_for_signing(db, links.download_token)
+    key = f"unit-{doc_id}"
+    target = db.get(Target, row.document.target_id) if row.document.target_id else None
+    office = target.office.name if target else ""
+    pki = DemoPki.ensure(config.signing_dir, "", [Identity(key, row.name, office)], "")
+    signer = signer_for(
+        KeySource(kind="pkcs12", folder=pki.keys_folder, passphrase=pki.passphrase), key
+    )
+    at = datetime.now(toolkit.zone).replace(microsecond=0)
+    signed = sign_pdf(
+        pdf,
+        row.field,
+        signer,
+        signature_image(row.name),
+        f"{row.name}\n{at.isoformat()}",
+        timestamper=toolkit.timestamper,
+        validation=None,
+        signing_time=at,
+    )
+    signing.accept_upload(db, links.upload_token, signed.pdf, toolkit)
+
+
 def mail_summary(campaign_id: int) -> str:
     """How many e-mails went out, to how many addresses, through which transport."""
     with transaction() as db:
@@ -199,7 +272,8 @@ def mail_summary(campaign_id: int) -> str:
 
 
 def write_files(campaign_id: int, out: Path) -> list[Written]:
-    """Every issued DOCX with its PDF beside it under the same name, in filing order."""
+    """Every issued DOCX with its PDF (the signed one, once signed) beside it under the same
+    name, in filing order."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with transaction() as db:
@@ -210,7 +284,8 @@ def write_files(campaign_id: int, out: Path) -> list[Written]:
         ).all()
         docs = sorted(docs, key=lambda d: (FILING_ORDER.index(d.kind), d.issue_date, d.id))
         for doc in docs:
-            docx, pdf = file_of(doc, "docx"), file_of(doc, "pdf")
+            docx = file_of(doc, "docx")
+            pdf = signing.fully_signed(db, doc) or file_of(doc, "pdf")
             if docx is None:
                 raise DemoFailed(f"văn bản {doc.reference} chưa có bản DOCX")
             stem = f"{doc.reference.replace('/', '-')} {KINDS[doc.kind].label}"

@@ -6,14 +6,19 @@ runner and the sweep (`service.runner`) read it to finish, retry, hand back or g
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app
 
 from service import runner
-from service.commands import archiving, delivery, issuing, rendering
+from service.archive.signatures import read_roots
+from service.commands import archiving, delivery, issuing, rendering, signing
+from service.config import Config
 from service.documents.libreoffice import Converter, libreoffice_available
 from service.documents.render import RENDER_SECONDS, time_limit
 from service.mail.transport import transport_for
 from service.models import Job
+from service.signing.toolkit import Toolkit
 from workers import pdf
 from workflows.vocabulary import JobKind
 
@@ -34,16 +39,33 @@ def _render(job: Job) -> None:
 
 
 def _convert(job: Job) -> None:
-    rendering.convert(int(job.document_id or 0), _converter())
+    signing_on = current_app.config["VANTHU"].signing_on
+    rendering.convert(int(job.document_id or 0), _converter(), signing_on)
+
+
+@cache
+def _toolkit(config: Config) -> Toolkit:
+    """This process's keys (a token session, opened files), trust roots and timestamper."""
+    return Toolkit.from_config(config)
+
+
+def _sign(job: Job) -> None:
+    if "signature_id" in job.payload:
+        signing.run_sign(job, _toolkit(current_app.config["VANTHU"]))
+    else:
+        signing.run_prepare(int(job.document_id or 0))
 
 
 def _archive(job: Job) -> None:
-    archiving.handle(job, _converter(), current_app.config["VANTHU"].timezone)
+    config = current_app.config["VANTHU"]
+    archiving.handle(job, _converter(), config.timezone, read_roots(config.signing_dir / "roots"))
 
 
 def _send(job: Job) -> None:
     config = current_app.config["VANTHU"]
-    delivery.deliver(job, transport_for(config), config.mail_from, config.timezone)
+    delivery.deliver(
+        job, transport_for(config), config.mail_from, config.timezone, config.docx_to_internal
+    )
 
 
 KINDS: dict[str, runner.Kind] = {
@@ -57,4 +79,5 @@ KINDS: dict[str, runner.Kind] = {
         handed_back=archiving.handed_back,
     ),
     JobKind.ISSUE: runner.Kind(issuing.run, given_up=issuing.given_up),
+    JobKind.SIGN: runner.Kind(_sign, given_up=signing.sign_failed),
 }

@@ -16,7 +16,15 @@ from workflows.vocabulary import INSPECTION, PLAN_BODY
 DIRECTORY = Path(__file__).with_name("presets")
 YEAR = "{year}"
 # The campaign's fields a preset may give, besides `programme` (to which the year is appended).
-FIELDS = ("title", "subject_lines", *PLAN_BODY, "recipients", "report_sections", *INSPECTION)
+FIELDS = (
+    "title",
+    "subject_lines",
+    *PLAN_BODY,
+    "recipients",
+    "report_sections",
+    *INSPECTION,
+    "signing",
+)
 
 
 @dataclass(frozen=True)

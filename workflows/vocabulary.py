@@ -75,6 +75,15 @@ class JobKind(Labelled):
     SEND = "send", "Gửi thư điện tử", "Đang gửi", "mail", 10
     ARCHIVE = "archive", "Lập hồ sơ", "Đang lập hồ sơ", "archive", 5
     ISSUE = "issue", "Ban hành hàng loạt", "Đang ban hành", "render", 10
+    # Preparing the signature fields and server-side signing: PDF work, beside conversion.
+    SIGN = "sign", "Ký số", "Đang ký số", "convert", 5
+
+
+class SignatureState(Labelled):
+    WAITING = "waiting", "Chờ ký"
+    QUEUED = "queued", "Đang ký"
+    SIGNED = "signed", "Đã ký"
+    FAILED = "failed", "Ký không thành công"
 
 
 class JobState(Labelled):

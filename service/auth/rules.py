@@ -31,6 +31,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "document.view": EVERYONE,
     "document.draft": OFFICE,
     "document.issue": SIGNERS,
+    # Signing as a person is also checked against the document's signatory (commands.signing).
+    "document.sign": OFFICE,
+    # The agency's signature, its seal, is the văn thư's alone (Nghị định 30/2020, Điều 33).
+    "document.seal": frozenset({Role.CLERK}),
     "dispatch.resend": OFFICE,
     "archive.build": OFFICE,
     "archive.download": OFFICE,
@@ -52,6 +56,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 REFUSALS: dict[str, str] = {
+    "document.seal": "Chỉ văn thư mới được ký số thay mặt cơ quan (đóng dấu)",
     "document.issue": "Chỉ lãnh đạo (hoặc quản trị) mới được ban hành văn bản",
     "campaign.reopen": "Chỉ lãnh đạo (hoặc quản trị) mới được mở lại kế hoạch đã lưu trữ",
     "visit.schedule": "Đã thông báo lịch kiểm tra: đổi lịch sẽ ban hành thông báo mới, "

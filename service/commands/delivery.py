@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from service.commands import dispatch as dispatch_commands
+from service.commands import signing
 from service.database import transaction
 from service.documents.naming import download_name
 from service.documents.store import file_of, read_verified
@@ -23,7 +24,7 @@ from service.models import Campaign, Dispatch, Document, Job, Organisation, Targ
 from service.queries.documents import versions
 from service.runner import PermanentError
 from workflows.documents import KINDS
-from workflows.vocabulary import DispatchPurpose
+from workflows.vocabulary import DispatchPurpose, OrganisationKind
 
 # The calendar part of a notice's mail invites; a cancellation's withdraws it; a reminder has none.
 CALENDAR_METHODS: dict[str, str] = {
@@ -32,7 +33,9 @@ CALENDAR_METHODS: dict[str, str] = {
 }
 
 
-def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
+def deliver(
+    job: Job, transport: Transport, sender: str, timezone: str, docx_to_internal: bool = True
+) -> None:
     """Send the job's dispatch once; raise so that the runner retries or gives up (and the
     dispatch says so through `retrying` and `given_up`)."""
     dispatch_id = int(job.payload["dispatch_id"])
@@ -41,7 +44,7 @@ def deliver(job: Job, transport: Transport, sender: str, timezone: str) -> None:
         dispatch = dispatch_commands.begin_sending(db, dispatch_id)
         if dispatch is None:
             return  # already sent, or given up: nothing to do on a re-run
-        mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now)
+        mail = read_mail(db, dispatch, sender, ZoneInfo(timezone), now, docx_to_internal)
     message = compose(mail, now)
     try:
         transport.send(message, sender, mail.recipient)
@@ -97,7 +100,45 @@ def _visit(db: Session, doc: Document) -> tuple[VisitFacts | None, dict[str, obj
     return facts, invitation
 
 
-def read_mail(db: Session, dispatch: Dispatch, sender: str, tz: ZoneInfo, now: datetime) -> Mail:
+def _internal(db: Session, dispatch: Dispatch, issuer: Organisation) -> bool:
+    """Whether the mail goes to the agency's own people or units (the DOCX stays theirs)."""
+    if dispatch.organisation_id is None:
+        return True  # a person of the agency: a leader, a team member
+    org = db.get(Organisation, dispatch.organisation_id)
+    return org is not None and (
+        org.id == issuer.id or (org.parent_id == issuer.id and org.kind == OrganisationKind.UNIT)
+    )
+
+
+def _attachments(
+    db: Session, dispatch: Dispatch, doc: Document, issuer: Organisation, docx_to_internal: bool
+) -> tuple[tuple[Attachment, ...], bool]:
+    """The files the mail carries, and whether its PDF is the signed one. A signed document
+    goes out as its signed PDF; its editable DOCX only to the agency's own, if so configured."""
+    if dispatch.purpose == DispatchPurpose.CANCEL:
+        return (), False
+    signed = signing.fully_signed(db, doc)
+    docx = file_of(doc, "docx")
+    if signed is not None and not (docx_to_internal and _internal(db, dispatch, issuer)):
+        docx = None
+    pdf = signed or file_of(doc, "pdf")
+    files = ((pdf, "pdf", PDF), (docx, "docx", DOCX))
+    attached = tuple(
+        Attachment(download_name(doc, fmt), read_verified(stored), mimetype)
+        for stored, fmt, mimetype in files
+        if stored is not None
+    )
+    return attached, signed is not None
+
+
+def read_mail(
+    db: Session,
+    dispatch: Dispatch,
+    sender: str,
+    tz: ZoneInfo,
+    now: datetime,
+    docx_to_internal: bool = True,
+) -> Mail:
     """Everything the e-mail says, read in one transaction."""
     doc = dispatch.document
     campaign = db.get(Campaign, doc.campaign_id)
@@ -105,13 +146,7 @@ def read_mail(db: Session, dispatch: Dispatch, sender: str, tz: ZoneInfo, now: d
     assert campaign is not None and issuer is not None and doc.issue_date is not None
     contact, reply_to = _contact(campaign, issuer)
     visit, invitation = _visit(db, doc)
-    attachments: tuple[Attachment, ...] = ()
-    if dispatch.purpose != DispatchPurpose.CANCEL:
-        attachments = tuple(
-            Attachment(download_name(doc, stored.format), read_verified(stored), mimetype)
-            for stored, mimetype in ((file_of(doc, "pdf"), PDF), (file_of(doc, "docx"), DOCX))
-            if stored is not None
-        )
+    attachments, signed = _attachments(db, dispatch, doc, issuer, docx_to_internal)
     method = CALENDAR_METHODS.get(dispatch.purpose, "")
     calendar = ""
     if visit is not None and method:
@@ -153,6 +188,7 @@ def read_mail(db: Session, dispatch: Dispatch, sender: str, tz: ZoneInfo, now: d
         visit=visit,
         pdf_note="" if has_pdf else (doc.pdf_note or "chưa có bản PDF"),
         attachments=attachments,
+        signed=signed,
         calendar=calendar,
         calendar_method=method if calendar else "",
     )

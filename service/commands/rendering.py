@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from service import jobs
-from service.commands import dispatch
+from service.commands import dispatch, signing
 from service.commands.documents import get_document
 from service.database import transaction
 from service.documents.libreoffice import Converter
@@ -82,8 +82,9 @@ def properties_of(db: Session, doc: Document) -> DocxProperties:
     )
 
 
-def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
-    """Make the PDF of the current DOCX; without LibreOffice, say so on the document."""
+def convert(document_id: int, docx_to_pdf: Converter | None, signing_on: bool = False) -> None:
+    """Make the PDF of the current DOCX; without LibreOffice, say so on the document. With
+    signing on, the PDF is signed before it is mailed (commands.signing)."""
     with transaction() as db:
         doc = get_document(db, document_id)
         docx = file_of(doc, "docx")
@@ -103,7 +104,7 @@ def convert(document_id: int, docx_to_pdf: Converter | None) -> None:
             return  # a newer draft replaced the DOCX; its own job converts it
         put_file(db, doc, "pdf", pdf, page_count=pages)
         doc.pdf_note = ""
-        dispatch.document_ready(db, doc)  # DOCX and PDF are final: mail them (once)
+        signing.pdf_ready(db, doc, signing_on)  # final: signed first, or mailed now (once)
 
 
 def conversion_given_up(db: Session, job: Job) -> None:

@@ -16,7 +16,7 @@ from service.auth import hash_password, password_problem, verify_password
 from service.commands import checks, sessions, tokens
 from service.commands.caller import Caller
 from service.errors import Conflict, Invalid, NotFound, TooManyAttempts
-from service.models import AuditEntry, Organisation, User
+from service.models import AuditEntry, Organisation, Person, User
 from service.timeutil import utcnow
 from workflows.vocabulary import OrganisationKind, Role, SessionEnd
 
@@ -253,5 +253,8 @@ def ensure_demo_accounts(db: Session, caller: Caller) -> list[tuple[User, str]]:
         else:
             user.role, user.organisation_id, user.active = spec.role, org_id, True
             _set_password(db, caller.name, user, password)
+        # The directory's person of the same name: the documents they sign are this account's.
+        people = db.scalars(select(Person.id).where(Person.full_name == spec.full_name)).all()
+        user.person_id = people[0] if len(people) == 1 else None
         result.append((user, password))
     return result

@@ -91,15 +91,16 @@ def recipients(
     return {"recipients": resolved.printed(), "routing": resolved.to_dict()}
 
 
-def _signer(campaign: Campaign) -> dict[str, str]:
+def _signer(campaign: Campaign) -> dict[str, Any]:
     signer = campaign.signer
     if signer is None:
-        return {"authority": "", "position": "", "name": ""}
+        return {"authority": "", "position": "", "name": "", "person_id": None}
     authority = f"{signer.authority_prefix} {signer.authority_title}".strip()
     return {
         "authority": authority,
         "position": signer.position_title,
         "name": signer.person.full_name,
+        "person_id": signer.person_id,  # whose key signs it (workflows.signing)
     }
 
 
@@ -321,11 +322,8 @@ def notice_context(
     }
 
 
-def _leader_name(campaign: Campaign) -> tuple[str, str]:
-    for member in campaign.members:
-        if member.role == TeamRole.LEADER:
-            return member.person.full_name, member.person.position
-    return "", ""
+def _leader(campaign: Campaign) -> Person | None:
+    return next((m.person for m in campaign.members if m.role == TeamRole.LEADER), None)
 
 
 def _party(title: str, unit: str = "", position: str = "", name: str = "") -> dict[str, str]:
@@ -337,7 +335,7 @@ def signatures(campaign: Campaign, visit: Visit) -> dict[str, Any]:
     """The inspected office (left) and the team leader (right), then under the office the
     chosen sub-unit, signed by its representative (by hand when no name is recorded)."""
     target = visit.target
-    leader, leader_position = _leader_name(campaign)
+    leader = _leader(campaign)
     caption = "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA"
     office = _party(
         caption,
@@ -353,7 +351,15 @@ def signatures(campaign: Campaign, visit: Visit) -> dict[str, Any]:
     )
     return {
         "left": office,
-        "right": _party("TRƯỞNG ĐOÀN KIỂM TRA", "", leader_position, leader),
+        "right": {
+            **_party(
+                "TRƯỞNG ĐOÀN KIỂM TRA",
+                "",
+                leader.position if leader else "",
+                leader.full_name if leader else "",
+            ),
+            "person_id": leader.id if leader else None,  # whose key signs it
+        },
         "more": [commune] if target.commune else [],
     }
 

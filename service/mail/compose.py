@@ -73,6 +73,7 @@ class Mail:
     visit: VisitFacts | None = None
     pdf_note: str = ""
     attachments: tuple[Attachment, ...] = ()
+    signed: bool = False  # the PDF carries the signer's and the agency's digital signatures
     calendar: str = ""
     calendar_method: str = ""
 
@@ -125,14 +126,20 @@ def paragraphs(mail: Mail) -> list[str]:
                 f"Thời gian kiểm tra: {visit.when()}. Địa điểm: {visit.place}. Thư có kèm lời "
                 "mời để thêm buổi làm việc vào lịch."
             )
-        out.append(
-            f"Văn bản gửi kèm thư này: bản DOCX (không có bản PDF: {mail.pdf_note})."
-            if mail.pdf_note
-            else "Văn bản gửi kèm thư này: bản PDF và bản DOCX."
-        )
+        out.append(f"Văn bản gửi kèm thư này: {_carried(mail)}.")
     out.append(f"Mọi thông tin chi tiết xin liên hệ: {mail.contact}.")
     out.append(f"Thư được gửi tự động từ hệ thống quản lý văn bản của {mail.sender_name}.")
     return out
+
+
+def _carried(mail: Mail) -> str:
+    """What the attachments are, as the body says it."""
+    if mail.pdf_note:
+        return f"bản DOCX (không có bản PDF: {mail.pdf_note})"
+    has_docx = any(a.mimetype == DOCX for a in mail.attachments)
+    if mail.signed:
+        return "bản PDF đã ký số và bản DOCX để tham khảo" if has_docx else "bản PDF đã ký số"
+    return "bản PDF và bản DOCX"
 
 
 def _html(mail: Mail, body: list[str]) -> str:

@@ -5,6 +5,7 @@ from service.models.campaign import Campaign, Target, TeamMember, Visit
 from service.models.dispatch import Dispatch
 from service.models.document import Document, DocumentFile, Register, RegisterEntry, Template
 from service.models.organisation import Contact, Organisation, Person, Signer
+from service.models.signature import Signature
 from service.models.user import ApiToken, AuditEntry, User, UserSession
 from service.models.work import Job, LifecycleEvent
 
@@ -23,6 +24,7 @@ __all__ = [
     "Person",
     "Register",
     "RegisterEntry",
+    "Signature",
     "Signer",
     "Target",
     "TeamMember",

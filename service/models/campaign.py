@@ -50,6 +50,8 @@ class Campaign(Versioned, Base):
     preparation: Mapped[list[str]] = mapped_column(JSON, default=list)
     sub_unit_label: Mapped[str] = mapped_column(Text, default="")
     report_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Kind → its signing order, where the campaign's differs from workflows.signing.ORDERS.
+    signing: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stage: Mapped[str] = mapped_column(String(32), default=Stage.PLAN_DRAFTED)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

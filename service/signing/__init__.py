@@ -1,0 +1,14 @@
+"""Digital signatures (ký số): demo PKI, keys, appearances, PAdES signing and validation.
+
+Plain library: no Flask, no database. Errors carry a Vietnamese reason for the user.
+"""
+
+from __future__ import annotations
+
+
+class SigningError(Exception):
+    """Signing could not happen; `reason` is shown to the user (Vietnamese)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
