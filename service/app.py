@@ -44,6 +44,7 @@ def create_app(config: Config | None = None) -> APIFlask:
 
     from service.api import api
     from service.api.converters import IdConverter
+    from service.api.signing import tool as signing_tool
     from service.api.spec import add_common_errors
     from service.broker import (
         DEFAULT_PRIORITY,
@@ -53,16 +54,20 @@ def create_app(config: Config | None = None) -> APIFlask:
     )
     from service.health import health
     from service.identity import SESSION_SETTINGS, csrf
+    from service.pki import pki
     from service.web import web
 
     app.config.update(SESSION_SETTINGS)
     app.url_map.converters["int"] = IdConverter
     app.register_blueprint(api)
+    app.register_blueprint(signing_tool)
     app.register_blueprint(health)
+    app.register_blueprint(pki)
     app.spec_processor(add_common_errors)
     app.register_blueprint(web)
     csrf.init_app(app)
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
+    csrf.exempt(signing_tool)  # nor a signer's tool, whose one-time link is its credential
     _register_errors(app)
     app.before_request(_refuse_deep_json)
     celery = celery_init_app(app)

@@ -270,6 +270,29 @@ def calls(w: World) -> list[Call]:
             None,
             OUT_OF_SCOPE,
         ),
+        Call(
+            "GET",
+            "/api/v1/documents/<int:doc_id>/signatures",
+            f"/api/v1/documents/{w.own_minutes}/signatures",
+        ),
+        Call(
+            "GET",
+            "/api/v1/documents/<int:doc_id>/signatures",
+            f"/api/v1/documents/{w.other_minutes}/signatures",
+            None,
+            OUT_OF_SCOPE,
+        ),
+        # Signing is off in this world: every role reaches the use case, which answers 409.
+        Call(
+            "POST",
+            "/api/v1/documents/<int:doc_id>/signatures/<int:step>/sign",
+            f"/api/v1/documents/{w.own_minutes}/signatures/1/sign",
+        ),
+        Call(
+            "POST",
+            "/api/v1/documents/<int:doc_id>/signatures/<int:step>/links",
+            f"/api/v1/documents/{w.own_minutes}/signatures/1/links",
+        ),
         Call("GET", "/api/v1/templates", "/api/v1/templates", None, OFFICE_ONLY),
         Call("PUT", "/api/v1/templates/<kind>", "/api/v1/templates/KH", None, ADMIN_ONLY, True),
         Call(
@@ -605,6 +628,9 @@ SCHEMA_KINDS = {
     "ContactOut": "contact",
     "PersonOut": "person",
     "SignerOut": "signer",
+    "SignatureOut": "signature",
+    "SignatureReportOut": "signature",
+    "SigningLinksOut": "signature",
     "PageMeta": "page",
 }
 # The kind of object an `…_id` field names.
@@ -711,6 +737,7 @@ def scope_of(app: Flask, w: World) -> Scope:
                 "job_id": sorted(j.id for j in jobs),
                 "org_id": sorted(o.id for o in orgs),
                 "fmt": ["docx", "pdf"],
+                "token": ["spent-or-unknown"],
             },
         )
 

@@ -55,6 +55,14 @@ ORDERS: dict[str, tuple[Step, ...]] = {
 }
 
 
+PREPARED = "prepared"  # the stored format of the issued PDF with every signature field added
+
+
+def revision_format(step: int) -> str:
+    """The stored format of the PDF as it is after signature `step`."""
+    return f"signed{step}"
+
+
 def person_key(person_id: int) -> str:
     """The label of a person's server-side key (and signature image) in the agency's store."""
     return f"person-{person_id}"

@@ -12,4 +12,5 @@ from service.api import (  # noqa: E402,F401
     documents,
     jobs,
     organisations,
+    signing,
 )

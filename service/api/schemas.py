@@ -18,8 +18,16 @@ from service.queries.registers import SERIES as REGISTER_SERIES
 from workflows import indicators, inspection
 from workflows.documents import KINDS, SERIES_PLANS
 from workflows.limits import INT_MAX, INVALID_MOMENT
+from workflows.signing import Party
 from workflows.text import clean_text
-from workflows.vocabulary import DispatchPurpose, DispatchState, DocumentStatus, JobState, TeamRole
+from workflows.vocabulary import (
+    DispatchPurpose,
+    DispatchState,
+    DocumentStatus,
+    JobState,
+    SignatureState,
+    TeamRole,
+)
 
 
 def _local_zone() -> ZoneInfo:
@@ -730,3 +738,46 @@ class ArchiveBuildOut(Schema):
     requested_by = String()
     created_at = DateTime()
     built_at = DateTime(allow_none=True)
+
+
+class SignatureReportOut(Schema):
+    """A signature as validated when it was applied (service.signing.validation)."""
+
+    field = String(metadata={"description": "Tên trường chữ ký trong tệp PDF"})
+    signer = String()
+    organisation = String()
+    signed_at = String(allow_none=True, metadata={"format": "date-time"})
+    timestamped = Boolean()
+    level = String(metadata={"enum": ["B-B", "B-T", "B-LT"]})
+    intact = Boolean()
+    trusted = Boolean()
+    covers_document = Boolean()
+    valid = Boolean()
+    reason = String()
+
+
+class SignatureOut(Schema):
+    id = Integer()
+    document_id = Integer()
+    step = Integer()
+    party = String(metadata={"enum": list(Party.values())})
+    image = String()
+    field = String(metadata={"description": "Ô chữ ký trong tệp PDF mà bước này ký vào"})
+    name = String()
+    person_id = Integer(allow_none=True)
+    state = String(metadata={"enum": list(SignatureState.values())})
+    method = String(metadata={"description": "server: khóa trên máy chủ; upload: công cụ ký"})
+    signed_by = String()
+    signed_at = DateTime(allow_none=True)
+    level = String()
+    last_error = String()
+    report = Nested(SignatureReportOut)
+
+
+class SigningLinksOut(Schema):
+    """A one-time pair for a signer's own tool: GET the PDF once, PUT it back signed."""
+
+    signature = Nested(SignatureOut)
+    download_url = String()
+    upload_url = String()
+    expires_at = DateTime()

@@ -37,6 +37,16 @@ COMMON_ERRORS = {
 }
 
 
+# The one-time links of a signer's own tool: the token in the URL is the credential, and the
+# upload's body is the signed PDF itself, which APIFlask's inputs cannot describe.
+LINK_PREFIX = "/api/v1/signing/"
+PDF_BODY = {
+    "required": True,
+    "description": "Tệp PDF đã ký bằng công cụ ký của người ký",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
 def add_common_errors(spec: dict[str, Any] | str) -> dict[str, Any] | str:
     """Document the error answers of every operation, all with the same body."""
     if isinstance(spec, str):
@@ -48,8 +58,11 @@ def add_common_errors(spec: dict[str, Any] | str) -> dict[str, Any] | str:
     for path, operations in spec.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
-        for operation in operations.values():
-            operation["security"] = [{"bearer": []}]
+        link = path.startswith(LINK_PREFIX)
+        for method, operation in operations.items():
+            operation["security"] = [] if link else [{"bearer": []}]
+            if link and method in ("put", "post"):
+                operation["requestBody"] = PDF_BODY
             responses = operation.setdefault("responses", {})
             for code, description in COMMON_ERRORS.items():
                 responses.setdefault(

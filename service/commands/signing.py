@@ -37,17 +37,12 @@ from service.signing.upload import Refused, check_upload
 from service.signing.validation import SignatureReport, validate
 from service.timeutil import utcnow
 from workflows import signing
+from workflows.signing import PREPARED, revision_format
 from workflows.vocabulary import DocumentStatus, JobKind, SignatureState
 
 log = logging.getLogger(__name__)
 
-PREPARED = "prepared"  # the issued PDF with every signature field added
 LINK_HOURS = 24  # how long a signer's one-time link pair stays usable
-
-
-def revision_format(step: int) -> str:
-    """The stored format of the PDF as it is after signature `step`."""
-    return f"signed{step}"
 
 
 def signatures_of(db: Session, document_id: int) -> list[Signature]:

@@ -7,6 +7,7 @@ from service.web.views import (
     dashboard,
     documents,
     progress,
+    signing,
     tokens,
     visits,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "dashboard",
     "documents",
     "progress",
+    "signing",
     "tokens",
     "visits",
 ]

@@ -28,6 +28,7 @@ from service.web.blueprint import web
 from service.web.forms import Form
 from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.progress import document_row
+from service.web.views.signing import section as signing_section
 from workflows.documents import KINDS
 from workflows.vocabulary import DocumentStatus
 
@@ -56,6 +57,7 @@ def document_page(doc_id: int) -> str:
         can_redraft=can("document.draft", campaign) and doc.kind != "TB",
         user=current_user(),
         names=display_names(db),
+        signing=signing_section(db, doc),
     )
 
 
