@@ -7,7 +7,7 @@ import shutil
 import socket
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,11 +70,9 @@ def _tool(*args: str, env: dict[str, str]) -> None:
     subprocess.run(args, env=env, check=True, capture_output=True)
 
 
-@pytest.fixture(scope="session", name="softhsm")
-def softhsm_fixture(
-    live_pki: LivePki, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[KeySource]:
-    """A SoftHSM2 token holding every demo key and certificate (labelled by key id) and the root."""
+@pytest.fixture(scope="session", name="softhsm_dir")
+def softhsm_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A SoftHSM2 token folder for this test session (SOFTHSM2_CONF points at it)."""
     available = bool(shutil.which("softhsm2-util") and shutil.which("pkcs11-tool"))
     need(available and Path(SOFTHSM_MODULE).exists(), "softhsm2 and opensc are not installed")
     folder = tmp_path_factory.mktemp("softhsm")
@@ -83,36 +81,50 @@ def softhsm_fixture(
     conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n")
     previous = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)
+    yield folder
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
+
+
+def token_with(
+    folder: Path, label: str, keys: Sequence[tuple[str, Path]], root: DemoPki
+) -> KeySource:
+    """A new token `label` holding each PKCS#12 file's key and certificate under its key label
+    (as an agency's HSM holds `person-<id>` and `seal-<id>`), and the root certificate."""
     env = dict(os.environ)
     _tool(
         "softhsm2-util",
         "--init-token",
         "--free",
         "--label",
-        TOKEN_LABEL,
+        label,
         "--so-pin",
         "12345678",
         "--pin",
         TOKEN_PIN,
         env=env,
     )
-    pki = live_pki.pki
     login = (
         "pkcs11-tool",
         "--module",
         SOFTHSM_MODULE,
         "--token-label",
-        TOKEN_LABEL,
+        label,
         "--login",
         "--pin",
         TOKEN_PIN,
     )
-    for number, person in enumerate(PEOPLE, start=1):
+    work = folder / label
+    work.mkdir()
+    objects: list[tuple[str, Path, str, int]] = []
+    for number, (key_label, p12) in enumerate(keys, start=1):
         key, cert, _ = pkcs12.load_key_and_certificates(
-            pki.key_path(person.key_id).read_bytes(), DemoPki.passphrase.encode()
+            p12.read_bytes(), DemoPki.passphrase.encode()
         )
         assert key is not None and cert is not None
-        key_file, cert_file = folder / f"{person.key_id}.key", folder / f"{person.key_id}.crt"
+        key_file, cert_file = work / f"{key_label}.key", work / f"{key_label}.crt"
         key_file.write_bytes(
             key.private_bytes(
                 serialization.Encoding.DER,
@@ -121,35 +133,32 @@ def softhsm_fixture(
             )
         )
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.DER))
-        for kind, path in (("privkey", key_file), ("cert", cert_file)):
-            _tool(
-                *login,
-                "--write-object",
-                str(path),
-                "--type",
-                kind,
-                "--label",
-                person.key_id,
-                "--id",
-                f"{number:02x}",
-                env=env,
-            )
-    root = folder / "root.crt"
-    root.write_bytes(pki.root_cert.public_bytes(serialization.Encoding.DER))
-    _tool(
-        *login,
-        "--write-object",
-        str(root),
-        "--type",
-        "cert",
-        "--label",
-        "root",
-        "--id",
-        "ff",
-        env=env,
-    )
-    yield KeySource("pkcs11", module=SOFTHSM_MODULE, token_label=TOKEN_LABEL, pin=TOKEN_PIN)
-    if previous is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = previous
+        objects += [
+            ("privkey", key_file, key_label, number),
+            ("cert", cert_file, key_label, number),
+        ]
+    root_file = work / "root.crt"
+    root_file.write_bytes(root.root_cert.public_bytes(serialization.Encoding.DER))
+    objects.append(("cert", root_file, "root", 255))
+    for kind, path, object_label, number in objects:
+        _tool(
+            *login,
+            "--write-object",
+            str(path),
+            "--type",
+            kind,
+            "--label",
+            object_label,
+            "--id",
+            f"{number:02x}",
+            env=env,
+        )
+    return KeySource("pkcs11", module=SOFTHSM_MODULE, token_label=label, pin=TOKEN_PIN)
+
+
+@pytest.fixture(scope="session", name="softhsm")
+def softhsm_fixture(live_pki: LivePki, softhsm_dir: Path) -> KeySource:
+    """A SoftHSM2 token holding every demo key and certificate (labelled by key id) and the root."""
+    pki = live_pki.pki
+    keys = [(person.key_id, pki.key_path(person.key_id)) for person in PEOPLE]
+    return token_with(softhsm_dir, TOKEN_LABEL, keys, pki)

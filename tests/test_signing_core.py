@@ -23,6 +23,7 @@ from tests.signing_helper import (  # noqa: F401 (fixtures)
     TOKEN_PIN,
     LivePki,
     live_pki_fixture,
+    softhsm_dir_fixture,
     softhsm_fixture,
 )
 

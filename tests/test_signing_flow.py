@@ -28,6 +28,12 @@ from service.signing.validation import validate
 from tests.conftest import need
 from tests.jobs_helper import run_due_jobs
 from tests.signed_campaign import signed_demo, signing_config
+from tests.signing_helper import (  # noqa: F401 (fixtures)
+    LivePki,
+    live_pki_fixture,
+    softhsm_dir_fixture,
+    token_with,
+)
 from workflows.signing import Party
 from workflows.vocabulary import DocumentStatus, Role, SignatureState
 
@@ -193,3 +199,47 @@ def test_an_upload_that_is_not_the_handed_out_pdf_is_refused_and_changes_nothing
             # The download link was one-time: spent.
             with pytest.raises(Exception, match="liên kết ký"):
                 signing.download_for_signing(db, links.download_token)
+
+
+def test_an_hsm_key_and_the_live_tsa_and_crl_sign_b_lt(
+    app: Flask, database_url: str, live_pki: LivePki, softhsm_dir: Path, tmp_path: Path
+) -> None:
+    """Production's way: every key in a PKCS#11 token (SoftHSM2 here), timestamps from a TSA URL,
+    revocation data fetched from the CA's CRL and embedded: B-LT, valid offline."""
+    with app.app_context():
+        with transaction() as db:
+            campaign_id = load_demo(db, new_campaign=True).id
+            # The live CA's folder as the signing folder: its certificates name the live CRL.
+            folder = str(live_pki.pki.folder)
+            live = signing_config(tmp_path / "var", database_url, signing_dir_setting=folder)
+            pki = ensure_demo_keys(db, live, live_pki.base_url)
+        drive_campaign(campaign_id)
+        run_due_jobs()
+        plan = next(d for d in _issued(campaign_id) if d.kind == "KH")
+        with transaction() as db:
+            labels = [signing.key_label(plan, row) for row in signing.signatures_of(db, plan.id)]
+        token = token_with(
+            softhsm_dir, f"agency-{tmp_path.name}"[:32], [(k, pki.key_path(k)) for k in labels], pki
+        )
+        hsm = signing_config(
+            tmp_path / "var",
+            database_url,
+            signing_dir_setting=folder,
+            pkcs11_module=token.module,
+            pkcs11_token=token.token_label,
+            pkcs11_pin=token.pin,
+            tsa_url=live_pki.tsa_url,
+        )
+        app.config["VANTHU"] = hsm  # the workers' configuration: their toolkit is built from it
+        for step in (1, 2):
+            with transaction() as db:
+                signing.request(db, Caller.system(), plan.id, step)
+            run_due_jobs()
+        toolkit = Toolkit.from_config(hsm)
+        with transaction() as db:
+            doc = db.get(Document, plan.id)
+            assert doc is not None
+            final = signing.fully_signed(db, doc)
+            assert final is not None
+            reports = validate(bytes(final.content), toolkit.roots)
+        assert [(r.valid, r.level) for r in reports] == [(True, "B-LT"), (True, "B-LT")]
