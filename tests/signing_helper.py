@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -11,9 +12,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pkcs11
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pkcs11 import Attribute, CertificateType, ObjectClass
+from pkcs11.util.rsa import decode_rsa_private_key
 
 from service.signing.keys import KeySource
 from service.signing.pki import DemoPki, Identity
@@ -81,6 +86,20 @@ def softhsm_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
     conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n")
     previous = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)
+    # The one token of the session, made before any test loads the PKCS#11 library: a library
+    # lists the tokens present when it is loaded, and would not see one made later.
+    _tool(
+        "softhsm2-util",
+        "--init-token",
+        "--free",
+        "--label",
+        TOKEN_LABEL,
+        "--so-pin",
+        "12345678",
+        "--pin",
+        TOKEN_PIN,
+        env=dict(os.environ),
+    )
     yield folder
     if previous is None:
         os.environ.pop("SOFTHSM2_CONF", None)
@@ -88,72 +107,50 @@ def softhsm_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         os.environ["SOFTHSM2_CONF"] = previous
 
 
-def token_with(
-    folder: Path, label: str, keys: Sequence[tuple[str, Path]], root: DemoPki
-) -> KeySource:
-    """A new token `label` holding each PKCS#12 file's key and certificate under its key label
-    (as an agency's HSM holds `person-<id>` and `seal-<id>`), and the root certificate."""
-    env = dict(os.environ)
-    _tool(
-        "softhsm2-util",
-        "--init-token",
-        "--free",
-        "--label",
-        label,
-        "--so-pin",
-        "12345678",
-        "--pin",
-        TOKEN_PIN,
-        env=env,
-    )
-    login = (
-        "pkcs11-tool",
-        "--module",
-        SOFTHSM_MODULE,
-        "--token-label",
-        label,
-        "--login",
-        "--pin",
-        TOKEN_PIN,
-    )
-    work = folder / label
-    work.mkdir()
-    objects: list[tuple[str, Path, str, int]] = []
-    for number, (key_label, p12) in enumerate(keys, start=1):
-        key, cert, _ = pkcs12.load_key_and_certificates(
-            p12.read_bytes(), DemoPki.passphrase.encode()
-        )
-        assert key is not None and cert is not None
-        key_file, cert_file = work / f"{key_label}.key", work / f"{key_label}.crt"
-        key_file.write_bytes(
-            key.private_bytes(
+def token_with(keys: Sequence[tuple[str, Path]], root: DemoPki) -> KeySource:
+    """The session's token, given each PKCS#12 file's key and certificate under its key label
+    (as an agency's HSM holds `person-<id>` and `seal-<id>`), and the root certificate.
+
+    Written through this process's own PKCS#11 library: a library lists a token's objects as
+    they were when it was loaded, and would not see objects another process added since."""
+    token = pkcs11.lib(SOFTHSM_MODULE).get_token(token_label=TOKEN_LABEL)
+    with token.open(rw=True, user_pin=TOKEN_PIN) as session:
+        for key_label, p12 in keys:
+            passphrase = DemoPki.passphrase.encode()
+            key, cert, _ = pkcs12.load_key_and_certificates(p12.read_bytes(), passphrase)
+            assert key is not None and cert is not None
+            object_id = next(_object_ids).to_bytes(4, "big")
+            private = key.private_bytes(
                 serialization.Encoding.DER,
-                serialization.PrivateFormat.PKCS8,
+                serialization.PrivateFormat.TraditionalOpenSSL,
                 serialization.NoEncryption(),
             )
-        )
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.DER))
-        objects += [
-            ("privkey", key_file, key_label, number),
-            ("cert", cert_file, key_label, number),
-        ]
-    root_file = work / "root.crt"
-    root_file.write_bytes(root.root_cert.public_bytes(serialization.Encoding.DER))
-    objects.append(("cert", root_file, "root", 255))
-    for kind, path, object_label, number in objects:
-        _tool(
-            *login,
-            "--write-object",
-            str(path),
-            "--type",
-            kind,
-            "--label",
-            object_label,
-            "--id",
-            f"{number:02x}",
-            env=env,
-        )
-    return KeySource("pkcs11", module=SOFTHSM_MODULE, token_label=label, pin=TOKEN_PIN)
+            session.create_object(
+                decode_rsa_private_key(private)
+                | {Attribute.LABEL: key_label, Attribute.ID: object_id, Attribute.TOKEN: True}
+            )
+            _certificate(session, cert, key_label, object_id)
+        _certificate(session, root.root_cert, f"root-{next(_object_ids)}", b"root")
+    return KeySource("pkcs11", module=SOFTHSM_MODULE, token_label=TOKEN_LABEL, pin=TOKEN_PIN)
+
+
+def _certificate(
+    session: pkcs11.Session, cert: x509.Certificate, label: str, object_id: bytes
+) -> None:
+    session.create_object(
+        {
+            Attribute.CLASS: ObjectClass.CERTIFICATE,
+            Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+            Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+            Attribute.SUBJECT: cert.subject.public_bytes(),
+            Attribute.LABEL: label,
+            Attribute.ID: object_id,
+            Attribute.TOKEN: True,
+        }
+    )
+
+
+_object_ids = itertools.count(1)
 
 
 @pytest.fixture(scope="session", name="softhsm")
@@ -161,4 +158,4 @@ def softhsm_fixture(live_pki: LivePki, softhsm_dir: Path) -> KeySource:
     """A SoftHSM2 token holding every demo key and certificate (labelled by key id) and the root."""
     pki = live_pki.pki
     keys = [(person.key_id, pki.key_path(person.key_id)) for person in PEOPLE]
-    return token_with(softhsm_dir, TOKEN_LABEL, keys, pki)
+    return token_with(keys, pki)

@@ -201,9 +201,7 @@ def test_an_upload_that_is_not_the_handed_out_pdf_is_refused_and_changes_nothing
                 signing.download_for_signing(db, links.download_token)
 
 
-# Once: a PKCS#11 library lists the tokens present when the process first loads it, so a second
-# token made later in the session is not seen (the jobs' path is the plan test's, on both).
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only  # the session's token holds one key per label: the plan's test has both
 def test_an_hsm_key_and_the_live_tsa_and_crl_sign_b_lt(
     app: Flask, database_url: str, live_pki: LivePki, softhsm_dir: Path, tmp_path: Path
 ) -> None:
@@ -221,12 +219,7 @@ def test_an_hsm_key_and_the_live_tsa_and_crl_sign_b_lt(
         plan = next(d for d in _issued(campaign_id) if d.kind == "KH")
         with transaction() as db:
             labels = [signing.key_label(plan, row) for row in signing.signatures_of(db, plan.id)]
-        token = token_with(
-            softhsm_dir,
-            "agency",
-            [(k, pki.key_path(k)) for k in labels],
-            pki,
-        )
+        token = token_with([(k, pki.key_path(k)) for k in labels], pki)
         hsm = signing_config(
             tmp_path / "var",
             database_url,
