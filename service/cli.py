@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -56,6 +57,8 @@ def run(host: str, port: int) -> None:
     migrate.upgrade(config.database_url)
     click.get_current_context().invoke(seed_demo)
     accounts = _demo_accounts(config) if _is_embedded_database(config) else []
+    if _is_embedded_database(config) and config.signing != "off":
+        _demo_keys(config, f"http://{host}:{port}/pki")
     commands = (
         processes.web_command(host, port),
         processes.worker_command(),
@@ -99,6 +102,15 @@ def _demo_accounts(config: Config) -> list[tuple[str, str, str]]:
     with transaction() as db:
         accounts = ensure_demo_accounts(db, Caller.system(config.timezone, "demo"))
         return [(Role.label_of(u.role), u.username, pw) for u, pw in accounts]
+
+
+def _demo_keys(config: Config, base_url: str = "") -> None:
+    """The demo CA, keys and images for everyone of the directory (signing on a new machine)."""
+    from service.commands.demo_keys import ensure_demo_keys
+
+    init_engine(config.database_url)
+    with transaction() as db:
+        ensure_demo_keys(db, config, base_url)
 
 
 CLI = "cli"  # who the audit log names for what the command line does
@@ -256,8 +268,13 @@ def demo(out_dir: Path, timeout: float, workers: int) -> None:
     with processes.children(*commands, env=env):
         try:
             campaign_id = demo_run.prepare_campaign()
+            if config.signing != "off":
+                _demo_keys(config)
             demo_run.drive_campaign(campaign_id)
             demo_run.wait_for_jobs(campaign_id, timeout)
+            if config.signing_on:
+                settle = functools.partial(demo_run.wait_for_jobs, campaign_id, timeout)
+                demo_run.sign_documents(campaign_id, config, settle)
             written = demo_run.write_files(campaign_id, out_dir)
             case_file = archive_commands.export(campaign_id, out_dir)
         except Exception as error:
@@ -285,17 +302,27 @@ def _safe_url(url: str) -> str:
 @click.option(
     "--database", is_flag=True, help="Also check against the configured database's records."
 )
-def verify_archive(archive_file: Path, database: bool) -> None:
-    """Check a case file ZIP: checksums, every recorded SHA-256, the index against the files."""
+@click.option(
+    "--roots",
+    "roots_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of trusted root certificates (*.pem); default: the signing folder's roots/.",
+)
+def verify_archive(archive_file: Path, database: bool, roots_dir: Path | None) -> None:
+    """Check a case file ZIP: checksums, every recorded SHA-256, the index against the files,
+    and every digital signature, offline."""
     from service.archive import naming
     from service.archive.verify import verify_archive as verify
+    from service.signing.toolkit import read_roots
 
+    config = Config()
+    roots = read_roots(roots_dir or config.signing_dir / "roots")
     if database:
-        init_engine(Config().database_url)
+        init_engine(config.database_url)
         with transaction() as db:
-            report = verify(archive_file, db)
+            report = verify(archive_file, db, roots)
     else:
-        report = verify(archive_file)
+        report = verify(archive_file, roots=roots)
     for problem in report.problems:
         click.echo(problem, err=True)
     if not report.ok:
@@ -307,3 +334,8 @@ def verify_archive(archive_file: Path, database: bool) -> None:
         f"{report.cross_checked} tệp văn bản thống nhất giữa {naming.CHECKSUMS_NAME}, "
         f"{', '.join(report.records)} và nội dung tệp."
     )
+    if report.signatures:
+        click.echo(
+            f"Chữ ký số hợp lệ: {report.signatures} chữ ký của {report.signed_documents} văn bản "
+            f"(kiểm tra ngoại tuyến theo {len(roots)} chứng thư số gốc tin cậy)."
+        )

@@ -11,14 +11,13 @@ from functools import cache
 from flask import current_app
 
 from service import runner
-from service.archive.signatures import read_roots
 from service.commands import archiving, delivery, issuing, rendering, signing
 from service.config import Config
 from service.documents.libreoffice import Converter, libreoffice_available
 from service.documents.render import RENDER_SECONDS, time_limit
 from service.mail.transport import transport_for
 from service.models import Job
-from service.signing.toolkit import Toolkit
+from service.signing.toolkit import Toolkit, read_roots
 from workers import pdf
 from workflows.vocabulary import JobKind
 

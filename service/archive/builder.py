@@ -3,19 +3,20 @@
 Byte-identical output for the same data: members in a fixed order, each stamped with a date
 from the data (a document's issue date, the closing date for the rest), fixed attributes, and
 fixed compression (DOCX and PDF are already compressed and are stored, text is deflated).
+A signed document's PDF is its fully signed revision, validated before anything is written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from service.archive import figures, index, metadata, naming
-from service.archive.catalogue import CaseFile
+from service.archive import figures, index, metadata, naming, signatures
+from service.archive.catalogue import CaseFile, FileEntry
 from service.archive.register import RegisterFile
 from service.documents.libreoffice import Converter
 from service.runner import PermanentError
@@ -68,9 +69,17 @@ class Built:
 
 
 def member_count(case: CaseFile, with_pdf_index: bool) -> int:
-    """Index (2 or 3), document files, metadata (2), register of dispatches, register of
-    figures, closing note, SHA256SUMS."""
-    return (3 if with_pdf_index else 2) + len(case.files) + 6
+    """Index (2 or 3), document files, metadata (2), the validation report of signatures (when
+    a document is signed), register of dispatches, register of figures, closing note,
+    SHA256SUMS."""
+    return (3 if with_pdf_index else 2) + len(case.files) + 6 + (1 if case.signed else 0)
+
+
+def _checked(read_file: Callable[[int], bytes], stored: FileEntry) -> bytes:
+    content = read_file(stored.file_id)
+    if hashlib.sha256(content).hexdigest() != stored.sha256:
+        raise PermanentError(f"Tệp {stored.path} trong cơ sở dữ liệu không khớp mã SHA-256 đã lưu")
+    return content
 
 
 def write_archive(
@@ -80,10 +89,13 @@ def write_archive(
     read_file: Callable[[int], bytes],
     converter: Converter | None,
     progress: Progress,
+    roots: Sequence[bytes] = (),
 ) -> Built:
-    """Write the whole case file to `path`, reading one document file at a time."""
+    """Write the whole case file to `path`, reading one document file at a time; signed PDFs
+    are validated against `roots` (the trusted root certificates) first, for the index."""
     total = member_count(case, converter is not None)
     closing = case.end_date
+    signatures.validate_case(case, lambda stored: _checked(read_file, stored), roots)
     writer = ArchiveWriter(path, case.root)
     try:
         index_docx = index.index_docx(case)
@@ -98,11 +110,7 @@ def write_archive(
         progress(len(writer.sums), total)
         for doc in case.documents:
             for stored in doc.files:
-                content = read_file(stored.file_id)
-                if hashlib.sha256(content).hexdigest() != stored.sha256:
-                    raise PermanentError(
-                        f"Tệp {stored.path} trong cơ sở dữ liệu không khớp mã SHA-256 đã lưu"
-                    )
+                content = _checked(read_file, stored)
                 writer.add(stored.path, content, doc.issue_date, compress=False)
                 progress(len(writer.sums), total)
         for extension, data in (
@@ -112,6 +120,10 @@ def write_archive(
             writer.add(
                 naming.file_name(naming.METADATA_STEM, extension), data, closing, compress=True
             )
+        if case.signed:
+            report = signatures.as_json(case)
+            name = naming.file_name(naming.SIGNATURES_STEM, "json")
+            writer.add(name, report, closing, compress=True)
         writer.add(naming.REGISTER_NAME, register.data, closing, compress=True)
         writer.add(naming.FIGURES_NAME, figures.as_csv(case.figures), closing, compress=True)
         note = metadata.closing_note(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,12 +23,17 @@ from service.models import (
     DocumentFile,
     LifecycleEvent,
     Organisation,
+    Signature,
     Target,
 )
 from workflows import formatting, titles
 from workflows.documents import FILING_ORDER, KINDS
 from workflows.lifecycle import REOPEN
-from workflows.vocabulary import DocumentStatus
+from workflows.signing import revision_format
+from workflows.vocabulary import DocumentStatus, SignatureState
+
+if TYPE_CHECKING:
+    from service.signing.validation import SignatureReport
 
 LANGUAGE = "Tiếng Việt"
 PRIORITY = "Thường"
@@ -75,6 +80,9 @@ class DocEntry:
     copies: int
     notes: list[str] = field(default_factory=list)
     files: list[FileEntry] = field(default_factory=list)
+    signed: bool = False  # its PDF entry is the fully signed revision (issued PDF first)
+    # Each signature of that PDF as validated when the case file is built (the builder fills it).
+    signatures: list[SignatureReport] = field(default_factory=list)
 
     @property
     def type_and_subject(self) -> str:
@@ -84,6 +92,10 @@ class DocEntry:
     @property
     def date_text(self) -> str:
         return formatting.short_date(self.issue_date)
+
+    @property
+    def pdf(self) -> FileEntry | None:
+        return next((f for f in self.files if f.format == "pdf"), None)
 
 
 @dataclass
@@ -128,6 +140,10 @@ class CaseFile:
     def files(self) -> list[FileEntry]:
         return [f for d in self.documents for f in d.files]
 
+    @property
+    def signed(self) -> list[DocEntry]:
+        return [d for d in self.documents if d.signed]
+
 
 def file_code(campaign: Campaign) -> str:
     """Phụ lục VI «Mã hồ sơ»: organ code, year, file notation (campaign number and unit)."""
@@ -161,6 +177,7 @@ def collect(db: Session, campaign_id: int) -> CaseFile:
     current = sorted((d for d in docs if d.status == DocumentStatus.ISSUED), key=filing_key)
     old = sorted((d for d in docs if d.status == DocumentStatus.SUPERSEDED), key=filing_key)
     files = _files(db, [d.id for d in docs])
+    signing = _signing(db, [d.id for d in docs])
     districts = _districts(db, campaign_id)
     code = file_code(campaign)
     title = case_title(campaign)
@@ -196,14 +213,18 @@ def collect(db: Session, campaign_id: int) -> CaseFile:
         stem = naming.document_stem(
             order, width, doc.reference, KINDS[doc.kind].label, districts.get(doc.target_id, "")
         )
+        signed = _signed_revision(files.get(doc.id, {}), signing.get(doc.id))
+        entry.signed = signed is not None
         for fmt in FORMATS:
-            stored = files.get(doc.id, {}).get(fmt)
+            stored = signed if fmt == "pdf" and signed else files.get(doc.id, {}).get(fmt)
             if stored is not None:
                 path = naming.join(folder, naming.file_name(stem, fmt))
                 entry.files.append(FileEntry(stored.id, fmt, path, stored.sha256, stored.size))
         _annotate(entry, doc, files.get(doc.id, {}), by_subject, old)
+        if doc.id in signing and not entry.signed:
+            entry.notes.append("Chưa ký số đủ")
         case.documents.append(entry)
-    case.problems = _problems(docs, files)
+    case.problems = _problems(docs, files, signing)
     if not current:
         case.problems.append("Chưa có văn bản nào được ban hành")
     elif not any(d.kind == "BC" for d in current):
@@ -239,6 +260,31 @@ def _files(db: Session, doc_ids: list[int]) -> dict[int, dict[str, _Stored]]:
             row.id, row.sha256, row.size, row.page_count
         )
     return found
+
+
+def _signing(db: Session, doc_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each document's signing order as (step, state), for the documents that have one."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    if not doc_ids:
+        return found
+    rows = db.execute(
+        select(Signature.document_id, Signature.step, Signature.state)
+        .where(Signature.document_id.in_(doc_ids))
+        .order_by(Signature.document_id, Signature.step)
+    )
+    for row in rows:
+        found.setdefault(row.document_id, []).append((row.step, row.state))
+    return found
+
+
+def _signed_revision(
+    files: dict[str, _Stored], steps: list[tuple[int, str]] | None
+) -> _Stored | None:
+    """The PDF after the last signature once every one is applied (as `fully_signed` finds it),
+    or None: not signed (signing off when it was issued) or not yet fully."""
+    if not steps or any(state != SignatureState.SIGNED for _, state in steps):
+        return None
+    return files.get(revision_format(steps[-1][0]))
 
 
 def _districts(db: Session, campaign_id: int) -> dict[int | None, str]:
@@ -335,11 +381,17 @@ def _annotate(
         )
 
 
-def _problems(docs: Sequence[Document], files: dict[int, dict[str, _Stored]]) -> list[str]:
-    """What keeps the file from being built now: issued documents not rendered or converted.
+def _problems(
+    docs: Sequence[Document],
+    files: dict[int, dict[str, _Stored]],
+    signing: dict[int, list[tuple[int, str]]],
+) -> list[str]:
+    """What keeps the file from being built now: issued documents not rendered, converted or
+    fully signed.
 
     A superseded version that never got its DOCX (superseded before its render ran) never will,
-    so it does not block; one whose PDF is still being made does.
+    so it does not block; one whose PDF is still being made does. A superseded one left
+    half-signed is filed with its issued PDF (and a note): nobody signs it any more.
     """
     no_docx = [
         d for d in docs if d.status == DocumentStatus.ISSUED and "docx" not in files.get(d.id, {})
@@ -349,11 +401,20 @@ def _problems(docs: Sequence[Document], files: dict[int, dict[str, _Stored]]) ->
         for d in docs
         if "docx" in files.get(d.id, {}) and "pdf" not in files[d.id] and not d.pdf_note
     ]
+    unsigned = [
+        d
+        for d in docs
+        if d.status == DocumentStatus.ISSUED
+        and d.id in signing
+        and _signed_revision(files.get(d.id, {}), signing[d.id]) is None
+    ]
     problems = []
     if no_docx:
         problems.append(f"{len(no_docx)} văn bản chưa có bản DOCX: {_references(no_docx)}")
     if no_pdf:
         problems.append(f"{len(no_pdf)} văn bản chưa chuyển xong sang PDF: {_references(no_pdf)}")
+    if unsigned:
+        problems.append(f"{len(unsigned)} văn bản chưa ký số xong: {_references(unsigned)}")
     return problems
 
 

@@ -11,6 +11,7 @@ import io
 import re
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time
 from xml.sax.saxutils import escape
 
@@ -26,7 +27,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader, PdfWriter
 
-from service.archive import naming
+from service.archive import naming, signatures
 from service.archive.catalogue import CaseFile, DocEntry
 from service.documents.render import _clean, save_stable
 from service.mail.register import neutralise
@@ -52,6 +53,10 @@ PDF_FILE = CSV_FILE_COLUMNS[1]
 WIDTHS_MM = (10, 28, 21, 52, 24, 15, 15)  # 165 mm: A4 less 30 mm left and 15 mm right margins
 HEADER_WIDTHS_MM = (75, 90)
 CENTRED = (0, 2, 5)  # STT, date, page count
+# The section on digital signatures, after the index: each signature validated at build time.
+SIGNATURE_COLUMNS = ("STT", "Số, ký hiệu", "Người ký", "Thời điểm ký", "Mức", "Kết quả")
+SIGNATURE_WIDTHS_MM = (10, 26, 36, 52, 13, 28)  # the time on one line
+SIGNATURE_CENTRED = (0, 3, 4)
 FONT = "Times New Roman"
 PART_ROWS = 300  # rows of the index converted to PDF at a time
 
@@ -86,9 +91,40 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
+@dataclass(frozen=True)
+class _Part:
+    """What one part of the index holds: the heading (first part), rows of the table of
+    documents, the total (after its last row), rows of the signatures (their heading first)."""
+
+    documents: list[DocEntry]
+    signatures: list[list[str]]
+    opening: bool
+    closing: bool
+    signing_heading: bool
+
+
 def index_docx(case: CaseFile) -> bytes:
     """A4 portrait, Times New Roman, margins of Nghị định 30, page numbers from page 2."""
-    return _index_document(case, case.documents, first_page=1, opening=True, closing=True)
+    rows = signatures.index_rows(case)
+    return _index_document(case, _Part(case.documents, rows, True, True, bool(rows)), 1)
+
+
+def _parts(case: CaseFile) -> list[_Part]:
+    """The documents PART_ROWS at a time (at least one part), then the signatures likewise."""
+    chunks = [
+        case.documents[start : start + PART_ROWS]
+        for start in range(0, max(1, len(case.documents)), PART_ROWS)
+    ]
+    parts = [
+        _Part(chunk, [], number == 0, number == len(chunks) - 1, False)
+        for number, chunk in enumerate(chunks)
+    ]
+    rows = signatures.index_rows(case)
+    parts += [
+        _Part([], rows[start : start + PART_ROWS], False, False, start == 0)
+        for start in range(0, len(rows), PART_ROWS)
+    ]
+    return parts
 
 
 def index_pdf(case: CaseFile, converter: Converter) -> bytes:
@@ -100,14 +136,8 @@ def index_pdf(case: CaseFile, converter: Converter) -> bytes:
     """
     parts: list[bytes] = []
     first_page = 1
-    chunks = [
-        case.documents[start : start + PART_ROWS]
-        for start in range(0, max(1, len(case.documents)), PART_ROWS)
-    ]
-    for number, chunk in enumerate(chunks):
-        opening, closing = number == 0, number == len(chunks) - 1
-        docx = _index_document(case, chunk, first_page=first_page, opening=opening, closing=closing)
-        pdf = converter(docx)
+    for part in _parts(case):
+        pdf = converter(_index_document(case, part, first_page))
         parts.append(pdf)
         first_page += len(PdfReader(io.BytesIO(pdf)).pages)
     moment = _moment(case)
@@ -129,31 +159,23 @@ def _moment(case: CaseFile) -> datetime:
     return datetime.combine(case.end_date, time())
 
 
-def _index_document(
-    case: CaseFile, docs: list[DocEntry], *, first_page: int, opening: bool, closing: bool
-) -> bytes:
+def _index_document(case: CaseFile, part: _Part, first_page: int) -> bytes:
     """The index, or one part of it: the heading opens the first part, the total closes the
-    last, and a later part numbers its pages from `first_page`."""
+    documents, and a later part numbers its pages from `first_page`."""
     document = Docx()
-    _page_setup(document, first_page, numbered_first=not opening)
+    _page_setup(document, first_page, numbered_first=not part.opening)
     normal = document.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(13)
     _font_all_scripts(normal.element.get_or_add_rPr())
     normal.paragraph_format.space_after = Pt(0)
-    if opening:
+    if part.opening:
         _heading(document, case)
 
-    table = document.add_table(rows=1, cols=len(COLUMNS))
-    table.style = document.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _widths(table, WIDTHS_MM)
-    for cell, text in zip(table.rows[0].cells, COLUMNS, strict=True):
-        _line(cell.paragraphs[0], text, bold=True, size=11)
-    _repeat_as_header(table)
-    _add_rows(table, [row(doc) for doc in docs])
+    if part.documents or not part.signatures:
+        _table(document, COLUMNS, WIDTHS_MM, CENTRED, [row(doc) for doc in part.documents])
 
-    if closing:
+    if part.closing:
         total = document.add_paragraph()
         total.paragraph_format.space_before = Pt(12)
         total.paragraph_format.first_line_indent = Mm(10)
@@ -163,6 +185,11 @@ def _index_document(
             f"hành, {len(case.superseded)} văn bản đã được thay thế), tổng số {case.page_count} "
             "trang văn bản hiện hành."
         )
+
+    if part.signing_heading:
+        _signing_heading(document)
+    if part.signatures:
+        _table(document, SIGNATURE_COLUMNS, SIGNATURE_WIDTHS_MM, SIGNATURE_CENTRED, part.signatures)
 
     moment = _moment(case)
     properties = document.core_properties
@@ -197,6 +224,42 @@ def _heading(document: DocxDocument, case: CaseFile) -> None:
     )
     _line(document.add_paragraph(), span, italic=True, size=13)
     document.add_paragraph().paragraph_format.space_after = Pt(6)
+
+
+def _signing_heading(document: DocxDocument) -> None:
+    """The title of the signatures section and what its verdicts rest on."""
+    title = document.add_paragraph()
+    title.paragraph_format.space_before = Pt(18)
+    _line(title, "KẾT QUẢ XÁC THỰC CHỮ KÝ SỐ", bold=True, size=14)
+    note = document.add_paragraph()
+    note.paragraph_format.space_before = Pt(6)
+    note.paragraph_format.space_after = Pt(6)
+    note.paragraph_format.first_line_indent = Mm(10)
+    note.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    name = naming.file_name(naming.SIGNATURES_STEM, "json")
+    note.add_run(
+        "Chữ ký số của từng văn bản được kiểm tra khi lập hồ sơ, không cần kết nối mạng, theo "
+        "các chứng thư số gốc tin cậy đã cấu hình; thời điểm ký theo giờ Việt Nam (ISO 8601). "
+        f"Kết quả chi tiết trong tệp «{name}»."
+    )
+
+
+def _table(
+    document: DocxDocument,
+    columns: tuple[str, ...],
+    widths: tuple[int, ...],
+    centred: tuple[int, ...],
+    rows: list[list[str]],
+) -> None:
+    """A ruled table whose column titles repeat at the top of every page."""
+    table = document.add_table(rows=1, cols=len(columns))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, widths)
+    for cell, text in zip(table.rows[0].cells, columns, strict=True):
+        _line(cell.paragraphs[0], text, bold=True, size=11)
+    _repeat_as_header(table)
+    _add_rows(table, rows, widths, centred)
 
 
 _CREATION = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})")
@@ -336,14 +399,16 @@ _CELL = (
 )
 
 
-def _add_rows(table: Table, rows: list[list[str]]) -> None:
+def _add_rows(
+    table: Table, rows: list[list[str]], widths: tuple[int, ...], centred: tuple[int, ...]
+) -> None:
     """Append body rows as XML in one parse: python-docx adds each cell and run property with
     a search over its siblings, which makes an index of thousands of documents take minutes."""
     cells = []
     for texts in rows:
         cells.append("<w:tr>")
-        for i, (text, width) in enumerate(zip(_clean(texts), WIDTHS_MM, strict=True)):
-            align = "center" if i in CENTRED else "left"
+        for i, (text, width) in enumerate(zip(_clean(texts), widths, strict=True)):
+            align = "center" if i in centred else "left"
             cells.append(_CELL.format(width=Mm(width).twips, align=align, text=escape(text)))
         cells.append("</w:tr>")
     body = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(cells)}</w:tbl>")

@@ -147,6 +147,13 @@ def closing_note(
     ]
     if index_pdf_note:
         lines.append(f"Không có bản PDF của mục lục văn bản: {index_pdf_note}.")
+    if case.signed:
+        count = sum(len(d.signatures) for d in case.signed)
+        report = naming.file_name(naming.SIGNATURES_STEM, "json")
+        lines.append(
+            f"Chữ ký số: {len(case.signed)} văn bản ký số (bản PDF đã ký), {count} chữ ký, "
+            f"đều hợp lệ khi lập hồ sơ; kết quả xác thực trong tệp «{report}» và mục lục."
+        )
     if missing_pdf:
         lines.append(f"Văn bản không có bản PDF: {', '.join(missing_pdf)}.")
     lines += [

@@ -13,6 +13,7 @@ DOCUMENTS_DIR = "Văn bản"
 SUPERSEDED_DIR = "Văn bản đã thay thế"
 INDEX_STEM = "Mục lục văn bản"
 METADATA_STEM = "Siêu dữ liệu"
+SIGNATURES_STEM = "Kết quả xác thực chữ ký số"  # JSON, beside the metadata
 REGISTER_NAME = "Sổ gửi văn bản.csv"
 FIGURES_NAME = "Sổ số liệu kiểm tra.csv"
 CLOSING_NAME = "Chứng từ kết thúc hồ sơ.txt"

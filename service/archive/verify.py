@@ -1,7 +1,8 @@
 """Check a case file ZIP: every checksum, every name, and the index against the files; and every
 SHA-256 recorded of a document file (SHA256SUMS, the metadata JSON and XML, the index CSV and,
 online, the database) against its bytes and against each other, so that a forger must agree
-with all of them, not with SHA256SUMS alone.
+with all of them, not with SHA256SUMS alone; and every digital signature of every document PDF
+validated again, offline, against the trust roots given, whatever the records say.
 
 Reads members as streams; never extracts anything to disk.
 """
@@ -13,6 +14,7 @@ import io
 import json
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from pypdf.errors import PdfReadError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.archive import index, naming
+from service.archive import index, naming, signatures
 from service.archive.catalogue import collect
 from service.models import ArchiveBuild
 
@@ -41,14 +43,17 @@ class Report:
     documents: int = 0
     cross_checked: int = 0  # document files whose every recorded SHA-256 agrees
     records: list[str] = field(default_factory=list)  # the records that were set side by side
+    signed_documents: int = 0  # document PDFs whose every signature validated
+    signatures: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_archive(path: Path, db: Session | None = None) -> Report:
-    """The problems of the case file at `path`; with `db`, also against the database's records."""
+def verify_archive(path: Path, db: Session | None = None, roots: Sequence[bytes] = ()) -> Report:
+    """The problems of the case file at `path`; with `db`, also against the database's records;
+    signatures validated against `roots` (the trusted root certificates)."""
     report = Report()
     try:
         archive = zipfile.ZipFile(path)
@@ -59,6 +64,7 @@ def verify_archive(path: Path, db: Session | None = None) -> Report:
         checked = _verify(archive, report)
         if checked is not None:
             _cross_check(archive, *checked, report, db, path)
+            _check_signatures(archive, checked[0], report, roots)
     return report
 
 
@@ -236,6 +242,55 @@ def _cross_check(
             f"Mã SHA-256 của văn bản số {doc_file.reference} (tệp {doc_file.format.upper()} "
             f"{relative}) không thống nhất giữa các bản ghi: {groups}"
         )
+
+
+def _check_signatures(
+    archive: zipfile.ZipFile, members: dict[str, str], report: Report, roots: Sequence[bytes]
+) -> None:
+    """Every document PDF holding signatures, and every one the validation report lists,
+    validated offline: each signature intact, covering the document and trusted."""
+    name = naming.file_name(naming.SIGNATURES_STEM, "json")
+    listed: dict[str, tuple[str, int]] = {}
+    if name in members:
+        try:
+            listed = signatures.expected(archive.read(members[name]))
+        except (ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+            report.problems.append(f"Không đọc được {name}: {error}")
+    references = _pdf_references(archive, members)
+    folders = (f"{naming.DOCUMENTS_DIR}/", f"{naming.SUPERSEDED_DIR}/")
+    for relative in sorted(members):
+        if not (relative.startswith(folders) and relative.endswith(".pdf")):
+            continue
+        try:
+            pdf = archive.read(members[relative])
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            continue  # reported with SHA256SUMS
+        reference, count = listed.get(relative, (references.get(relative, relative), 0))
+        found, reasons = signatures.check(pdf, roots)
+        if not found and relative not in listed:
+            continue  # an unsigned document, and not said to be signed
+        what = f"văn bản số {reference} (tệp {relative})"
+        if reasons:
+            report.problems.append(f"Chữ ký số của {what} không hợp lệ: {' '.join(reasons)}")
+        elif relative not in listed:
+            report.problems.append(f"Chữ ký số của {what} không có trong tệp {name}")
+        elif len(found) != count:
+            report.problems.append(
+                f"Tệp PDF của {what} có {len(found)} chữ ký số, tệp {name} ghi {count}"
+            )
+        else:
+            report.signed_documents += 1
+            report.signatures += len(found)
+
+
+def _pdf_references(archive: zipfile.ZipFile, members: dict[str, str]) -> dict[str, str]:
+    """Each document PDF's reference, as the index CSV gives it (to name a document)."""
+    name = naming.file_name(naming.INDEX_STEM, "csv")
+    try:
+        rows = index.read_csv(archive.read(members[name])) if name in members else []
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error):
+        return {}
+    return {r.get(index.PDF_FILE, ""): r.get(index.REFERENCE, "") for r in rows}
 
 
 Records = dict[str, tuple[DocFile, str]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session, defer
@@ -37,9 +38,10 @@ def read_document_file(file_id: int) -> bytes:
         return read_verified(stored)
 
 
-def handle(job: Job, converter: Converter | None, tz: str) -> None:
-    """The archive job: read the catalogue, wait while documents are not ready (without using
-    an attempt), build, store.
+def handle(job: Job, converter: Converter | None, tz: str, roots: Sequence[bytes] = ()) -> None:
+    """The archive job: read the catalogue, wait while documents are not ready (not yet
+    converted or signed, without using an attempt), build, store. Signed PDFs are validated
+    again against `roots`, the trusted root certificates; an invalid one fails the build.
 
     Idempotent: a finished build is left alone; an interrupted one is built again from scratch.
     """
@@ -64,7 +66,9 @@ def handle(job: Job, converter: Converter | None, tz: str) -> None:
         raise NotYet("Chưa thể lập hồ sơ: " + "; ".join(case.problems))
     with tempfile.TemporaryDirectory(prefix="vanthu-archive-") as folder:
         path = Path(folder) / "archive.zip"
-        write_archive(path, case, register, read_document_file, converter, _reporter(build_id))
+        write_archive(
+            path, case, register, read_document_file, converter, _reporter(build_id), roots
+        )
         _store(build_id, path, f"{case.root}.zip")
 
 

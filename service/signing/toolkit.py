@@ -26,6 +26,11 @@ from service.signing.pki import DemoPki
 from service.signing.validation import validation_context_for
 
 
+def read_roots(folder: Path) -> tuple[bytes, ...]:
+    """The trusted root certificates: every `*.pem` in `folder` (none if it does not exist)."""
+    return tuple(path.read_bytes() for path in sorted(folder.glob("*.pem")))
+
+
 @dataclass(frozen=True)
 class Toolkit:
     keys: KeySource
@@ -47,7 +52,7 @@ class Toolkit:
         else:
             passphrase = config.pkcs12_passphrase or DemoPki.passphrase
             keys = KeySource(kind="pkcs12", folder=folder / "keys", passphrase=passphrase)
-        roots = tuple(path.read_bytes() for path in sorted((folder / "roots").glob("*.pem")))
+        roots = read_roots(folder / "roots")
         # Without a TSA URL, the demo CA's own timestamping key answers (the embedded default).
         local = not config.tsa_url and (folder / "root.pem").exists()
         demo = DemoPki.ensure(folder, "", [], "") if local else None
