@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import signal
@@ -271,10 +270,7 @@ def demo(out_dir: Path, timeout: float, workers: int) -> None:
             if config.signing != "off":
                 _demo_keys(config)
             demo_run.drive_campaign(campaign_id)
-            demo_run.wait_for_jobs(campaign_id, timeout)
-            if config.signing_on:
-                settle = functools.partial(demo_run.wait_for_jobs, campaign_id, timeout)
-                demo_run.sign_documents(campaign_id, config, settle)
+            demo_run.finish(campaign_id, config, timeout)
             written = demo_run.write_files(campaign_id, out_dir)
             case_file = archive_commands.export(campaign_id, out_dir)
         except Exception as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from workflows.signing import Party
 from workflows.vocabulary import (
     DispatchState,
     DocumentStatus,
+    JobKind,
     JobState,
     SignatureState,
     TeamRole,
@@ -169,12 +171,25 @@ def _honorific(name: str) -> str:
     return "Bà" if " Thị " in name else "Ông"
 
 
-def wait_for_jobs(campaign_id: int, timeout: float) -> None:
-    """Until every job of the campaign is done; DemoFailed names any that failed or stalled."""
+def finish(campaign_id: int, config: Config, timeout: float) -> None:
+    """Every job of the driven campaign through, its documents signed on the way when signing
+    is on (the case file waits for them meanwhile)."""
+    if config.signing_on:
+        settle = functools.partial(wait_for_jobs, campaign_id, timeout, JobKind.ARCHIVE)
+        settle()
+        sign_documents(campaign_id, config, settle)
+    wait_for_jobs(campaign_id, timeout)
+    click.echo(mail_summary(campaign_id))
+
+
+def wait_for_jobs(campaign_id: int, timeout: float, but: str = "") -> None:
+    """Until every job of the campaign (but those of kind `but`) is done; DemoFailed names any
+    that failed or stalled."""
     deadline = time.monotonic() + timeout
     while True:
         with transaction() as db:
-            rows = db.scalars(select(Job).where(Job.campaign_id == campaign_id)).all()
+            query = select(Job).where(Job.campaign_id == campaign_id, Job.kind != but)
+            rows = db.scalars(query).all()
             failed = [j for j in rows if j.state == JobState.FAILED]
             pending = [j for j in rows if j.state not in (JobState.DONE, JobState.FAILED)]
         if failed:
@@ -182,7 +197,6 @@ def wait_for_jobs(campaign_id: int, timeout: float) -> None:
                 "; ".join(f"công việc {j.kind} #{j.id} thất bại: {j.last_error}" for j in failed)
             )
         if not pending:  # send jobs included: every e-mail has been sent or has failed
-            click.echo(mail_summary(campaign_id))
             return
         if time.monotonic() > deadline:
             raise DemoFailed(f"{len(pending)} công việc chưa xong sau {timeout:.0f} giây")

@@ -1,7 +1,8 @@
 """`make documents`: what a reader receives, as pictures. Runs the demo campaign (`vanthu demo`)
 and writes page 1 and the last page of one document of each kind as PNG into docs/documents/,
-with an index, so that the README shows the documents as they print and a change that spoils
-one shows in review."""
+and its signature block as signed (the signer's image, the seal over its left third), with an
+index, so that the README shows the documents as they print and a change that spoils one shows
+in review."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from workflows.documents import FILING_ORDER, KINDS
 OUT = Path("docs/documents")
 # Small enough to keep in the repository (< 150 KB a page), large enough to read the layout.
 RESOLUTION = 60
+# The signature block close up: the images and the stamp text must be legible.
+BLOCK_RESOLUTION = 150
+BLOCK_MARGIN = 36  # points around the signature fields: the printed lines above and below
 
 
 class ScreenshotsFailed(RuntimeError):
@@ -42,6 +46,46 @@ class Sample:
     def pictures(self) -> tuple[str, str]:
         """The stable names of its first and last page: "QD-1.png", "QD-last.png"."""
         return f"{self.kind}-1.png", f"{self.kind}-last.png"
+
+    @property
+    def block_picture(self) -> str:
+        return f"{self.kind}-signatures.png"
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle of one page in points, PDF coordinates (origin bottom left)."""
+
+    page: int  # 1-based
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    page_height: float
+
+
+def signature_region(pdf: Path, margin: float = BLOCK_MARGIN) -> Region | None:
+    """Where the visible signatures are: the union of the signature widgets of the page that
+    holds them, with a margin; None for an unsigned PDF."""
+    reader = PdfReader(pdf)
+    for number, page in enumerate(reader.pages, start=1):
+        boxes = [
+            [float(v) for v in annotation["/Rect"]]
+            for ref in page.get("/Annots") or []
+            for annotation in (ref.get_object(),)
+            if annotation.get("/FT") == "/Sig" and "/Rect" in annotation
+        ]
+        boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+        if boxes:
+            return Region(
+                number,
+                min(b[0] for b in boxes) - margin,
+                min(b[1] for b in boxes) - margin,
+                max(b[2] for b in boxes) + margin,
+                max(b[3] for b in boxes) + margin,
+                float(page.mediabox.height),
+            )
+    return None
 
 
 def run_demo(folder: Path) -> str:
@@ -72,12 +116,20 @@ def samples(listing: str, folder: Path) -> list[Sample]:
     return [found[kind] for kind in FILING_ORDER]
 
 
-def page_png(pdf: Path, page: int, target: Path, resolution: int = RESOLUTION) -> None:
-    """Page `page` of `pdf` as the PNG `target`, through poppler's pdftoppm."""
+def page_png(
+    pdf: Path, page: int, target: Path, resolution: int = RESOLUTION, region: Region | None = None
+) -> None:
+    """Page `page` of `pdf` (or only `region` of it) as the PNG `target`, through pdftoppm."""
     if shutil.which("pdftoppm") is None:
         raise ScreenshotsFailed("chưa cài pdftoppm (gói poppler-utils)")
     stem = target.with_suffix("")
     command = ["pdftoppm", "-png", "-r", str(resolution), "-f", str(page), "-l", str(page)]
+    if region is not None:
+        scale = resolution / 72
+        left, top = region.x1 * scale, (region.page_height - region.y2) * scale
+        width, height = (region.x2 - region.x1) * scale, (region.y2 - region.y1) * scale
+        command += ["-x", str(round(left)), "-y", str(round(top))]
+        command += ["-W", str(round(width)), "-H", str(round(height))]
     done = subprocess.run([*command, "-singlefile", str(pdf), str(stem)], check=False)
     if done.returncode != 0 or not target.exists():
         raise ScreenshotsFailed(f"không chuyển được trang {page} của {pdf.name} thành ảnh")
@@ -105,6 +157,13 @@ def index(items: list[Sample]) -> str:
             f"| ![{item.reference} trang 1]({first}) | ![{item.reference} trang cuối]({last}) |",
             "",
         ]
+        if signature_region(item.pdf) is not None:
+            lines += [
+                "Chữ ký số (ảnh chữ ký của người ký, dấu của cơ quan trùm 1/3 bên trái):",
+                "",
+                f"![{item.reference} chữ ký số]({item.block_picture})",
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -117,6 +176,11 @@ def write(items: list[Sample], out: Path, resolution: int = RESOLUTION) -> list[
         for page, name in ((1, first), (item.pages, last)):
             page_png(item.pdf, page, out / name, resolution)
             written.append(out / name)
+        region = signature_region(item.pdf)
+        if region is not None:
+            target = out / item.block_picture
+            page_png(item.pdf, region.page, target, BLOCK_RESOLUTION, region)
+            written.append(target)
     (out / "README.md").write_text(index(items), encoding="utf-8")
     return [*written, out / "README.md"]
 

@@ -141,7 +141,8 @@ def seal_box(signer_box: Box) -> Box:
     with the band for the agency name and signing time under it."""
     diameter = SEAL_MM * MM
     right = signer_box.x1 + signer_box.width / 3
-    cy = (signer_box.y1 + signer_box.y2) / 2
+    # Centred on the signer's image, which sits above the signer's own stamp text band.
+    cy = (signer_box.y1 + STAMP_TEXT_BAND + signer_box.y2) / 2
     return Box(
         signer_box.page,
         right - diameter,
