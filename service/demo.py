@@ -254,7 +254,7 @@ def _sign_as_unit(db: Session, doc_id: int, step: int, toolkit: Toolkit, config:
         row.field,
         signer,
         signature_image(row.name),
-        f"{row.name}\n{at.isoformat()}",
+        "",  # a person's signature shows the image alone
         timestamper=toolkit.timestamper,
         validation=None,
         signing_time=at,

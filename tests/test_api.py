@@ -51,6 +51,9 @@ def test_unknown_id_is_404(client: FlaskClient) -> None:
         {"issuer_id": 1, "year": 2023, "title": ""},
         {"issuer_id": 1, "year": 2023, "title": "x", "unexpected": True},
         {"issuer_id": 1, "year": 2023, "title": "x", "contents": [{"number": "a"}]},
+        {"issuer_id": 1, "year": 2023, "title": "x", "signing": {"KH": [{"party": "ai"}]}},
+        {"issuer_id": 1, "year": 2023, "title": "x", "signing": {"XX": [{"party": "signer"}]}},
+        {"issuer_id": 1, "year": 2023, "title": "x", "signing": {"KH": []}},
     ],
 )
 def test_invalid_campaign_is_422_with_fields(client: FlaskClient, body: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from service.queries.registers import SERIES as REGISTER_SERIES
 from workflows import indicators, inspection
 from workflows.documents import KINDS, SERIES_PLANS
 from workflows.limits import INT_MAX, INVALID_MOMENT
-from workflows.signing import Party
+from workflows.signing import ORDERS, Image, Party
 from workflows.text import clean_text
 from workflows.vocabulary import (
     DispatchPurpose,
@@ -215,6 +215,21 @@ def _name() -> String:
     return String(validate=Length(max=inspection.MAX_NAME))
 
 
+class SigningStep(StrictSchema):
+    """One signature of a kind's signing order (workflows.signing)."""
+
+    party = String(required=True, validate=OneOf(Party.values()))
+    image = String(load_default=Image.SIGNATURE, validate=OneOf(Image.values()))
+
+
+def _signing() -> Dict:
+    """A campaign's own signing orders: kind → its steps, in order."""
+    return Dict(
+        keys=String(validate=OneOf(tuple(ORDERS))),
+        values=List(Nested(SigningStep), validate=Length(min=1, max=len(Party))),
+    )
+
+
 class CampaignFields(StrictSchema):
     unit_id = Integer(allow_none=True)
     signer_id = Integer(allow_none=True)
@@ -243,6 +258,7 @@ class CampaignFields(StrictSchema):
     preparation = _lines()
     sub_unit_label = _name()
     report_recipients = _lines()
+    signing = _signing()
 
 
 class CampaignIn(CampaignFields):
@@ -347,6 +363,7 @@ class CampaignOut(CampaignSummary):
     preparation = List(String())
     sub_unit_label = String()
     report_recipients = List(String())
+    signing = Dict(keys=String(), values=List(Nested(SigningStep)))
     targets = List(Nested(TargetOut))
     members = List(Nested(MemberOut))
 
@@ -411,6 +428,7 @@ class CampaignExport(Schema):
     recipients = List(String())
     report_recipients = List(String())
     report_sections = Dict(keys=String(), values=List(String()))
+    signing = Dict(keys=String(), values=List(Nested(SigningStep)))
     signer = Nested(ExportSigner, allow_none=True)
     issuer = String(metadata={"description": "Mã cơ quan ban hành"})
 

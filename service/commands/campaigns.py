@@ -23,13 +23,14 @@ from service.models import (
     Target,
     TeamMember,
 )
-from workflows import inspection, presets
+from workflows import inspection, presets, signing
 from workflows.lifecycle import Stage
 from workflows.vocabulary import PLAN_FIELDS, TeamRole, VisitStatus
 
 PLAN_ATTRIBUTES = tuple(f.name for f in PLAN_FIELDS)
 # Every field of the campaign's own a user edits: the plan's text and the inspection it defines.
-CAMPAIGN_ATTRIBUTES = (*PLAN_ATTRIBUTES, *inspection.INSPECTION_FIELDS, "indicators")
+# `signing`: the campaign's own signing order per kind (workflows.signing), where it differs.
+CAMPAIGN_ATTRIBUTES = (*PLAN_ATTRIBUTES, *inspection.INSPECTION_FIELDS, "indicators", "signing")
 # Who signs for whom (Nghị định 30): none for the head, then TM., KT., Q., TL., TUQ.
 AUTHORITY_PREFIXES = ("", "TM.", "KT.", "Q.", "TL.", "TUQ.")
 # What is printed as a name or a title: invisible characters are refused in them.
@@ -62,6 +63,12 @@ def plan_problems(db: Session, data: dict[str, Any]) -> dict[str, str]:
     """What refers to nothing, and text, indicators or a year the plan cannot hold."""
     errors = inspection.problems(data)
     errors.update(checks.problems(Campaign, data, names=CAMPAIGN_NAMES))
+    order = data.get("signing")
+    problems = signing.order_problems(order) if isinstance(order, dict) else []
+    if order is not None and not isinstance(order, dict):
+        problems = ["Thứ tự ký phải là một bảng theo loại văn bản"]
+    if problems:
+        errors["signing"] = "; ".join(problems)
     for key, model in (
         ("issuer_id", Organisation),
         ("unit_id", Organisation),

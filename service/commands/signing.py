@@ -240,11 +240,11 @@ def key_label(doc: Document, row: Signature) -> str:
     return signing.person_key(int(row.person_id or 0))
 
 
-def _stamp(image: str, name: str, issuer: str, at: datetime) -> str:
-    """The text beside the image: who signed (the agency, for its seal) and when, in ISO 8601
-    with the local offset (+07:00), not UTC."""
-    when = at.isoformat(timespec="seconds")
-    return f"{issuer if image == signing.Image.SEAL else name}\n{when}"
+def _stamp(image: str, issuer: str, at: datetime) -> str:
+    """The text under the image (Nghị định 30/2020, Phụ lục I): the agency's signature shows
+    its name and the signing time in ISO 8601 with the local offset (+07:00), not UTC; the
+    signer's shows the image alone."""
+    return f"{issuer}\n{at.isoformat(timespec='seconds')}" if image == signing.Image.SEAL else ""
 
 
 def run_sign(job: Job, toolkit: Toolkit) -> None:
@@ -261,7 +261,7 @@ def run_sign(job: Job, toolkit: Toolkit) -> None:
         issuer = db.get(Organisation, doc.issuer_id)
         assert issuer is not None
         pdf, key, field = read_verified(current), key_label(doc, row), row.field
-        image, name, issuer_name = row.image, row.name, issuer.name
+        image, issuer_name = row.image, issuer.name
     at = datetime.now(toolkit.zone).replace(microsecond=0)
     with toolkit.signer(key) as signer:
         signed = sign(
@@ -269,7 +269,7 @@ def run_sign(job: Job, toolkit: Toolkit) -> None:
             field,
             signer,
             toolkit.image(key),
-            _stamp(image, name, issuer_name, at),
+            _stamp(image, issuer_name, at),
             timestamper=toolkit.timestamper,
             validation=toolkit.validation_context(),
             signing_time=at,

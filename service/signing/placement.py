@@ -141,12 +141,10 @@ def seal_box(signer_box: Box) -> Box:
     with the band for the agency name and signing time under it."""
     diameter = SEAL_MM * MM
     right = signer_box.x1 + signer_box.width / 3
-    # Centred on the signer's image, which sits above the signer's own stamp text band.
-    cy = (signer_box.y1 + STAMP_TEXT_BAND + signer_box.y2) / 2
+    # The band ends level with the foot of the signer's image, above the printed name, so the
+    # agency's name and time stay legible; the seal reaches up over the position line, as the
+    # seal does on paper.
+    bottom = signer_box.y1
     return Box(
-        signer_box.page,
-        right - diameter,
-        cy - diameter / 2 - STAMP_TEXT_BAND,
-        right,
-        cy + diameter / 2,
+        signer_box.page, right - diameter, bottom, right, bottom + STAMP_TEXT_BAND + diameter
     )
