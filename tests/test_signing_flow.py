@@ -21,8 +21,9 @@ from service.demo import drive_campaign
 from service.documents.libreoffice import libreoffice_available
 from service.documents.store import file_of
 from service.errors import Conflict
-from service.models import Dispatch, Document, Person, Signature
+from service.models import Dispatch, Document, Job, Person, Signature
 from service.seed.load import load_demo
+from service.signing import pin
 from service.signing.toolkit import Toolkit
 from service.signing.validation import validate
 from tests.conftest import need
@@ -35,7 +36,7 @@ from tests.signing_helper import (  # noqa: F401 (fixtures)
     token_with,
 )
 from workflows.signing import Party
-from workflows.vocabulary import DocumentStatus, Role, SignatureState
+from workflows.vocabulary import DocumentStatus, JobKind, Role, SignatureState
 
 PASSWORD = "mat-khau-thu-du-dai-12"
 
@@ -205,8 +206,9 @@ def test_an_upload_that_is_not_the_handed_out_pdf_is_refused_and_changes_nothing
 def test_an_hsm_key_and_the_live_tsa_and_crl_sign_b_lt(
     app: Flask, database_url: str, live_pki: LivePki, softhsm_dir: Path, tmp_path: Path
 ) -> None:
-    """Production's way: every key in a PKCS#11 token (SoftHSM2 here), timestamps from a TSA URL,
-    revocation data fetched from the CA's CRL and embedded: B-LT, valid offline."""
+    """Production's way: every key in a PKCS#11 token (SoftHSM2 here) that asks for the signer's
+    PIN, timestamps from a TSA URL, revocation data fetched from the CA's CRL and embedded:
+    B-LT, valid offline. A wrong PIN fails the step at once, saying so; the PIN never stays."""
     with app.app_context():
         with transaction() as db:
             campaign_id = load_demo(db, new_campaign=True).id
@@ -226,14 +228,32 @@ def test_an_hsm_key_and_the_live_tsa_and_crl_sign_b_lt(
             signing_dir_setting=folder,
             pkcs11_module=token.module,
             pkcs11_token=token.token_label,
-            pkcs11_pin=token.pin,
             tsa_url=live_pki.tsa_url,
-        )
+        )  # no PIN configured: each signer gives theirs
         app.config["VANTHU"] = hsm  # the workers' configuration: their toolkit is built from it
-        for step in (1, 2):
+
+        def sign_with(step: int, given: str) -> Signature:
             with transaction() as db:
-                signing.request(db, Caller.system(), plan.id, step)
+                sealed = pin.seal(given, hsm.secret_key)
+                signing.request(db, Caller.system(), plan.id, step, sealed)
             run_due_jobs()
+            with transaction() as db:
+                row = db.scalar(
+                    select(Signature).where(
+                        Signature.document_id == plan.id, Signature.step == step
+                    )
+                )
+                assert row is not None
+                sign_jobs = db.scalars(select(Job).where(Job.kind == JobKind.SIGN)).all()
+                assert all("pin" not in job.payload for job in sign_jobs)  # none kept, even sealed
+                db.expunge(row)
+                return row
+
+        refused = sign_with(1, "000000")
+        assert refused.state == SignatureState.FAILED
+        assert "Mã PIN" in refused.last_error
+        for step in (1, 2):
+            assert sign_with(step, token.pin).state == SignatureState.SIGNED
         toolkit = Toolkit.from_config(hsm)
         with transaction() as db:
             doc = db.get(Document, plan.id)

@@ -50,7 +50,8 @@ def _toolkit(config: Config) -> Toolkit:
 
 def _sign(job: Job) -> None:
     if "signature_id" in job.payload:
-        signing.run_sign(job, _toolkit(current_app.config["VANTHU"]))
+        config = current_app.config["VANTHU"]
+        signing.run_sign(job, _toolkit(config), config.secret_key)
     else:
         signing.run_prepare(int(job.document_id or 0))
 

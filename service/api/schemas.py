@@ -524,6 +524,13 @@ class IssueIn(StrictSchema):
     issue_date = Date(allow_none=True)
 
 
+class SignIn(StrictSchema):
+    pin = String(
+        validate=Length(max=64),
+        metadata={"description": "Mã PIN của thiết bị ký số, khi thiết bị cần (không lưu)"},
+    )
+
+
 class FileOut(Schema):
     format = String()
     sha256 = String()

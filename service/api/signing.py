@@ -12,13 +12,14 @@ from flask import Response, current_app, request, url_for
 from service import audit
 from service.api import api
 from service.api.access import as_caller, permitted
-from service.api.schemas import SignatureOut, SignatureReportOut, SigningLinksOut
+from service.api.schemas import SignatureOut, SignatureReportOut, SignIn, SigningLinksOut
 from service.api.spec import LINK_PREFIX, file_responses
 from service.commands import documents, signing
 from service.database import session, transaction
 from service.documents.naming import download_name
 from service.downloads import content_disposition
 from service.models import Signature
+from service.signing import pin
 from service.signing.toolkit import Toolkit
 
 tool = APIBlueprint("signing_tool", __name__, url_prefix=LINK_PREFIX.rstrip("/"), tag="Ký số")
@@ -43,10 +44,12 @@ def list_signatures(doc_id: int) -> list[Signature]:
 
 
 @api.post("/documents/<int:doc_id>/signatures/<int:step>/sign")
+@api.input(SignIn, arg_name="data")
 @api.output(SignatureOut, status_code=202)
 @api.doc(responses={202: "Đã xếp lịch ký bằng khóa trên máy chủ (trạng thái queued)"})
-def sign_document(doc_id: int, step: int) -> Signature:
-    return as_caller(signing.request, doc_id, step)
+def sign_document(doc_id: int, step: int, data: dict[str, Any]) -> Signature:
+    sealed = pin.seal(data.get("pin", ""), current_app.config["VANTHU"].secret_key)
+    return as_caller(signing.request, doc_id, step, sealed)
 
 
 @api.post("/documents/<int:doc_id>/signatures/<int:step>/links")

@@ -30,8 +30,9 @@ from service.documents.store import file_of, put_file, read_verified
 from service.errors import Conflict, NotFound
 from service.models import Campaign, Document, DocumentFile, Job, Organisation, Signature
 from service.runner import PermanentError
-from service.signing import placement
+from service.signing import PinRefused, placement
 from service.signing.pdf import FieldSpec, prepare, sign
+from service.signing.pin import unseal
 from service.signing.toolkit import Toolkit
 from service.signing.upload import Refused, check_upload
 from service.signing.validation import SignatureReport, validate
@@ -199,8 +200,11 @@ def _step(db: Session, doc: Document, step: int) -> Signature:
     return row
 
 
-def request(db: Session, caller: Caller, document_id: int, step: int) -> Signature:
-    """Sign step `step` with the signatory's server-side key: a sign job does it."""
+def request(
+    db: Session, caller: Caller, document_id: int, step: int, sealed_pin: str = ""
+) -> Signature:
+    """Sign step `step` with the signatory's server-side key: a sign job does it, with the
+    signer's PIN (`service.signing.pin.seal`ed) where the token asks for one."""
     doc = get_document(db, document_id)
     caller.require("document.view", doc)
     row = _step(db, doc, step)
@@ -223,7 +227,7 @@ def request(db: Session, caller: Caller, document_id: int, step: int) -> Signatu
         f"sign:{row.id}:{attempt}",
         campaign_id=doc.campaign_id,
         document_id=doc.id,
-        payload={"signature_id": row.id},
+        payload={"signature_id": row.id, **({"pin": sealed_pin} if sealed_pin else {})},
     )
     audit.record(db, "document.sign_request", "document", doc.id, _what(row), actor=caller.name)
     return row
@@ -247,12 +251,14 @@ def _stamp(image: str, issuer: str, at: datetime) -> str:
     return f"{issuer}\n{at.isoformat(timespec='seconds')}" if image == signing.Image.SEAL else ""
 
 
-def run_sign(job: Job, toolkit: Toolkit) -> None:
-    """The sign job: apply one signature with its server-side key, store the new revision."""
+def run_sign(job: Job, toolkit: Toolkit, secret: str) -> None:
+    """The sign job: apply one signature with its server-side key, store the new revision. A
+    PIN the token refuses ends the job at once (another try would only lock the token)."""
     signature_id = int(job.payload["signature_id"])
     with transaction() as db:
         row = db.get(Signature, signature_id)
         if row is None or row.state != SignatureState.QUEUED:
+            _forget_pin(db, job.id)
             return  # signed already, or withdrawn
         doc = row.document
         current = latest_pdf(doc, signatures_of(db, doc.id))
@@ -263,17 +269,21 @@ def run_sign(job: Job, toolkit: Toolkit) -> None:
         pdf, key, field = read_verified(current), key_label(doc, row), row.field
         image, issuer_name = row.image, issuer.name
     at = datetime.now(toolkit.zone).replace(microsecond=0)
-    with toolkit.signer(key) as signer:
-        signed = sign(
-            pdf,
-            field,
-            signer,
-            toolkit.image(key),
-            _stamp(image, issuer_name, at),
-            timestamper=toolkit.timestamper,
-            validation=toolkit.validation_context(),
-            signing_time=at,
-        )
+    try:
+        pin = unseal(job.payload["pin"], secret) if "pin" in job.payload else None
+        with toolkit.signer(key, pin) as signer:
+            signed = sign(
+                pdf,
+                field,
+                signer,
+                toolkit.image(key),
+                _stamp(image, issuer_name, at),
+                timestamper=toolkit.timestamper,
+                validation=toolkit.validation_context(),
+                signing_time=at,
+            )
+    except PinRefused as refused:
+        raise PermanentError(refused.reason) from refused
     report = validate(signed.pdf, toolkit.roots)[-1]
     if not report.valid:  # a key or root misconfigured: nothing invalid is kept or sent
         raise PermanentError(f"Chữ ký vừa tạo không hợp lệ: {report.reason}")
@@ -282,6 +292,7 @@ def run_sign(job: Job, toolkit: Toolkit) -> None:
         if row is None or row.state != SignatureState.QUEUED:
             return
         _record(db, row, signed.pdf, report, "server", row.signed_by)
+        _forget_pin(db, job.id)
 
 
 def _record(
@@ -299,8 +310,17 @@ def _record(
         dispatch.document_ready(db, doc)
 
 
+def _forget_pin(db: Session, job_id: int) -> None:
+    """The job is over: its PIN, even encrypted, leaves the database."""
+    done = db.get(Job, job_id)
+    if done is not None and "pin" in done.payload:
+        done.payload = {k: v for k, v in done.payload.items() if k != "pin"}
+
+
 def sign_failed(db: Session, job: Job) -> None:
-    """A sign job out of attempts: the step may be asked again, with the reason shown."""
+    """A sign job out of attempts (or refused its PIN): the step may be asked again, with the
+    reason shown."""
+    _forget_pin(db, job.id)
     row = db.get(Signature, int(job.payload.get("signature_id") or 0))
     if row is not None and row.state == SignatureState.QUEUED:
         row.state, row.last_error = SignatureState.FAILED, (job.last_error or "")[:2000]

@@ -12,3 +12,8 @@ class SigningError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PinRefused(SigningError):
+    """The token refused the PIN (wrong, or the token is locked): trying again with the same
+    PIN would only lock it, so this is final for the signing asked."""

@@ -12,7 +12,7 @@ from pkcs11 import exceptions as p11_errors
 from pyhanko.sign import signers
 from pyhanko.sign.pkcs11 import PKCS11Signer, TokenCriteria, open_pkcs11_session
 
-from service.signing import SigningError
+from service.signing import PinRefused, SigningError
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ class Pkcs11Store:
                 user_pin=pin if pin is not None else source.pin,
             )
         except p11_errors.PinIncorrect as exc:
-            raise SigningError("Mã PIN của thiết bị ký số không đúng.") from exc
+            raise PinRefused("Mã PIN của thiết bị ký số không đúng.") from exc
         except p11_errors.PinLocked as exc:
-            raise SigningError("Thiết bị ký số đã bị khóa do nhập sai mã PIN nhiều lần.") from exc
+            raise PinRefused("Thiết bị ký số đã bị khóa do nhập sai mã PIN nhiều lần.") from exc
         except (pkcs11.PKCS11Error, OSError, RuntimeError) as exc:
             raise SigningError(
                 f"Không kết nối được thiết bị ký số “{source.token_label}”."

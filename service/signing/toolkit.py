@@ -65,10 +65,11 @@ class Toolkit:
         )
 
     @contextmanager
-    def signer(self, key: str) -> Iterator[Signer]:
-        """The key labelled `key`, open for one signing: a token session is closed after it, so
-        the next one logs in afresh (and a restarted HSM costs nothing)."""
-        opened = signer_for(self.keys, key)
+    def signer(self, key: str, pin: str | None = None) -> Iterator[Signer]:
+        """The key labelled `key`, open for one signing (with the signer's `pin`, else the
+        configured one): a token session is closed after it, so the next one logs in afresh
+        (and a restarted HSM costs nothing)."""
+        opened = signer_for(self.keys, key, pin)
         try:
             yield opened
         finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -20,6 +20,7 @@ from service.errors import NotFound
 from service.identity import caller, current_user, require
 from service.models import Document, Signature
 from service.queries.signing import count_waiting, waiting_for
+from service.signing import pin
 from service.web.blueprint import web
 from service.web.errors import back
 from service.web.forms import Form
@@ -80,7 +81,14 @@ def signing_labels() -> dict[str, Any]:
         "SignatureState": SignatureState,
         "signature_levels": LEVELS,
         "signature_methods": METHODS,
+        "signing_pin_asked": _pin_asked(),
     }
+
+
+def _pin_asked() -> bool:
+    """Whether the sign buttons ask for the signer's PIN: keys in a token that has none set."""
+    config = current_app.config["VANTHU"]
+    return bool(config.pkcs11_module) and not config.pkcs11_pin
 
 
 @web.get("/signing")
@@ -95,7 +103,8 @@ def signing_waiting() -> str:
 @web.post("/documents/<int:doc_id>/signatures/<int:step>/sign")
 def signature_sign(doc_id: int, step: int) -> Response:
     """Ask the server-side signing of `step`: a sign job applies it; the page shows "Đang ký"."""
-    row = run_form_or_refuse(Form(request.form), signing.request, doc_id, step)
+    sealed = pin.seal(request.form.get("pin", "")[:64], current_app.config["VANTHU"].secret_key)
+    row = run_form_or_refuse(Form(request.form), signing.request, doc_id, step, sealed)
     flash(f"Đã xếp lịch ký số ({Party.label_of(row.party)}); kết quả hiện khi ký xong", "success")
     return back(url_for("web.document_page", doc_id=doc_id))
 
