@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +23,14 @@ from service.seed.load import load_demo
 from tests.auth_helper import SYSTEM
 from tests.jobs_helper import run_due_jobs
 from workflows.vocabulary import JobKind
+
+
+def test_passwords_are_hashed_at_the_shipped_cost() -> None:
+    """The suite hashes cheaply (tests/conftest.py); the product, in a process of its own, at
+    werkzeug's full scrypt cost."""
+    code = "from service import auth; print(auth.hash_password('mật khẩu dài'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("scrypt:32768:8:1$")
 
 
 def test_password_is_hashed_and_checked() -> None:

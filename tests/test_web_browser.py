@@ -41,7 +41,9 @@ LAPTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 820, "height": 1180}
 WAIT_MS = 120_000
 
-pytestmark = pytest.mark.browser
+# What the browser adds (pages, scripts, live progress, downloads) does not depend on the
+# database; test_web.py drives the same pages through both: SQLite only here.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 
 @pytest.fixture(scope="module")
