@@ -23,6 +23,7 @@ from service.documents.libreoffice import (
     pdf_font,
 )
 from service.mail.transport import SmtpSettings
+from service.signing.toolkit import read_roots
 
 health = APIBlueprint("health", __name__, enable_openapi=False)
 TIMEOUT = 3.0
@@ -128,6 +129,26 @@ def _smtp(config: Config) -> str:
         return "ok"
 
 
+def _signing(config: Config) -> str:
+    """Whether documents wait for their signatures, and with what: trust roots, where the keys
+    are, which timestamp authority. On without a root, nothing could be signed or sent."""
+    if not config.signing_on:
+        return "tắt: văn bản được gửi đi không có chữ ký số"
+    roots = len(read_roots(config.signing_dir / "roots"))
+    if not roots:
+        raise FileNotFoundError(
+            f"chưa có chứng thư số gốc tin cậy trong {config.signing_dir}/roots"
+        )
+    if config.pkcs11_module:
+        if not Path(config.pkcs11_module).is_file():
+            raise FileNotFoundError(f"không có thư viện PKCS#11 {config.pkcs11_module}")
+        keys = f"khóa trong thiết bị ký số «{config.pkcs11_token}»"
+    else:
+        keys = f"{len(list((config.signing_dir / 'keys').glob('*.p12')))} tệp khóa PKCS#12"
+    tsa = config.tsa_url or "khóa dấu thời gian của CA thử nghiệm"
+    return f"bật: {roots} chứng thư số gốc, {keys}, dấu thời gian: {tsa}"
+
+
 CHECKS: dict[str, Callable[[Config], str]] = {
     "database": _database,
     "broker": _broker,
@@ -136,6 +157,7 @@ CHECKS: dict[str, Callable[[Config], str]] = {
     "libreoffice": _libreoffice,
     "pdf_font": _pdf_font,
     "smtp": _smtp,
+    "signing": _signing,
 }
 # Without LibreOffice the service still works (DOCX only), and PDFs in another font are still
 # PDFs: reported, not fatal.

@@ -4,6 +4,7 @@ PostgreSQL that drops its connections."""
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -28,9 +29,21 @@ __all__ = ["accounts", "campaign_id"]  # fixtures used here
 def test_healthz_and_readyz(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
-    checks = {"database", "broker", "worker", "jobs", "libreoffice", "pdf_font", "smtp"}
+    checks = {"database", "broker", "worker", "jobs", "libreoffice", "pdf_font", "smtp", "signing"}
     assert set(ready.json["checks"]) == checks
     assert ready.json["checks"]["database"]["ok"] is True
+    assert ready.json["checks"]["signing"]["detail"].startswith("tắt")  # no root: "auto" is off
+
+
+def test_readyz_says_what_signing_uses_and_fails_on_without_a_root(config: Config) -> None:
+    on = replace(config, signing="on")
+    ready = create_app(on).test_client().get("/readyz")
+    assert ready.status_code == 503 and ready.json["checks"]["signing"]["ok"] is False
+    roots = on.signing_dir / "roots"
+    roots.mkdir(parents=True)
+    (roots / "root.pem").write_bytes(b"-----BEGIN CERTIFICATE-----")
+    signing = create_app(on).test_client().get("/readyz").json["checks"]["signing"]
+    assert signing["ok"] and signing["detail"].startswith("bật: 1 chứng thư số gốc")
 
 
 def test_readyz_reports_an_unreachable_broker(config: Config) -> None:
