@@ -77,6 +77,8 @@ class JobKind(Labelled):
     ISSUE = "issue", "Ban hành hàng loạt", "Đang ban hành", "render", 10
     # Preparing the signature fields and server-side signing: PDF work, beside conversion.
     SIGN = "sign", "Ký số", "Đang ký số", "convert", 5
+    # A candidate template rendered from the sample data and converted: PDF work too.
+    PREVIEW = "preview", "Xem trước mẫu", "Đang dựng bản xem trước", "convert", 3
 
 
 class SignatureState(Labelled):
@@ -164,6 +166,7 @@ ENUMS: tuple[type[Labelled], ...] = (
     VisitStatus,
     JobKind,
     JobState,
+    SignatureState,
     DispatchState,
     DispatchPurpose,
     ArchiveState,
