@@ -19,6 +19,7 @@ from service.app import create_app
 from service.auth import passwords
 from service.config import Config
 from service.database import init_engine, session
+from service.documents.render import forget_prepared
 from tests.auth_helper import api_client
 
 POSTGRES_URL = os.environ.get("VANTHU_TEST_POSTGRES_URL", "")
@@ -57,6 +58,12 @@ def cheap_password_hashes() -> Iterator[None]:
         cheap = partial(generate_password_hash, method="scrypt:1024:8:1")
         patch.setattr(passwords, "generate_password_hash", cheap)
         yield
+
+
+@pytest.fixture(autouse=True)
+def first_render() -> None:
+    """No test renders from templates another test prepared (see `render.forget_prepared`)."""
+    forget_prepared()
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
 MAX_PARTS = 500
@@ -176,3 +179,79 @@ def _elements(name: str, blob: bytes) -> Iterator[ElementTree.Element]:
             element.clear()
     except ElementTree.ParseError:
         return  # malformed XML: the DOCX reader refuses it with its own message
+
+
+# Writing a package whose untouched members keep their compressed bytes: zipfile can only
+# recompress what it writes, so the headers are written here (no ZIP64: a DOCX within the limits
+# above never needs it). Every member gets the same time stamp and attributes as
+# `docx_properties.write_package` gives, so the same members give the same bytes.
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # zipfile's structCentralDir
+_END = struct.Struct("<4s4H2LH")  # zipfile's structEndArchive
+_DOS_DATE = (1 << 5) | 1  # 1980-01-01, as `docx_properties.ZIP_DATE_TIME`
+_UTF8_NAME = 0x800
+_ZIP32 = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Member:
+    """One ZIP member as stored: its name, compression method, CRC-32, sizes and the data as
+    compressed, ready to be written again without decompressing it."""
+
+    name: str
+    method: int
+    crc: int
+    size: int
+    data: bytes
+
+
+def stored_members(data: bytes) -> list[Member]:
+    """The package's members in order, each with its compressed bytes as they are; a member
+    compressed otherwise than by deflate is deflated afresh (Word reads only these two). The
+    members are read whole once, so a corrupt one fails here (`zipfile.BadZipFile`)."""
+    members: list[Member] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        if package.testzip() is not None:
+            raise zipfile.BadZipFile("a member's CRC-32 does not match")
+        for info in package.infolist():
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                members.append(deflated(info.filename, package.read(info)))
+                continue
+            header = _LOCAL.unpack_from(data, info.header_offset)
+            start = info.header_offset + _LOCAL.size + header[10] + header[11]
+            raw = data[start : start + info.compress_size]
+            members.append(Member(info.filename, info.compress_type, info.CRC, info.file_size, raw))
+    return members
+
+
+def deflated(name: str, blob: bytes) -> Member:
+    """`blob` as a deflated member, compressed once, as zipfile compresses by default."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    data = compressor.compress(blob) + compressor.flush()
+    return Member(name, zipfile.ZIP_DEFLATED, zlib.crc32(blob), len(blob), data)
+
+
+def write_members(members: Iterable[Member]) -> bytes:
+    """A ZIP of `members` in the order given, their data copied as it is compressed."""
+    out = bytearray()
+    directory = bytearray()
+    count = 0
+    for member in members:
+        name = member.name.encode("utf-8")
+        flags = 0 if member.name.isascii() else _UTF8_NAME
+        version = 20 if member.method == zipfile.ZIP_DEFLATED else 10
+        fields = (member.method, 0, _DOS_DATE, member.crc, len(member.data), member.size)
+        offset = len(out)
+        out += _LOCAL.pack(b"PK\003\004", version, 0, flags, *fields, len(name), 0)
+        out += name
+        out += member.data
+        directory += _CENTRAL.pack(
+            b"PK\001\002", 20, 3, version, 0, flags, *fields, len(name), 0, 0, 0, 0,
+            0o644 << 16, offset,
+        )  # fmt: skip
+        directory += name
+        count += 1
+    if len(out) + len(directory) > _ZIP32 or count > 0xFFFF:
+        raise ValueError("the package is too large for a DOCX")
+    end = _END.pack(b"PK\005\006", 0, 0, count, count, len(directory), len(out), 0)
+    return bytes(out + directory + end)

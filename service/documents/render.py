@@ -8,12 +8,14 @@ cannot hold; output is byte-stable so its SHA-256 can be filed as the document's
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import io
 import re
 import string
 import threading
 import time
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,10 +23,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache, wraps
 from types import CodeType
-from typing import Any
+from typing import Any, TypeVar
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, Template, meta, nodes, pass_context
 from jinja2 import TemplateError as JinjaTemplateError
@@ -34,11 +41,26 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
 from jinja2.visitor import NodeTransformer
 
-from workflows.docx_package import PackageRefused, check_package
+from workflows.docx_package import (
+    Member,
+    PackageRefused,
+    check_package,
+    deflated,
+    stored_members,
+    write_members,
+)
 from workflows.docx_properties import ZIP_DATE_TIME, write_package
 from workflows.text import clean_text
 
-__all__ = ["TemplateError", "check_template", "render_docx", "template_variables", "time_limit"]
+__all__ = [
+    "TemplateError",
+    "check_template",
+    "render_docx",
+    "render_docx_whole",
+    "template_variables",
+    "time_limit",
+]
+_T = TypeVar("_T")
 
 # A constant stamp keeps output independent of the clock; 1980-01-01 is the earliest ZIP date.
 _UNDATED = datetime(*ZIP_DATE_TIME)
@@ -59,12 +81,34 @@ class UnreadableTemplate(TemplateError):
 
 def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
     """Render `context` into the template; same template and context give the same bytes.
-    The render is bounded (`RenderLimit`) wherever it runs, so a hostile template fails fast."""
+    The render is bounded (`RenderLimit`) wherever it runs, so a hostile template fails fast.
+    Only the parts that hold template code are rendered and compressed; every other part keeps
+    the template's compressed bytes (`_Prepared`)."""
+    clean: dict[str, Any] = _clean(context)
+    prepared = _prepared(template_bytes)
+    if prepared is None:
+        return render_docx_whole(template_bytes, clean)
+    moment = _document_time(clean.get("issue_date_iso"))
+    parts = _bounded(lambda: prepared.render(clean, moment))
+    return write_members(
+        deflated(m.name, parts[m.name]) if m.name in parts else m for m in prepared.members
+    )
+
+
+def render_docx_whole(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
+    """The same render through docxtpl's whole document: every part parsed, saved and
+    compressed again. For a package `render_docx` cannot keep as it is, and the benchmark."""
     clean: dict[str, Any] = _clean(context)
     template = _open(template_bytes)
+    _bounded(lambda: template.render(clean, jinja_env=_SANDBOX, autoescape=True))
+    return save_stable(template.docx, _document_time(clean.get("issue_date_iso")))
+
+
+def _bounded(render: Callable[[], _T]) -> _T:
+    """`render()` within the render budget, whatever fails in it named as a `TemplateError`."""
     budget = _BUDGET.set(_Budget(deadline=_clock() + RENDER_SECONDS))
     try:
-        template.render(clean, jinja_env=_SANDBOX, autoescape=True)
+        return render()
     except RenderLimit as exc:
         raise TemplateError(str(exc)) from exc
     except SecurityError as exc:
@@ -80,19 +124,20 @@ def render_docx(template_bytes: bytes, context: Mapping[str, Any]) -> bytes:
     finally:
         _BUDGET.reset(budget)
 
-    return save_stable(template.docx, _document_time(clean.get("issue_date_iso")))
-
 
 def save_stable(document: DocxDocument, moment: datetime) -> bytes:
     """The package dated `moment` throughout, byte for byte the same for the same content."""
-    properties = document.core_properties
+    _stamp(document.core_properties, moment)
+    out = io.BytesIO()
+    document.save(out)
+    return _stable_zip(out.getvalue())
+
+
+def _stamp(properties: CoreProperties, moment: datetime) -> None:
     properties.created = moment
     properties.modified = moment
     properties.last_printed = moment
     properties.revision = 1
-    out = io.BytesIO()
-    document.save(out)
-    return _stable_zip(out.getvalue())
 
 
 def template_variables(template_bytes: bytes) -> set[str]:
@@ -143,6 +188,16 @@ class _Template(DocxTemplate):
 
     def patch_xml(self, src_xml: str) -> str:
         return _patched(src_xml)
+
+    def resolve_listing(self, xml: str) -> str:
+        """docxtpl's pass, skipped where it has nothing to change: it only turns these
+        characters into tabs, breaks and paragraphs, and rewrites every paragraph to do it."""
+        if any(char in xml for char in _LISTING):
+            return str(super().resolve_listing(xml))
+        return xml
+
+
+_LISTING = ("\t", "\a", "\n", "\f")
 
 
 @lru_cache(maxsize=CACHED_PIECES)
@@ -503,6 +558,127 @@ def _open(template_bytes: bytes) -> Any:
     return template
 
 
+# A render touches only the parts that hold template code. What renders of one template share
+# is found once per process, with python-docx and docxtpl themselves, and kept by the template's
+# SHA-256: each of the shipped templates takes about 100 KB (its compressed members, the main
+# document's XML, the Jinja sources).
+PREPARED_TEMPLATES = 16
+# What docxtpl's passes change in a part even without a tag: Jinja's delimiters, docxtpl's own
+# escapes ("{_{" …) and the characters `resolve_listing` turns into tabs and breaks.
+_TOUCHED = ("{{", "{%", "{#", "{_", "_}", "%_", *_LISTING)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A part besides the body that holds template code: its ZIP member and Jinja source."""
+
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What renders of one template share, all immutable: its members as compressed, the main
+    document's XML with its body's Jinja source, the other parts that hold template code and
+    the core properties. Each render parses its own copies, so no render sees another's."""
+
+    members: tuple[Member, ...]
+    document: str
+    document_xml: bytes
+    body: str
+    pieces: tuple[_Piece, ...]
+    core: str
+    core_xml: bytes
+
+    def render(self, context: Mapping[str, Any], moment: datetime) -> dict[str, bytes]:
+        """The rendered parts by member name, as docxtpl's `render` and `save_stable` make
+        them: the same passes over the same XML, in the same sandbox."""
+        passes = _passes()
+        tree = passes.fix_tables(passes.render_xml_part(self.body, None, context, _SANDBOX))
+        passes.fix_docpr_ids(tree)
+        root = parse_xml(self.document_xml)
+        root.replace(root.find(qn("w:body")), tree)  # docxtpl's map_tree
+        parts = {self.document: serialize_part_xml(root)}
+        for piece in self.pieces:  # as python-docx loads and saves what docxtpl rendered
+            xml = passes.render_xml_part(piece.source, None, context, _SANDBOX)
+            parts[piece.name] = serialize_part_xml(parse_xml(xml.encode("utf-8")))
+        core = parse_xml(self.core_xml)
+        properties = CoreProperties(core)
+        for name in _TEMPLATED_PROPERTIES:  # docxtpl's render_properties
+            setattr(
+                properties, name, _SANDBOX.from_string(getattr(properties, name)).render(context)
+            )
+        _stamp(properties, moment)
+        parts[self.core] = serialize_part_xml(core)
+        return parts
+
+
+def _passes() -> Any:
+    """docxtpl's XML passes with no document behind them: `render_xml_part`, `fix_tables` and
+    `fix_docpr_ids` read nothing of it but the counters `render_init` sets."""
+    passes = _Template(io.BytesIO())
+    passes.current_rendering_part = None
+    passes.docx_ids_index = 1000
+    return passes
+
+
+_PREPARED: OrderedDict[bytes, _Prepared | None] = OrderedDict()
+_PREPARED_LOCK = threading.Lock()
+
+
+def _prepared(template_bytes: bytes) -> _Prepared | None:
+    """The template's shared pieces, from the cache when its SHA-256 was seen before."""
+    key = hashlib.sha256(template_bytes).digest()
+    with _PREPARED_LOCK:
+        if key in _PREPARED:
+            _PREPARED.move_to_end(key)
+            return _PREPARED[key]
+    prepared = _prepare(template_bytes)
+    with _PREPARED_LOCK:
+        _PREPARED[key] = prepared
+        while len(_PREPARED) > PREPARED_TEMPLATES:
+            _PREPARED.popitem(last=False)
+    return prepared
+
+
+def forget_prepared() -> None:
+    """Drop every template's shared pieces: the tests start each from a process's first render."""
+    with _PREPARED_LOCK:
+        _PREPARED.clear()
+
+
+def _prepare(template_bytes: bytes) -> _Prepared | None:
+    """The parts docxtpl would render, found by python-docx; None for a package the whole
+    path must render (no core properties to keep, members named twice, parts docxtpl cannot
+    read), so that path makes the output or names the error as before."""
+    template = _open(template_bytes)
+    try:
+        members = tuple(stored_members(template_bytes))
+        package = template.docx.part.package
+        core = package.part_related_by(RELATIONSHIP_TYPE.CORE_PROPERTIES)
+        pieces: dict[str, _Piece] = {}
+        for _, name, xml in _other_parts(template):
+            source = _patched(xml)
+            if source != xml or any(mark in xml for mark in _TOUCHED):
+                pieces.setdefault(name, _Piece(name, source))
+        prepared = _Prepared(
+            members=members,
+            document=template.docx.part.partname.membername,
+            document_xml=template.docx.part.blob,
+            body=_patched(template.get_xml()),
+            pieces=tuple(pieces.values()),
+            core=core.partname.membername,
+            core_xml=core.blob,
+        )
+    except RenderLimit:
+        raise  # the worker's time limit
+    except Exception:
+        return None
+    names = [m.name for m in members]
+    wanted = {prepared.document, prepared.core, *pieces}
+    return prepared if len(set(names)) == len(names) and wanted <= set(names) else None
+
+
 def _clean(value: Any) -> Any:
     """NFC text without XML-illegal characters, recursively; CR line ends become LF."""
     if isinstance(value, str):
@@ -516,15 +692,8 @@ def _clean(value: Any) -> Any:
 
 def _sources(template: Any) -> list[tuple[str, str]]:
     """Each piece docxtpl renders, patched and split into lines exactly as it renders it."""
-    parts: list[tuple[str, str]] = [("document body", template.get_xml())]
-    for uri, label in ((template.HEADER_URI, "header"), (template.FOOTER_URI, "footer")):
-        parts += [(label, template.get_part_xml(p)) for _, p in template.get_headers_footers(uri)]
-    package = template.docx.part.package
-    parts += [
-        ("footnotes", p.blob.decode("utf-8"))
-        for p in package.parts
-        if p.content_type == _FOOTNOTES_TYPE
-    ]
+    parts = [("document body", template.get_xml())]
+    parts += [(label, xml) for label, _, xml in _other_parts(template)]
     sources = [
         (label, re.sub(r"<w:p([ >])", r"\n<w:p\1", template.patch_xml(xml))) for label, xml in parts
     ]
@@ -534,6 +703,23 @@ def _sources(template: Any) -> list[tuple[str, str]]:
         for name in _TEMPLATED_PROPERTIES
     ]
     return sources
+
+
+def _other_parts(template: Any) -> list[tuple[str, str, str]]:
+    """Label, ZIP member and XML of each part besides the body that docxtpl renders."""
+    parts: list[tuple[str, str, str]] = []
+    for uri, label in ((template.HEADER_URI, "header"), (template.FOOTER_URI, "footer")):
+        parts += [
+            (label, p.partname.membername, template.get_part_xml(p))
+            for _, p in template.get_headers_footers(uri)
+        ]
+    package = template.docx.part.package
+    parts += [
+        ("footnotes", p.partname.membername, p.blob.decode("utf-8"))
+        for p in package.parts
+        if p.content_type == _FOOTNOTES_TYPE
+    ]
+    return parts
 
 
 def _syntax_message(exc: TemplateSyntaxError, label: str, source: str) -> str:
