@@ -20,6 +20,8 @@ from workflows.limits import MAX_JSON_DEPTH, json_depth
 
 log = logging.getLogger(__name__)
 
+SWAGGER_UI = "/assets/vendor/swagger-ui"  # swagger-ui-dist 5.35.0, from the npm registry
+
 
 def create_app(config: Config | None = None) -> APIFlask:
     """Build the web application for `config` (settings from the environment by default)."""
@@ -38,6 +40,11 @@ def create_app(config: Config | None = None) -> APIFlask:
         MAX_CONTENT_LENGTH=config.max_content_length,
         JSON_AS_ASCII=False,
         VALIDATION_ERROR_DESCRIPTION="Dữ liệu không hợp lệ",
+        # The API docs load Swagger UI from the app, not a CDN, so they work offline.
+        SWAGGER_UI_CSS=f"{SWAGGER_UI}/swagger-ui.css",
+        SWAGGER_UI_BUNDLE_JS=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+        SWAGGER_UI_STANDALONE_PRESET_JS=f"{SWAGGER_UI}/swagger-ui-standalone-preset.js",
+        DOCS_FAVICON="/assets/favicon.svg",
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     init_engine(config.database_url)

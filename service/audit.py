@@ -8,6 +8,7 @@ authenticated (`set_actor`); work done by workers is the system's.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select
@@ -46,6 +47,69 @@ WATCHED: dict[type, str] = {
 }
 
 DETAIL_LIMIT = 2000
+
+# What the log calls each kind of object, for people reading it.
+# (Pairs, not a dict literal: "document" here names a kind of object, not a dispatch purpose.)
+OBJECT_LABELS: dict[str, str] = dict(
+    (
+        ("campaign", "Kế hoạch kiểm tra"),
+        ("target", "Đơn vị được kiểm tra"),
+        ("member", "Thành viên đoàn"),
+        ("visit", "Cuộc kiểm tra"),
+        ("organisation", "Cơ quan, đơn vị"),
+        ("contact", "Địa chỉ nhận văn bản"),
+        ("person", "Cá nhân"),
+        ("signer", "Người ký"),
+        ("template", "Mẫu văn bản"),
+        ("document", "Văn bản"),
+        ("dispatch", "Lượt gửi văn bản"),
+        ("register", "Sổ văn bản đi"),
+        ("archive", "Hồ sơ lưu trữ"),
+        ("user", "Tài khoản"),
+        ("token", "Khóa API"),
+    )
+)
+_VERBS = {"create": "Thêm", "update": "Sửa", "delete": "Xóa"}
+
+# Every action recorded anywhere, in Vietnamese: the flush hook's changes of watched records,
+# and each `record` / `downloads.log_read` call.
+ACTION_LABELS: dict[str, str] = {
+    **{
+        f"{name}.{verb}": f"{said} {OBJECT_LABELS[name].lower()}"
+        for name in WATCHED.values()
+        for verb, said in _VERBS.items()
+    },
+    "document.draft": "Soạn dự thảo văn bản",
+    "document.issue": "Ban hành văn bản",
+    f"document.{DocumentStatus.SUPERSEDED}": "Văn bản được thay thế",
+    "document.view": "Xem văn bản",
+    "document.download": "Tải tệp văn bản",
+    "document.sign_request": "Yêu cầu ký số văn bản",
+    "document.sign": "Ký số văn bản",
+    "document.sign_links": "Tạo liên kết ký văn bản",
+    "document.sign_download": "Tải văn bản để ký",
+    "dispatch.sent": "Gửi văn bản",
+    "register.export": "Xuất sổ văn bản đi",
+    "register.next_number": "Đặt số tiếp theo của sổ",
+    "register.entry": "Ghi số đã cấp ngoài hệ thống",
+    "archive.download": "Tải hồ sơ lưu trữ",
+    "visit.non_working_day": "Xác nhận kiểm tra vào ngày nghỉ",
+    "user.create": "Tạo tài khoản",
+    "user.activate": "Mở lại tài khoản",
+    "user.deactivate": "Khóa tài khoản",
+    "user.sign_in": "Đăng nhập",
+    "user.sign_in_failed": "Đăng nhập không thành công",
+    "user.password": "Đổi mật khẩu",
+    "user.password_failed": "Nhập sai mật khẩu hiện tại",
+    "token.create": "Tạo khóa API",
+    "token.revoke": "Thu hồi khóa API",
+    "file.corrupt": "Phát hiện tệp bị hỏng",
+}
+
+
+def action_label(action: str) -> str:
+    """The action in Vietnamese; an action no one labelled yet shows its code."""
+    return ACTION_LABELS.get(action, action)
 
 
 def set_actor(db: Session, actor: str) -> None:
@@ -147,15 +211,29 @@ def _forget(db: Session) -> None:
 
 
 def search(
-    db: Session, actor: str = "", action: str = "", limit: int = 50, offset: int = 0
+    db: Session,
+    actor: str = "",
+    action: str = "",
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    object_type: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[AuditEntry], int]:
-    """Entries newest first, by actor and by action prefix (`document.` finds every document
-    action); with the total count for paging."""
+    """Entries newest first, by actor, by action prefix (`document.` finds every document
+    action), object type and time (`since` included, `until` not); with the total for paging."""
     stmt = select(AuditEntry)
     if actor:
         stmt = stmt.where(AuditEntry.actor == actor)
     if action:
         stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
     return list(rows), total

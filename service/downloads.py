@@ -8,11 +8,12 @@ from urllib.parse import quote
 from flask import Response, request
 
 from service import audit
+from service.commands.submissions import MEDIA_TYPES
 from service.database import transaction
 from service.documents.naming import MIMETYPES, download_name
-from service.documents.store import file_of, read_verified
-from service.errors import NotFound
-from service.models import Document
+from service.documents.store import CORRUPT, file_of, read_verified, sha256
+from service.errors import Conflict, NotFound
+from service.models import DistrictSubmission, Document
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:
@@ -37,9 +38,26 @@ def document_file(doc: Document, fmt: str, inline: bool = False) -> Response:
     content = read_verified(stored)
     name = download_name(doc, fmt)
     response = Response(content, mimetype=MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = content_disposition(name, inline and fmt == "pdf")
+    shown = inline and fmt == "pdf"  # read in the document's page, not downloaded
+    response.headers["Content-Disposition"] = content_disposition(name, shown)
     response.set_etag(stored.sha256)
     response.headers["Cache-Control"] = "private, no-cache"
-    log_read("document.download", "document", doc.id, f"{name} sha256={stored.sha256}")
+    action = "document.view" if shown else "document.download"
+    log_read(action, "document", doc.id, f"{name} sha256={stored.sha256}")
+    response.make_conditional(request)
+    return response
+
+
+def submission_report(submission: DistrictSubmission) -> Response:
+    """An inspected office's own report file, as uploaded, checked against its SHA-256."""
+    content = bytes(submission.report_content or b"")
+    if sha256(content) != submission.report_sha256:
+        raise Conflict([f"{CORRUPT}: báo cáo của đơn vị"])
+    response = Response(content, mimetype=MEDIA_TYPES[submission.report_format])
+    response.headers["Content-Disposition"] = content_disposition(submission.report_name)
+    response.set_etag(submission.report_sha256)
+    response.headers["Cache-Control"] = "private, no-cache"
+    detail = f"{submission.report_name} sha256={submission.report_sha256}"
+    log_read("submission.download", "visit", submission.visit_id, detail)
     response.make_conditional(request)
     return response

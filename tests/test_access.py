@@ -53,6 +53,7 @@ SIGNERS_ONLY = {"staff": 403, "clerk": 403, "district": 403}
 CLERKS_ONLY = {"staff": 403, "leader": 403, "district": 403}
 ADMIN_ONLY = {"staff": 403, "leader": 403, "clerk": 403, "district": 403}
 OUT_OF_SCOPE = {"district": 404}
+DISTRICT_ONLY = {"admin": 403, "staff": 403, "leader": 403, "clerk": 403}
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "KH.docx"
 
 
@@ -69,6 +70,7 @@ class World:
     plan: int
     office: int
     person: int
+    member: int  # on the team the issued decision names
     job: int
     dispatch: int
     other_dispatch: int
@@ -141,6 +143,7 @@ def world(app: Flask) -> World:
                 plan=next(d.id for d in docs if d.kind == "KH"),
                 office=office.id,
                 person=db.scalars(select(Person.id)).first() or 0,
+                member=campaign.members[0].id,
                 job=db.scalars(select(Job.id)).first() or 0,
                 dispatch=_dispatch(db, own_minutes, "own@example.org"),
                 other_dispatch=_dispatch(db, other_minutes, "other@example.org"),
@@ -176,6 +179,35 @@ def calls(w: World) -> list[Call]:
             "/api/v1/campaigns/<int:campaign_id>/members",
             f"{c}/members",
             {"person_id": w.person, "role": "thanh_vien"},
+            OFFICE_ONLY,
+        ),
+        # Refused by the state for every office role (409): the visit and the decision name them.
+        Call(
+            "PATCH",
+            "/api/v1/campaigns/<int:campaign_id>/targets/<int:target_id>",
+            f"{c}/targets/{w.own_target}",
+            {"commune_id": None},
+            OFFICE_ONLY,
+        ),
+        Call(
+            "DELETE",
+            "/api/v1/campaigns/<int:campaign_id>/targets/<int:target_id>",
+            f"{c}/targets/{w.own_target}",
+            None,
+            OFFICE_ONLY,
+        ),
+        Call(
+            "PATCH",
+            "/api/v1/campaigns/<int:campaign_id>/members/<int:member_id>",
+            f"{c}/members/{w.member}",
+            {"role": "thu_ky"},
+            OFFICE_ONLY,
+        ),
+        Call(
+            "DELETE",
+            "/api/v1/campaigns/<int:campaign_id>/members/<int:member_id>",
+            f"{c}/members/{w.member}",
+            None,
             OFFICE_ONLY,
         ),
         Call("GET", "/api/v1/presets", "/api/v1/presets", None, OFFICE_ONLY),
@@ -216,6 +248,31 @@ def calls(w: World) -> list[Call]:
         Call(
             "POST", "/api/v1/visits/<int:visit_id>/skip", f"{v}/skip", {"reason": "x"}, OFFICE_ONLY
         ),
+        Call("GET", "/api/v1/visits/<int:visit_id>/submission", f"{v}/submission"),
+        Call(
+            "GET",
+            "/api/v1/visits/<int:visit_id>/submission",
+            f"/api/v1/visits/{w.other_visit}/submission",
+            None,
+            OUT_OF_SCOPE,
+        ),
+        # The visits have taken place: the district user reaches the use case, which answers 409.
+        Call(
+            "PUT",
+            "/api/v1/visits/<int:visit_id>/submission/statistics",
+            f"{v}/submission/statistics",
+            {"statistics": {}},
+            DISTRICT_ONLY,
+        ),
+        Call(
+            "PUT",
+            "/api/v1/visits/<int:visit_id>/submission/report",
+            f"{v}/submission/report",
+            None,
+            DISTRICT_ONLY,
+            True,
+        ),
+        Call("GET", "/api/v1/visits/<int:visit_id>/submission/report", f"{v}/submission/report"),
         Call("GET", "/api/v1/campaigns/<int:campaign_id>/documents", f"{c}/documents"),
         Call(
             "POST",
@@ -232,13 +289,8 @@ def calls(w: World) -> list[Call]:
             None,
             OUT_OF_SCOPE,
         ),
-        Call(
-            "GET",
-            "/api/v1/documents/<int:doc_id>",
-            f"/api/v1/documents/{w.plan}",
-            None,
-            OUT_OF_SCOPE,
-        ),
+        # The issued plan is sent to every inspected office: its district user reads it.
+        Call("GET", "/api/v1/documents/<int:doc_id>", f"/api/v1/documents/{w.plan}"),
         Call(
             "POST",
             "/api/v1/documents/<int:doc_id>/issue",
@@ -433,18 +485,19 @@ def test_roles_are_enforced_endpoint_by_endpoint(app: Flask, world: World) -> No
         for role in set(ROLES) - set(call.refused):
             response = call.send(by_role[role])
             # Allowed: the call reaches the use case, which may still refuse the state (409) or,
-            # for the case file, have nothing built yet (404 from the archive, not the rules).
+            # for the case file or the office's report, have nothing yet (404, not the rules).
             assert response.status_code not in (401, 403, 500), (role, call.method, call.path)
             if response.status_code == 404:
-                assert call.rule.endswith("/archive/file"), (role, call.path, response.json)
+                nothing_yet = ("/archive/file", "/submission/report")
+                assert call.rule.endswith(nothing_yet), (role, call.path, response.json)
 
 
 def test_a_district_user_lists_only_its_own_office(app: Flask, world: World) -> None:
     district = clients(app, world)["district"]
     documents = district.get(f"/api/v1/campaigns/{world.campaign}/documents?per_page=100").json
     ids = {d["id"] for d in documents["items"]}
-    assert world.own_minutes in ids and world.other_minutes not in ids and world.plan not in ids
-    assert {d["kind"] for d in documents["items"]} <= {"TB", "BB"}
+    assert world.own_minutes in ids and world.other_minutes not in ids and world.plan in ids
+    assert {d["kind"] for d in documents["items"]} <= OWN_KINDS | SENT_KINDS
     assert documents["meta"]["total"] == len(ids)
     listed = district.get("/api/v1/campaigns").json["items"]
     assert [c["id"] for c in listed] == [world.campaign]
@@ -631,6 +684,7 @@ SCHEMA_KINDS = {
     "SignatureOut": "signature",
     "SignatureReportOut": "signature",
     "SigningLinksOut": "signature",
+    "SubmissionOut": "visit",
     "PageMeta": "page",
 }
 # The kind of object an `…_id` field names.
@@ -653,6 +707,7 @@ ID_FIELDS = {
 DIRECTORY = ("/api/v1/organisations", "/api/v1/people", "/api/v1/signers")
 DIRECTORY_KINDS = {"organisation", "contact", "person"}
 OWN_KINDS = {"TB", "BB"}  # a district user sees its own office's notices and minutes
+SENT_KINDS = {"KH", "QD"}  # and, once issued, the plan and the decision sent to every office
 
 
 @dataclass(frozen=True)
@@ -664,6 +719,8 @@ class Scope:
     campaign_marks: set[str]  # text only other offices' visits, documents and e-mails hold
     directory_marks: set[str]  # other offices' names and addresses
     params: dict[str, list[Any]]  # path parameter -> every value to call the route with
+    # The plan and decision sent to every office name them all, as the directory does.
+    sent_to_all: set[int] = field(default_factory=set)
 
 
 def scope_of(app: Flask, w: World) -> Scope:
@@ -677,8 +734,20 @@ def scope_of(app: Flask, w: World) -> Scope:
         foreign_targets = {t for t in targets if t != w.own_target}
         visits = {t.visit.id: t.visit for t in targets.values() if t.visit is not None}
         docs = db.scalars(select(Document).where(Document.campaign_id == w.campaign)).all()
-        own_docs = {d.id for d in docs if d.target_id == w.own_target and d.kind in OWN_KINDS}
+        own_docs = {
+            d.id
+            for d in docs
+            if (d.target_id == w.own_target and d.kind in OWN_KINDS)
+            or (d.kind in SENT_KINDS and d.status == "issued")
+        }
         dispatches = db.scalars(select(Dispatch)).all()
+        sent_to_all = {d.id for d in docs if d.kind in SENT_KINDS}
+        own_dispatches = {
+            s.id
+            for s in dispatches
+            if s.document_id in own_docs
+            and (s.document_id not in sent_to_all or s.organisation_id == w.office)
+        }
         jobs = db.scalars(select(Job)).all()
         contacts = db.scalars(select(Contact)).all()
         people = db.scalars(select(Person)).all()
@@ -697,7 +766,7 @@ def scope_of(app: Flask, w: World) -> Scope:
                 if doc.target_id is not None and (doc.target_id == w.own_target) == own:
                     data |= {doc.reference, doc.title}
             for sent in dispatches:
-                if (sent.document_id in own_docs) == own:
+                if (sent.id in own_dispatches) == own:
                     data |= {sent.address, sent.recipient_name}
             directory: set[str] = set()
             for org in orgs:
@@ -721,12 +790,13 @@ def scope_of(app: Flask, w: World) -> Scope:
                 "target": foreign_targets,
                 "visit": {v.id for v in visits.values() if v.target_id != w.own_target},
                 "document": {d.id for d in docs if d.id not in own_docs},
-                "dispatch": {s.id for s in dispatches if s.document_id not in own_docs},
+                "dispatch": {s.id for s in dispatches if s.id not in own_dispatches},
                 "job": {j.id for j in jobs if j.document_id not in own_docs},
                 "organisation": foreign_orgs,
                 "contact": {c.id for c in contacts if c.organisation_id in foreign_orgs},
                 "person": {p.id for p in people if p.organisation_id in foreign_orgs},
             },
+            sent_to_all={d for d in own_docs if d in sent_to_all},
             campaign_marks={m for m in other_data - mine if m},
             directory_marks={m for m in other_directory - mine if m},
             params={
@@ -736,6 +806,11 @@ def scope_of(app: Flask, w: World) -> Scope:
                 "dispatch_id": sorted(s.id for s in dispatches),
                 "job_id": sorted(j.id for j in jobs),
                 "org_id": sorted(o.id for o in orgs),
+                "target_id": sorted(targets),
+                "member_id": sorted(m.id for m in campaign.members),
+                "person_id": sorted(p.id for p in people),
+                "contact_id": sorted(c.id for c in contacts),
+                "step": [1, 2],
                 "fmt": ["docx", "pdf"],
                 "token": ["spent-or-unknown"],
             },
@@ -816,7 +891,9 @@ class Reading:
 
     def answer(self, url: str, response: Any, schema: dict[str, Any] | None, spec: Any) -> None:
         """Every field of a JSON answer (guided by its schema), or the text of a file or page."""
-        directory = url.startswith(DIRECTORY)
+        document = re.match(r"^/(?:api/v1/)?documents/(\d+)(?:/|$)", url)
+        sent = document is not None and int(document.group(1)) in self.scope.sent_to_all
+        directory = url.startswith(DIRECTORY) or sent
         if response.is_json:
             body = response.get_json()
             if response.status_code == 200 and schema is not None:

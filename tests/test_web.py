@@ -725,16 +725,16 @@ def test_district_user_sees_only_its_own_unit(
     for path in (
         f"/documents/{notices[other.id]}",
         f"/documents/{notices[other.id]}/files/pdf",
-        f"/documents/{plan_id}",
     ):
         assert client.get(path).status_code == 404, path
+    assert client.get(f"/documents/{plan_id}").status_code == 200  # sent to every office
     assert client.get(f"/documents/{notices[own.id]}/files/pdf").status_code == 200
     for path in (f"/campaigns/{campaign_id}/plan", f"/campaigns/{campaign_id}/schedule", "/users"):
         assert client.get(path).status_code == 403, path
     refused = client.post(f"/visits/{own.visit.id}", data={"csrf_token": token})
     assert refused.status_code == 403
     progress = client.get(f"/campaigns/{campaign_id}/progress.json").json
-    assert [d["id"] for d in progress["documents"]] == [notices[own.id]]
+    assert [d["id"] for d in progress["documents"]] == [plan_id, notices[own.id]]
     assert progress["archive"] is None
     assert all(j["document"] for j in progress["jobs"])
 
@@ -1028,10 +1028,12 @@ def test_the_audit_log_is_for_leaders_and_administrators(
     )
     assert issued.status_code == 303
     page = text(leader.get("/audit?area=document."))
-    assert "document.issue" in page and f"document #{doc_id}" in page
+    assert "Ban hành văn bản" in page  # the action in words, not its code
+    html = leader.get("/audit?area=document.").get_data(as_text=True)
+    assert f'href="/documents/{doc_id}"' in html  # the object, linked
     assert accounts["leader"][0] in page
-    assert "user.sign_in" not in page
-    assert "user.sign_in" in text(leader.get("/audit?area=user."))
+    assert "Đăng nhập" not in page
+    assert "Đăng nhập" in text(leader.get("/audit?area=user."))
     staff = app.test_client()
     signed_in(staff, accounts, "staff")
     assert staff.get("/audit").status_code == 403

@@ -271,6 +271,7 @@ def test_whole_campaign_in_the_browser(
     # The leader announces the schedule: a job issues every notice, the page shows how far.
     leader.go(f"/campaigns/{campaign_id}/schedule")
     leader.page.fill("[data-announce] input[name=issue_date]", "2023-08-21")
+    leader.press("Xem trước các thông báo")  # every notice, its date, place and recipients
     leader.press("Ban hành thông báo lịch kiểm tra")
     leader.expect_flash("Đang ban hành thông báo lịch kiểm tra")
     expect(leader.page.locator("[data-stage]")).to_have_text("Đã thông báo lịch kiểm tra")
@@ -378,7 +379,7 @@ def test_whole_campaign_in_the_browser(
 
     # The audit log says who issued what; an API token is made from the account menu.
     leader.go("/audit?area=document.")
-    expect(leader.page.locator("table")).to_contain_text("document.issue")
+    expect(leader.page.locator("table")).to_contain_text("Ban hành văn bản")
     leader.shot("nhat-ky", full_page=False)
     leader.go("/account/tokens")
     leader.page.fill("input[name=name]", "Máy chủ báo cáo của Sở")
@@ -393,19 +394,22 @@ def test_whole_campaign_in_the_browser(
     expect(tablet.page.locator(".timeline")).to_be_visible()
     tablet.shot("may-tinh-bang", full_page=False)
 
-    # A district user sees only its own unit's notice, visit and minutes.
+    # A district user reads the issued plan, and of the rest only its own unit's notice, visit
+    # and minutes.
     district = Person(browser, live_server, shots)
     district.sign_in(*accounts["district"])
     district.go(f"/campaigns/{campaign_id}")
     docs = district.page.locator("table.docs")
+    expect(docs).to_contain_text("01/KH-SLĐTBXH")
     expect(docs).to_contain_text("02/TB-SLĐTBXH")
     expect(docs).to_contain_text("01/BB-ĐKT")
-    assert docs.locator("tbody tr").count() == 2
+    assert docs.locator("tbody tr").count() == 3
     district.shot("can-bo-huyen")
     ids = _ids(campaign_id)
     other_target, other_visit = ids["targets"][1]
     other_notice = ids["docs"][("TB", other_target, "issued")]
-    for path in (f"/visits/{other_visit}", f"/documents/{other_notice}", f"/documents/{plan_id}"):
+    assert district.go(f"/documents/{plan_id}").status == 200  # the plan, issued
+    for path in (f"/visits/{other_visit}", f"/documents/{other_notice}"):
         response = district.go(path)
         assert response.status == 404, path
         expect(district.page.locator("[data-error-message]")).to_contain_text("Không tìm thấy")

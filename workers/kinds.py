@@ -11,7 +11,7 @@ from functools import cache
 from flask import current_app
 
 from service import runner
-from service.commands import archiving, delivery, issuing, rendering, signing
+from service.commands import archiving, delivery, issuing, rendering, signing, templates
 from service.config import Config
 from service.documents.libreoffice import Converter, libreoffice_available
 from service.documents.render import RENDER_SECONDS, time_limit
@@ -56,6 +56,10 @@ def _sign(job: Job) -> None:
         signing.run_prepare(int(job.document_id or 0))
 
 
+def _preview(job: Job) -> None:
+    templates.preview(int(job.payload["candidate_id"]), _converter(), RENDER_TIME_LIMIT)
+
+
 def _archive(job: Job) -> None:
     config = current_app.config["VANTHU"]
     archiving.handle(job, _converter(), config.timezone, read_roots(config.signing_dir / "roots"))
@@ -80,4 +84,5 @@ KINDS: dict[str, runner.Kind] = {
     ),
     JobKind.ISSUE: runner.Kind(issuing.run, given_up=issuing.given_up),
     JobKind.SIGN: runner.Kind(_sign, given_up=signing.sign_failed),
+    JobKind.PREVIEW: runner.Kind(_preview, given_up=templates.preview_given_up),
 }

@@ -16,6 +16,7 @@ FIRST_DATE = date(2000, 1, 1)  # nothing this service files is older
 REGISTER_YEARS = (2000, 2100)  # the years a register (and a campaign) may be for
 VISIT_YEARS_AHEAD = 5  # a visit may be planned up to five years ahead
 MAX_JSON_DEPTH = 64  # nesting of a request body; the API's deepest shape needs four
+MAX_COMPETENCE_BASIS = 2000  # an issuer's "căn cứ chức năng, nhiệm vụ" line
 
 INVALID_MOMENT = "Thời điểm không hợp lệ"
 

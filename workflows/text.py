@@ -55,6 +55,29 @@ def invisible_problem(value: str) -> str | None:
     )
 
 
+# Emoji and pictographs: the fonts documents are printed in (Times New Roman) have none of them,
+# so the PDF shows empty boxes where the DOCX showed a picture; with them the variation
+# selectors, keycaps and tags that build emoji sequences.
+_EMOJI = re.compile(
+    "[\u2600-\u27bf\u2b00-\u2bff\u20e3\ufe0e\ufe0f\U0001f000-\U0001faff\U000e0000-\U000e007f]"
+)
+
+
+def printing_problem(value: str) -> str | None:
+    """Why `value` cannot be printed in a document as typed: an invisible character, or an emoji
+    the document's fonts cannot show; None when it can."""
+    problem = invisible_problem(value)
+    if problem:
+        return problem
+    found = _EMOJI.search(value)
+    if found is None:
+        return None
+    return (
+        f"Không được chứa biểu tượng cảm xúc (emoji) «{found.group()}» ở vị trí "
+        f"{found.start() + 1}: phông chữ của văn bản không in được ký tự này"
+    )
+
+
 # Vietnamese alphabetical order: letters with breve, circumflex, horn and đ are letters of
 # their own; tones (ngang, huyền, hỏi, ngã, sắc, nặng) only break ties.
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"

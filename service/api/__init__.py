@@ -13,4 +13,5 @@ from service.api import (  # noqa: E402,F401
     jobs,
     organisations,
     signing,
+    submissions,
 )

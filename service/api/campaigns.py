@@ -24,11 +24,13 @@ from service.api.schemas import (
     ETagHeader,
     IfMatch,
     LifecycleOut,
+    MemberFields,
     MemberIn,
     MemberOut,
     PageQuery,
     PresetOut,
     ProgressOut,
+    TargetFields,
     TargetIn,
     TargetOut,
     VisitOut,
@@ -112,11 +114,56 @@ def add_target(campaign_id: int, data: dict[str, Any]) -> Target:
     return as_caller(commands.add_target, campaign_id, data["office_id"], data.get("commune_id"))
 
 
+@api.patch("/campaigns/<int:campaign_id>/targets/<int:target_id>")
+@api.input(TargetFields, arg_name="data")
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output(TargetOut, headers=ETagHeader)
+def update_target(
+    campaign_id: int, target_id: int, data: dict[str, Any], headers: dict[str, Any]
+) -> Target:
+    """Change the office or the commune (`null`: chosen later); 409 with the reason once the
+    visit or an issued document names them (a commune left to choose later may still be)."""
+    target = as_caller(commands.update_target, campaign_id, target_id, data, headers["if_match"])
+    return tagged(target.version, target)
+
+
+@api.delete("/campaigns/<int:campaign_id>/targets/<int:target_id>")
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output({}, status_code=204)
+def remove_target(campaign_id: int, target_id: int, headers: dict[str, Any]) -> str:
+    """409 with the reason once the target's visit is scheduled or a document drawn up for it."""
+    as_caller(commands.remove_target, campaign_id, target_id, headers["if_match"])
+    return ""
+
+
 @api.post("/campaigns/<int:campaign_id>/members")
 @api.input(MemberIn, arg_name="data")
 @api.output(MemberOut, status_code=201)
 def add_member(campaign_id: int, data: dict[str, Any]) -> TeamMember:
     return as_caller(commands.add_member, campaign_id, data["person_id"], data["role"])
+
+
+@api.patch("/campaigns/<int:campaign_id>/members/<int:member_id>")
+@api.input(MemberFields, arg_name="data")
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output(MemberOut, headers=ETagHeader)
+def update_member(
+    campaign_id: int, member_id: int, data: dict[str, Any], headers: dict[str, Any]
+) -> TeamMember:
+    """409 while the issued team decision names the member: a correction is its next version."""
+    member = as_caller(
+        commands.update_member, campaign_id, member_id, data["role"], headers["if_match"]
+    )
+    return tagged(member.version, member)
+
+
+@api.delete("/campaigns/<int:campaign_id>/members/<int:member_id>")
+@api.input(IfMatch, location="headers", arg_name="headers")
+@api.output({}, status_code=204)
+def remove_member(campaign_id: int, member_id: int, headers: dict[str, Any]) -> str:
+    """409 while the issued team decision names the member: a correction is its next version."""
+    as_caller(commands.remove_member, campaign_id, member_id, headers["if_match"])
+    return ""
 
 
 @api.get("/campaigns/<int:campaign_id>/lifecycle")

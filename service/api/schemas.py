@@ -17,7 +17,7 @@ from service.commands.campaigns import AUTHORITY_PREFIXES
 from service.queries.registers import SERIES as REGISTER_SERIES
 from workflows import indicators, inspection
 from workflows.documents import KINDS, SERIES_PLANS
-from workflows.limits import INT_MAX, INVALID_MOMENT
+from workflows.limits import INT_MAX, INVALID_MOMENT, MAX_COMPETENCE_BASIS
 from workflows.signing import ORDERS, Image, Party
 from workflows.text import clean_text
 from workflows.vocabulary import (
@@ -162,7 +162,7 @@ class OrganisationPatch(StrictSchema):
     district = String(validate=Length(max=100))
     email = String(allow_none=True, validate=Length(max=254))
     series_plan = String(validate=OneOf(SERIES_PLANS))
-    competence_basis = String(validate=Length(max=2000))
+    competence_basis = String(validate=Length(max=MAX_COMPETENCE_BASIS))
 
 
 class OrganisationIn(OrganisationPatch):
@@ -315,6 +315,17 @@ class TargetOut(Schema):
 
 class MemberIn(StrictSchema):
     person_id = Integer(required=True)
+    role = String(required=True, validate=OneOf(TeamRole.values()))
+
+
+class TargetFields(StrictSchema):
+    """A target's change: the fields sent are changed, the others kept."""
+
+    office_id = Integer()
+    commune_id = Integer(allow_none=True, metadata={"description": "null: chọn sau"})
+
+
+class MemberFields(StrictSchema):
     role = String(required=True, validate=OneOf(TeamRole.values()))
 
 

@@ -1,8 +1,9 @@
 """Who may do what: role rules and district scoping, as plain functions over the models.
 
 A district user sees only its own office's target: that target's visit, its notices (TB) and
-its minutes (BB). Objects outside a user's scope are reported as missing, not as forbidden, so
-that their existence is not revealed.
+its minutes (BB), and the issued plan (KH) and decision (QĐ) of a campaign that inspects it,
+which are sent to every inspected office. Objects outside a user's scope are reported as
+missing, not as forbidden, so that their existence is not revealed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import object_session
 from service.errors import NotFound
 from service.models import ArchiveBuild, Campaign, Dispatch, Document, Target, User, Visit
 from workflows.lifecycle import Stage, stage_reached
-from workflows.vocabulary import Role
+from workflows.vocabulary import DocumentStatus, Role
 
 EVERYONE: frozenset[str] = frozenset(Role)
 OFFICE: frozenset[str] = frozenset({Role.ADMIN, Role.STAFF, Role.LEADER, Role.CLERK})
@@ -39,6 +40,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "archive.build": OFFICE,
     "archive.download": OFFICE,
     "statistics.view": EVERYONE,
+    # An inspected office's own report and figures, sent before its visit.
+    "submission.view": EVERYONE,
+    "submission.edit": frozenset({Role.DISTRICT}),
     "dispatch.view": OFFICE,
     "register.view": OFFICE,
     # The register is the văn thư's (Nghị định 30/2020, Điều 15), and the administrator's.
@@ -46,6 +50,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "job.view": OFFICE,
     "archive.view": OFFICE,
     "directory.view": EVERYONE,
+    # The directory's pages list every office's people and addresses: the agency's own staff
+    # only (a district user reads its own office through what it is sent).
+    "directory.browse": OFFICE,
     "directory.edit": OFFICE,
     "template.view": OFFICE,
     "template.replace": frozenset({Role.ADMIN}),
@@ -63,12 +70,15 @@ REFUSALS: dict[str, str] = {
     "chỉ lãnh đạo (hoặc quản trị) mới được thực hiện",
     "user.manage": "Chỉ quản trị hệ thống mới được quản lý tài khoản",
     "template.replace": "Chỉ quản trị hệ thống mới được thay mẫu văn bản",
+    "submission.edit": "Chỉ cán bộ của đơn vị được kiểm tra mới gửi báo cáo và số liệu của đơn vị",
     "register.manage": "Chỉ văn thư (hoặc quản trị) mới được đặt số tiếp theo hay ghi số đã "
     "cấp ngoài hệ thống vào sổ đăng ký văn bản đi",
 }
 
 # Document kinds a district user may see when they concern its own office.
 DISTRICT_KINDS = frozenset({"TB", "BB"})
+# A campaign's documents sent to every inspected office, seen by them once issued.
+SENT_TO_OFFICES = frozenset({"KH", "QD"})
 
 WHAT: dict[type, str] = {
     Campaign: "kế hoạch kiểm tra",
@@ -91,6 +101,15 @@ def _target_of_document(doc: Document) -> Target | None:
     return db.get(Target, doc.target_id) if db is not None else None
 
 
+def _sent_to_office(doc: Document, office: int) -> bool:
+    """Whether `doc` is an issued plan or decision of a campaign inspecting `office`."""
+    if doc.kind not in SENT_TO_OFFICES or doc.status != DocumentStatus.ISSUED:
+        return False
+    db = object_session(doc)
+    campaign = db.get(Campaign, doc.campaign_id) if db is not None else None
+    return campaign is not None and any(t.office_id == office for t in campaign.targets)
+
+
 def sees(user: User, obj: Any) -> bool:
     """Whether `obj` is within the user's scope (everything, except for district users)."""
     if not user.active:
@@ -107,10 +126,13 @@ def sees(user: User, obj: Any) -> bool:
     if isinstance(obj, Visit):
         return obj.target.office_id == office
     if isinstance(obj, Document):
+        if _sent_to_office(obj, office):
+            return True
         target = _target_of_document(obj)
         return obj.kind in DISTRICT_KINDS and target is not None and target.office_id == office
-    if isinstance(obj, Dispatch):
-        return sees(user, obj.document)
+    if isinstance(obj, Dispatch):  # of a plan sent to every office: only the one to its own
+        sent_to_all = obj.document.kind in SENT_TO_OFFICES
+        return sees(user, obj.document) and (not sent_to_all or obj.organisation_id == office)
     return False
 
 

@@ -6,7 +6,7 @@ changes the database in the caller's transaction and returns what it changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.models import (
     Campaign,
     Contact,
+    Document,
     Organisation,
     Person,
     Signer,
@@ -24,8 +25,9 @@ from service.models import (
     TeamMember,
 )
 from workflows import inspection, presets, signing
+from workflows.documents import KINDS
 from workflows.lifecycle import Stage
-from workflows.vocabulary import PLAN_FIELDS, TeamRole, VisitStatus
+from workflows.vocabulary import PLAN_FIELDS, DocumentStatus, TeamRole, VisitStatus
 
 PLAN_ATTRIBUTES = tuple(f.name for f in PLAN_FIELDS)
 # Every field of the campaign's own a user edits: the plan's text and the inspection it defines.
@@ -33,8 +35,8 @@ PLAN_ATTRIBUTES = tuple(f.name for f in PLAN_FIELDS)
 CAMPAIGN_ATTRIBUTES = (*PLAN_ATTRIBUTES, *inspection.INSPECTION_FIELDS, "indicators", "signing")
 # Who signs for whom (Nghị định 30): none for the head, then TM., KT., Q., TL., TUQ.
 AUTHORITY_PREFIXES = ("", "TM.", "KT.", "Q.", "TL.", "TUQ.")
-# What is printed as a name or a title: invisible characters are refused in them.
-CAMPAIGN_NAMES = ("title", "subject_lines")
+# What documents print: characters they cannot carry (invisible ones, emoji) are refused.
+CAMPAIGN_NAMES = tuple(key for key in CAMPAIGN_ATTRIBUTES if key != "signing")
 ORGANISATION_NAMES = tuple(
     column.key
     for column in (
@@ -209,11 +211,103 @@ def add_target(
     db: Session, caller: Caller, campaign_id: int, office_id: int, commune_id: int | None
 ) -> Target:
     """Add a district office to inspect, with the commune chosen in its district (or later)."""
+    campaign = _open_campaign(db, caller, campaign_id)
+    if Stage(campaign.stage) not in (Stage.PLAN_DRAFTED, Stage.PLAN_ISSUED, Stage.TEAM_DECIDED):
+        raise Conflict(["Đã thông báo lịch kiểm tra: không thể thêm đơn vị"])
+    errors = _target_problems(db, campaign, office_id, commune_id)
+    if errors:
+        raise Invalid(errors)
+    target = Target(office_id=office_id, commune_id=commune_id, position=len(campaign.targets))
+    campaign.targets.append(target)
+    db.flush()
+    return target
+
+
+def update_target(
+    db: Session,
+    caller: Caller,
+    campaign_id: int,
+    target_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Target:
+    """Change a target's office or commune (`office_id`, `commune_id`; a key left out is kept).
+    A commune left "Chọn sau" may be chosen until the visit has taken place; the office, or a
+    commune already chosen, no longer changes once the visit is scheduled or a document for the
+    target issued, since those name them."""
+    campaign = _open_campaign(db, caller, campaign_id)
+    target = get_part(db, campaign, Target, target_id)
+    versions.check(db, caller, target, expected_version)
+    office_id = data.get("office_id", target.office_id)
+    commune_id = data.get("commune_id", target.commune_id)
+    errors = _target_problems(db, campaign, office_id, commune_id, target)
+    if errors:
+        raise Invalid(errors)
+    visit = target.visit
+    if office_id != target.office_id:
+        _refuse("Không thể đổi đơn vị", target, _target_ties(db, target))
+    if commune_id != target.commune_id:
+        if target.commune_id is not None:
+            ties = _target_ties(db, target)
+        elif visit is not None and visit.status != VisitStatus.SCHEDULED:
+            ties = [f"cuộc kiểm tra đã kết thúc ({VisitStatus.label_of(visit.status).lower()})"]
+        else:
+            ties = []
+        _refuse("Không thể đổi đơn vị cấp xã được chọn của", target, ties)
+    target.office_id, target.commune_id = office_id, commune_id
+    db.flush()
+    return target
+
+
+def remove_target(
+    db: Session,
+    caller: Caller,
+    campaign_id: int,
+    target_id: int,
+    expected_version: int | None = None,
+) -> None:
+    """Take a target out of the plan, unless its visit is scheduled or a document was drawn up
+    for it; the others keep their order."""
+    campaign = _open_campaign(db, caller, campaign_id)
+    target = get_part(db, campaign, Target, target_id)
+    versions.check(db, caller, target, expected_version)
+    _refuse("Không thể xóa đơn vị", target, _target_ties(db, target))
+    campaign.targets.remove(target)
+    for position, kept in enumerate(campaign.targets):
+        if kept.position != position:
+            kept.position = position
+    db.flush()
+
+
+def _open_campaign(db: Session, caller: Caller, campaign_id: int) -> Campaign:
+    """The campaign whose plan, targets or team the caller edits, unless it is archived."""
     campaign = get_campaign(db, campaign_id)
     caller.require("campaign.edit", campaign)
     ensure_open(campaign)
-    if Stage(campaign.stage) not in (Stage.PLAN_DRAFTED, Stage.PLAN_ISSUED, Stage.TEAM_DECIDED):
-        raise Conflict(["Đã thông báo lịch kiểm tra: không thể thêm đơn vị"])
+    return campaign
+
+
+# How a refusal names a campaign's part that is not there.
+PARTS: dict[type[Any], str] = {Target: "đơn vị được kiểm tra", TeamMember: "thành viên Đoàn"}
+Part = TypeVar("Part", Target, TeamMember)
+
+
+def get_part(db: Session, campaign: Campaign, model: type[Part], ident: int) -> Part:
+    """A target or team member of this campaign (another campaign's is not found here)."""
+    row = db.get(model, ident)
+    if row is None or row.campaign_id != campaign.id:
+        raise NotFound(PARTS[model], ident)
+    return row
+
+
+def _target_problems(
+    db: Session,
+    campaign: Campaign,
+    office_id: int,
+    commune_id: int | None,
+    target: Target | None = None,
+) -> dict[str, str]:
+    """What the office and commune chosen for `target` (a new one if None) refer to wrongly."""
     errors = {}
     office = db.get(Organisation, office_id)
     commune = db.get(Organisation, commune_id) if commune_id is not None else None
@@ -223,37 +317,124 @@ def add_target(
         errors["commune_id"] = "Không tồn tại"
     elif office is not None and commune is not None and commune.district != office.district:
         errors["commune_id"] = f"Xã, phường được chọn không thuộc {office.district}"
-    if any(t.office_id == office_id for t in campaign.targets):
+    if any(t.office_id == office_id and t is not target for t in campaign.targets):
         errors["office_id"] = "Đơn vị đã có trong kế hoạch"
-    if errors:
-        raise Invalid(errors)
-    target = Target(office_id=office_id, commune_id=commune_id, position=len(campaign.targets))
-    campaign.targets.append(target)
-    db.flush()
-    return target
+    return errors
+
+
+def _target_ties(db: Session, target: Target) -> list[str]:
+    """What names the target as it is: its visit and the documents drawn up for it."""
+    ties = []
+    if target.visit is not None:
+        ties.append(
+            "đã xếp lịch kiểm tra (nếu không kiểm tra đơn vị này, hãy ghi nhận "
+            "«Không kiểm tra» ở trang Lịch kiểm tra)"
+        )
+    documents = db.scalars(
+        select(Document).where(Document.target_id == target.id).order_by(Document.id)
+    )
+    for doc in documents:
+        label = KINDS[doc.kind].label
+        if doc.status == DocumentStatus.DRAFT:
+            ties.append(f"đã lập dự thảo {label}")
+        else:
+            ties.append(f"đã ban hành {label} số {doc.reference}")
+    return list(dict.fromkeys(ties))
+
+
+def _refuse(what: str, target: Target, ties: list[str]) -> None:
+    if ties:
+        raise Conflict([f"{what} {target.office.name}: {'; '.join(ties)}"])
 
 
 def add_member(
     db: Session, caller: Caller, campaign_id: int, person_id: int, role: str
 ) -> TeamMember:
-    campaign = get_campaign(db, campaign_id)
-    caller.require("campaign.edit", campaign)
-    ensure_open(campaign)
-    errors = {}
-    if role not in TeamRole.values():
-        errors["role"] = f"Vai trò phải là một trong: {', '.join(TeamRole.values())}"
+    campaign = _open_campaign(db, caller, campaign_id)
+    errors = _role_problems(campaign, role)
     if db.get(Person, person_id) is None:
         errors["person_id"] = "Không tồn tại"
     elif any(m.person_id == person_id for m in campaign.members):
         errors["person_id"] = "Người này đã có trong Đoàn"
-    if role == TeamRole.LEADER and any(m.role == TeamRole.LEADER for m in campaign.members):
-        errors["role"] = "Đoàn đã có Trưởng đoàn"
     if errors:
         raise Invalid(errors)
     member = TeamMember(person_id=person_id, role=role)
     campaign.members.append(member)
     db.flush()
     return member
+
+
+def update_member(
+    db: Session,
+    caller: Caller,
+    campaign_id: int,
+    member_id: int,
+    role: str,
+    expected_version: int | None = None,
+) -> TeamMember:
+    """Change a member's role in the team, unless the decision in force names them in it."""
+    campaign = _open_campaign(db, caller, campaign_id)
+    member = get_part(db, campaign, TeamMember, member_id)
+    versions.check(db, caller, member, expected_version)
+    errors = _role_problems(campaign, role, member)
+    if errors:
+        raise Invalid(errors)
+    if role != member.role:
+        _refuse_named(db, campaign, member, "đổi vai trò của")
+        member.role = role
+        db.flush()
+    return member
+
+
+def remove_member(
+    db: Session,
+    caller: Caller,
+    campaign_id: int,
+    member_id: int,
+    expected_version: int | None = None,
+) -> None:
+    """Take a person off the team, unless the decision in force names them."""
+    campaign = _open_campaign(db, caller, campaign_id)
+    member = get_part(db, campaign, TeamMember, member_id)
+    versions.check(db, caller, member, expected_version)
+    _refuse_named(db, campaign, member, "xóa")
+    campaign.members.remove(member)
+    db.flush()
+
+
+def _role_problems(
+    campaign: Campaign, role: str, member: TeamMember | None = None
+) -> dict[str, str]:
+    """A role that is none of the team's, or a second leader (`member`: the one changing)."""
+    if role not in TeamRole.values():
+        return {"role": f"Vai trò phải là một trong: {', '.join(TeamRole.labels().values())}"}
+    others = (m for m in campaign.members if m is not member)
+    if role == TeamRole.LEADER and any(m.role == TeamRole.LEADER for m in others):
+        return {"role": "Đoàn đã có Trưởng đoàn"}
+    return {}
+
+
+def _refuse_named(db: Session, campaign: Campaign, member: TeamMember, change: str) -> None:
+    """Refuse a change of the team the issued decision, the newest version of it, names: a
+    correction is its next version, which the team is changed for before it is issued."""
+    decision = db.scalar(
+        select(Document)
+        .where(Document.campaign_id == campaign.id, Document.kind == "QD")
+        .order_by(Document.version.desc())
+        .limit(1)
+    )
+    if decision is None or decision.status != DocumentStatus.ISSUED:
+        return
+    name = member.person.full_name
+    if any(m.get("name") == name for m in decision.context.get("members", [])):
+        raise Conflict(
+            [
+                f"Không thể {change} {name}: Quyết định thành lập Đoàn kiểm tra số "
+                f"{decision.reference} đã ban hành có tên người này. Muốn thay đổi Đoàn, hãy "
+                "«Lập phiên bản mới» của Quyết định (trang văn bản), sửa Đoàn rồi ban hành "
+                "phiên bản mới thay thế Quyết định cũ"
+            ]
+        )
 
 
 def get_organisation(db: Session, org_id: int) -> Organisation:

@@ -23,8 +23,9 @@ def problems(
     emails: Iterable[str] = (),
 ) -> dict[str, str]:
     """Per-field messages for `data` about to be stored in `model`: texts longer than their
-    column, `names` (a text or a list of texts) holding invisible characters, `emails` that are
-    not one valid address (empty ones are allowed: the column says whether they are needed)."""
+    column, `names` (texts, lists of texts or of rows of them, as documents print them) holding
+    characters documents cannot carry, `emails` that are not one valid address (empty ones are
+    allowed: the column says whether they are needed)."""
     errors: dict[str, str] = {}
     columns = inspect(model).columns
     for key, value in data.items():
@@ -34,11 +35,8 @@ def problems(
             if problem:
                 errors[key] = problem
     for key in names:
-        value = data.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            problem = text.invisible_problem(item) if isinstance(item, str) else None
-            if problem:
-                errors.setdefault(key, problem)
+        for field, problem in _printing_problems(key, data.get(key)):
+            errors.setdefault(field, problem)
     for key in emails:
         value = data.get(key)
         if isinstance(value, str) and value.strip():
@@ -46,6 +44,21 @@ def problems(
             if problem:
                 errors.setdefault(key, problem)
     return errors
+
+
+def _printing_problems(field: str, value: Any) -> Iterable[tuple[str, str]]:
+    """(field, message) for each text in `value` a document cannot print: a list's items are
+    the list's field, a row's fields are `<field>.<n>.<name>`, as forms name them."""
+    if isinstance(value, str):
+        problem = text.printing_problem(value)
+        if problem:
+            yield field, problem
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _printing_problems(f"{field}.{i}" if isinstance(item, dict) else field, item)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _printing_problems(f"{field}.{name}", item)
 
 
 def checked(

@@ -214,7 +214,8 @@ def issue_draft(
     lifecycle_commands.lock(db, campaign)
     ensure_open(campaign)
     if doc.status != DocumentStatus.DRAFT:
-        raise Conflict([f"Văn bản đã ở trạng thái «{doc.status}», chỉ dự thảo mới được ban hành"])
+        status = DocumentStatus.label_of(doc.status)
+        raise Conflict([f"Văn bản đã ở trạng thái «{status}», chỉ dự thảo mới được ban hành"])
     previous = db.scalars(
         select(Document).where(
             Document.campaign_id == doc.campaign_id,

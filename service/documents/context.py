@@ -56,13 +56,15 @@ def directory(campaign: Campaign, targets: Iterable[Target]) -> routing.Director
         query = (
             select(Organisation)
             .options(selectinload(Organisation.contacts))
-            .where(Organisation.parent_id.in_(parents), Organisation.kind == kind)
+            .where(
+                Organisation.parent_id.in_(parents), Organisation.kind == kind, Organisation.active
+            )
         )
         return list(db.scalars(query.order_by(Organisation.id)))
 
     province = [governing.id] if governing else []
     committees = children(province, OrganisationKind.DISTRICT_COMMITTEE)
-    leaders = db.scalars(select(Person).where(Person.organisation_id == issuer.id))
+    leaders = db.scalars(select(Person).where(Person.organisation_id == issuer.id, Person.active))
     return routing.Directory(
         issuer=_org(issuer),
         filing_unit=_filing_unit(campaign),

@@ -2,10 +2,12 @@
 
 from service.models.archive import ArchiveBuild
 from service.models.campaign import Campaign, Target, TeamMember, Visit
+from service.models.candidate import TemplateCandidate
 from service.models.dispatch import Dispatch
 from service.models.document import Document, DocumentFile, Register, RegisterEntry, Template
 from service.models.organisation import Contact, Organisation, Person, Signer
 from service.models.signature import Signature
+from service.models.submission import DistrictSubmission
 from service.models.user import ApiToken, AuditEntry, User, UserSession
 from service.models.work import Job, LifecycleEvent
 
@@ -16,6 +18,7 @@ __all__ = [
     "Campaign",
     "Contact",
     "Dispatch",
+    "DistrictSubmission",
     "Document",
     "DocumentFile",
     "Job",
@@ -29,6 +32,7 @@ __all__ = [
     "Target",
     "TeamMember",
     "Template",
+    "TemplateCandidate",
     "User",
     "UserSession",
     "Visit",

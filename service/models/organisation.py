@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base
@@ -27,6 +27,8 @@ class Organisation(Versioned, Base):
     # The legal basis of the issuer's competence a decision cites first ("Căn cứ Quyết định số
     # …/QĐ-UBND … quy định chức năng, nhiệm vụ…"); empty: a generic line naming its duties.
     competence_basis: Mapped[str] = mapped_column(Text, default="")
+    # A deactivated organisation leaves the pickers and the routing; issued documents keep it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
     contacts: Mapped[list[Contact]] = relationship(
@@ -60,6 +62,8 @@ class Person(Base):
     position: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # A deactivated person leaves the pickers and the routing; issued documents keep them.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     organisation: Mapped[Organisation | None] = relationship()
 

@@ -1,15 +1,18 @@
-"""The directory as the forms offer it: organisations by kind, people, signers, accounts.
+"""The directory as the forms offer it: organisations by kind, people, signers, accounts; and
+as its own pages list it: searched, with what each organisation and person receives.
 
 Lists a person picks a name from are in Vietnamese alphabetical order; lists of a kind the
-administrator enters (issuers, units, signers) keep the order they were entered in.
+administrator enters (issuers, units, signers) keep the order they were entered in. Pickers
+offer only active entries; the directory pages show deactivated ones too, marked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import unicodedata
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from service.models import Campaign, Organisation, Person, Signer, User
 from workflows.text import vietnamese_key
@@ -17,8 +20,12 @@ from workflows.vocabulary import OrganisationKind
 
 
 def organisations(db: Session, kind: OrganisationKind) -> list[Organisation]:
-    """The organisations of one kind, in the order they were entered."""
-    stmt = select(Organisation).where(Organisation.kind == kind).order_by(Organisation.id)
+    """The active organisations of one kind, in the order they were entered."""
+    stmt = (
+        select(Organisation)
+        .where(Organisation.kind == kind, Organisation.active)
+        .order_by(Organisation.id)
+    )
     return list(db.scalars(stmt))
 
 
@@ -41,25 +48,25 @@ def communes_by_district(db: Session) -> dict[str, list[Organisation]]:
 def people_outside(db: Session, campaign: Campaign) -> list[Person]:
     """The people who may still join the campaign's team, by name."""
     on_team = {m.person_id for m in campaign.members}
-    people = [p for p in db.scalars(select(Person)) if p.id not in on_team]
+    people = [p for p in db.scalars(select(Person).where(Person.active)) if p.id not in on_team]
     return sorted(people, key=lambda p: vietnamese_key(p.full_name))
 
 
 def signers(db: Session) -> list[Signer]:
-    return list(db.scalars(select(Signer).order_by(Signer.id)))
+    """The signers of active people, in the order they were entered."""
+    stmt = select(Signer).join(Signer.person).where(Person.active).order_by(Signer.id)
+    return list(db.scalars(stmt))
+
+
+def signer_capacity(signer: Signer) -> str:
+    """The capacity a signer signs in: `KT. GIÁM ĐỐC - PHÓ GIÁM ĐỐC`."""
+    authority = " ".join(p for p in (signer.authority_prefix, signer.authority_title) if p)
+    return f"{authority}{' - ' if signer.authority_title else ''}{signer.position_title}"
 
 
 def signer_choices(db: Session) -> list[tuple[int, str]]:
     """Signers as choices: `Nguyễn Văn Giang (KT. GIÁM ĐỐC - PHÓ GIÁM ĐỐC)`."""
-    return [
-        (
-            s.id,
-            f"{s.person.full_name} "
-            f"({' '.join(p for p in (s.authority_prefix, s.authority_title) if p)}"
-            f"{' - ' if s.authority_title else ''}{s.position_title})",
-        )
-        for s in signers(db)
-    ]
+    return [(s.id, f"{s.person.full_name} ({signer_capacity(s)})") for s in signers(db)]
 
 
 def users(db: Session) -> list[User]:
@@ -70,3 +77,73 @@ def users(db: Session) -> list[User]:
 def display_names(db: Session) -> dict[str, str]:
     """Usernames recorded as actors, shown as the person's full name."""
     return {u.username: u.full_name or u.username for u in db.scalars(select(User))}
+
+
+# --- the directory pages --------------------------------------------------------------------
+
+
+def _folded(text: str) -> str:
+    """Text as a search compares it: no case, no accents ("lang son" finds "Lạng Sơn")."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _matches(search: str, texts: Iterable[str | None]) -> bool:
+    needle = _folded(search.strip())
+    return not needle or any(needle in _folded(t) for t in texts if t)
+
+
+def find_organisations(
+    db: Session, search: str = "", kind: str = "", inactive: bool = False
+) -> list[Organisation]:
+    """Organisations whose name, code, district or an address holds `search`, by kind and
+    name; deactivated ones only with `inactive`."""
+    stmt = select(Organisation).options(selectinload(Organisation.contacts))
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    if not inactive:
+        stmt = stmt.where(Organisation.active)
+    found = [
+        o
+        for o in db.scalars(stmt)
+        if _matches(
+            search,
+            (
+                o.name,
+                o.code,
+                o.district,
+                o.email,
+                *(t for c in o.contacts for t in (c.name, c.email)),
+            ),
+        )
+    ]
+    kinds = [str(k) for k in OrganisationKind]
+    order = {kind: i for i, kind in enumerate(kinds)}
+    return sorted(found, key=lambda o: (order.get(o.kind, len(kinds)), vietnamese_key(o.name)))
+
+
+def find_people(db: Session, search: str = "", inactive: bool = False) -> list[Person]:
+    """People whose name, position, organisation or address holds `search`, by name;
+    deactivated ones only with `inactive`."""
+    stmt = select(Person).options(selectinload(Person.organisation))
+    if not inactive:
+        stmt = stmt.where(Person.active)
+    found = [
+        p
+        for p in db.scalars(stmt)
+        if _matches(
+            search,
+            (p.full_name, p.position, p.email, p.organisation.name if p.organisation else ""),
+        )
+    ]
+    return sorted(found, key=lambda p: vietnamese_key(p.full_name))
+
+
+def people_of(db: Session, org: Organisation) -> list[Person]:
+    """The people of an organisation, active first, by name."""
+    people = db.scalars(select(Person).where(Person.organisation_id == org.id))
+    return sorted(people, key=lambda p: (not p.active, vietnamese_key(p.full_name)))
+
+
+def signers_of(db: Session, person: Person) -> list[Signer]:
+    return list(db.scalars(select(Signer).where(Signer.person_id == person.id).order_by(Signer.id)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.models import Document, Organisation, Register, RegisterEntry
+from service.models import Campaign, Document, Organisation, Register, RegisterEntry
 from workflows.documents import FILING_ORDER, KINDS
 from workflows.vocabulary import OrganisationKind
 
@@ -155,3 +155,11 @@ def entries(db: Session, organisation_id: int, year: int) -> list[RegisterEntry]
     )
     found = list(db.scalars(query))
     return sorted(found, key=lambda e: (series_rank(e.register.series), e.number))
+
+
+def campaign_choices(db: Session, organisation_id: int, year: int) -> list[tuple[int, str]]:
+    """The issuer's campaigns of the year, which the register page may be narrowed to."""
+    query = select(Campaign.id, Campaign.title).where(
+        Campaign.issuer_id == organisation_id, Campaign.year == year
+    )
+    return [(row.id, row.title) for row in db.execute(query.order_by(Campaign.id))]

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select, true
 
-from service.auth.rules import DISTRICT_KINDS
+from service.auth.rules import DISTRICT_KINDS, SENT_TO_OFFICES
 from service.models import Campaign, Dispatch, Document, Job, Target, User, Visit
-from workflows.vocabulary import Role
+from workflows.vocabulary import DocumentStatus, Role
 
 Narrowing = Callable[[ColumnElement[bool]], ColumnElement[bool]]
 
@@ -61,10 +61,19 @@ def visits_seen(user: User) -> ColumnElement[bool]:
     return _within(user, lambda o: Visit.target_id.in_(_targets(o)))
 
 
-def documents_seen(user: User) -> ColumnElement[bool]:
-    return _within(
-        user, lambda o: Document.kind.in_(DISTRICT_KINDS) & Document.target_id.in_(_targets(o))
+def _documents_of_offices(offices: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Its office's notices and minutes; the issued plans and decisions sent to it."""
+    own = Document.kind.in_(DISTRICT_KINDS) & Document.target_id.in_(_targets(offices))
+    sent = (
+        Document.kind.in_(SENT_TO_OFFICES)
+        & (Document.status == DocumentStatus.ISSUED)
+        & Document.campaign_id.in_(select(Target.campaign_id).where(offices))
     )
+    return own | sent
+
+
+def documents_seen(user: User) -> ColumnElement[bool]:
+    return _within(user, _documents_of_offices)
 
 
 def _of_seen_documents(user: User, column: Any) -> ColumnElement[bool]:
@@ -72,8 +81,16 @@ def _of_seen_documents(user: User, column: Any) -> ColumnElement[bool]:
 
 
 def dispatches_seen(user: User) -> ColumnElement[bool]:
-    """A dispatch is seen with its document."""
-    return _of_seen_documents(user, Dispatch.document_id)
+    """A dispatch is seen with its document; of a plan or decision sent to every office, a
+    district user sees only the one to its own."""
+    sent_to_all = select(Document.id).where(Document.kind.in_(SENT_TO_OFFICES))
+    return _of_seen_documents(user, Dispatch.document_id) & _within(
+        user,
+        lambda _o: (
+            Dispatch.document_id.not_in(sent_to_all)
+            | (Dispatch.organisation_id == user.organisation_id)
+        ),
+    )
 
 
 def jobs_seen(user: User) -> ColumnElement[bool]:

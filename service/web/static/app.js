@@ -85,6 +85,46 @@
     });
   });
 
+  // Several lines pasted into one item of a list (the plan's "Căn cứ") become one item per
+  // line, added after it; the text after the caret stays at the end of the last one.
+  document.addEventListener("paste", function (event) {
+    var field = event.target;
+    if (!field.matches("[data-list] .list-row textarea")) { return; }
+    var lines = event.clipboardData.getData("text").split(/\r\n|\r|\n/)
+      .map(function (line) { return line.trim(); })
+      .filter(function (line) { return line; });
+    if (lines.length < 2) { return; }
+    event.preventDefault();
+    var owner = field.closest("[data-list]");
+    var after = field.value.slice(field.selectionEnd);
+    field.value = field.value.slice(0, field.selectionStart) + lines[0];
+    var row = field.closest(".list-row");
+    var last = field;
+    lines.slice(1).forEach(function (line) {
+      var next = owner.querySelector("template").content.firstElementChild.cloneNode(true);
+      last = next.querySelector("textarea");
+      last.value = line;
+      row.after(next);
+      row = next;
+    });
+    var caret = last.value.length;
+    last.value += after;
+    last.focus();
+    last.setSelectionRange(caret, caret);
+  });
+
+  // The plan's paragraphs and list items are as long as the server keeps (`data-text-limit`),
+  // also in the rows still to be added from a template.
+  document.querySelectorAll("[data-text-limit]").forEach(function (form) {
+    var limit = form.getAttribute("data-text-limit");
+    (function limitIn(root) {
+      root.querySelectorAll("textarea:not([maxlength])").forEach(function (area) {
+        area.setAttribute("maxlength", limit);
+      });
+      root.querySelectorAll("template").forEach(function (inner) { limitIn(inner.content); });
+    })(form);
+  });
+
   // While a key is typed, the parts that had it as their parent keep it, and every parent
   // list offers the keys as they now are.
   document.addEventListener("focusin", function (event) {

@@ -14,7 +14,7 @@ from service.commands import actions, documents
 from service.commands import campaigns as commands
 from service.database import session as db_session
 from service.identity import can, current_user, require
-from service.models import Campaign, LifecycleEvent
+from service.models import Campaign, LifecycleEvent, Target
 from service.queries import directory
 from service.queries.campaigns import visible_campaigns, visible_targets
 from service.queries.documents import current_draft, minutes_by_visit
@@ -36,6 +36,10 @@ INSPECTION_FIELDS = tuple(inspection.INSPECTION_FIELDS)
 # A part's rule against its parent, as the plan form offers it.
 INDICATOR_RULES = (("at_most", "Không vượt chỉ tiêu cha"), ("sum", "Cộng lại bằng chỉ tiêu cha"))
 PLAN_LIMITS = {
+    "title": inspection.MAX_LINE,
+    "text": inspection.MAX_TEXT,
+    "items": inspection.MAX_LINES,
+    "group": indicators.MAX_GROUP,
     "line": inspection.MAX_NAME,
     "content_title": inspection.MAX_CONTENT_TITLE,
     "key": 64,  # as `indicators.KEY` allows
@@ -191,7 +195,7 @@ def campaign_action(campaign_id: int, action: str) -> Response:
 
 @dataclass(frozen=True)
 class CampaignForm:
-    """A form of the campaign (its plan, targets, team or report): the page, with the choices it
+    """A form of the campaign (its plan, team or report): the page, with the choices it
     offers, shown afresh by GET and again with what was submitted when the POST at its address
     fails."""
 
@@ -247,17 +251,12 @@ PLAN = CampaignForm(
     },
     values_as="plan",
 )
-TARGETS = CampaignForm(
-    "targets.html",
-    lambda db, campaign: {
-        "offices": directory.district_offices(
-            db, excluding={t.office_id for t in campaign.targets}
-        ),
-        "communes": directory.communes_by_district(db),
-    },
-)
 TEAM = CampaignForm(
-    "team.html", lambda db, campaign: {"people": directory.people_outside(db, campaign)}
+    "team.html",
+    lambda db, campaign: {
+        "people": directory.people_outside(db, campaign),
+        "closed": campaign.stage == lifecycle.Stage.ARCHIVED,
+    },
 )
 
 
@@ -406,22 +405,102 @@ def plan_save(campaign_id: int) -> Any:
     return PLAN.answer(form, saved, campaign_id, values, "Đã lưu kế hoạch", refused)
 
 
+def _targets_page(
+    db: Session,
+    campaign: Campaign,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    editing: Target | None = None,
+    version: int | None = None,
+) -> str:
+    """The targets, and the form adding one, or with `editing` the form changing that one (on
+    `version`, by default its own) with the offices it may change to."""
+    taken = {t.office_id for t in campaign.targets if t is not editing}
+    offices = directory.district_offices(db, excluding=taken)
+    if editing is not None and editing.office not in offices:  # since deactivated: kept
+        offices.insert(0, editing.office)
+    return render_template(
+        "targets.html",
+        campaign=campaign,
+        editing=editing,
+        version=editing.version if editing is not None and version is None else version,
+        offices=offices,
+        communes=directory.communes_by_district(db),
+        values=values,
+        errors=errors,
+        closed=campaign.stage == lifecycle.Stage.ARCHIVED,
+    )
+
+
+def _refused_target(
+    form: Form, campaign_id: int, target_id: int | None, values: dict[str, Any]
+) -> tuple[str, int]:
+    """The targets page again with what was typed and the messages, answering 422 (409)."""
+    db = db_session()
+    campaign = load(db, campaign_id, "campaign.edit")
+    editing = commands.get_part(db, campaign, Target, target_id) if target_id else None
+    page = _targets_page(db, campaign, values, form.errors, editing, form.shown_version())
+    return page, form.status
+
+
+def _read_target(form: Form) -> dict[str, Any]:
+    return {
+        "office_id": form.integer("office_id", required=True),
+        "commune_id": form.integer("commune_id"),
+    }
+
+
 @web.get("/campaigns/<int:campaign_id>/targets")
 def targets_form(campaign_id: int) -> str:
     db = db_session()
-    return TARGETS.page(db, load(db, campaign_id, "campaign.edit"), {}, {})
+    return _targets_page(db, load(db, campaign_id, "campaign.edit"), {}, {})
 
 
 @web.post("/campaigns/<int:campaign_id>/targets")
 def target_add(campaign_id: int) -> Any:
     form = Form(request.form)
-    office_id = form.integer("office_id", required=True)
-    commune_id = form.integer("commune_id")
-    values = {"office_id": office_id, "commune_id": commune_id}
-    saved = office_id is not None and (
-        run_form(form, commands.add_target, campaign_id, office_id, commune_id) is not None
-    )
-    return TARGETS.answer(form, saved, campaign_id, values, "Đã thêm đơn vị được kiểm tra")
+    values = _read_target(form)
+    if run_form(form, commands.add_target, campaign_id, **values) is None:
+        return _refused_target(form, campaign_id, None, values)
+    flash("Đã thêm đơn vị được kiểm tra", "success")
+    return redirect(request.path, 303)
+
+
+@web.get("/campaigns/<int:campaign_id>/targets/<int:target_id>")
+def target_form(campaign_id: int, target_id: int) -> str:
+    db = db_session()
+    campaign = load(db, campaign_id, "campaign.edit")
+    target = commands.get_part(db, campaign, Target, target_id)
+    values = {"office_id": target.office_id, "commune_id": target.commune_id}
+    return _targets_page(db, campaign, values, {}, target)
+
+
+@web.post("/campaigns/<int:campaign_id>/targets/<int:target_id>")
+def target_save(campaign_id: int, target_id: int) -> Any:
+    """Change the office or choose the commune; a refusal shows the form again as typed."""
+    form = Form(request.form)
+    values = _read_target(form)
+    saved = run_form(form, commands.update_target, campaign_id, target_id, values, form.version())
+    if saved is None:
+        return _refused_target(form, campaign_id, target_id, values)
+    flash(f"Đã lưu {saved.office.name}", "success")
+    return redirect(url_for("web.targets_form", campaign_id=campaign_id), 303)
+
+
+@web.post("/campaigns/<int:campaign_id>/targets/<int:target_id>/delete")
+def target_remove(campaign_id: int, target_id: int) -> Response:
+    """Refused (flashed, with the reason) once the visit or a document names the target."""
+    form = Form(request.form)
+    run_form_or_refuse(form, commands.remove_target, campaign_id, target_id, form.version())
+    flash("Đã xóa đơn vị khỏi kế hoạch", "success")
+    return redirect(url_for("web.targets_form", campaign_id=campaign_id), 303)
+
+
+def _team_page(db: Session, campaign_id: int, values: dict[str, Any], form: Form) -> Any:
+    """The team page again with what was typed, the messages by the form sent (a member's row
+    when `values` names `member_id`), answering 422 (409)."""
+    campaign = load(db, campaign_id, "campaign.edit")
+    return TEAM.page(db, campaign, values, form.errors, form.shown_version()), form.status
 
 
 @web.get("/campaigns/<int:campaign_id>/team")
@@ -439,6 +518,26 @@ def member_add(campaign_id: int) -> Any:
         run_form(form, commands.add_member, campaign_id, person_id, role) is not None
     )
     return TEAM.answer(form, saved, campaign_id, values, "Đã thêm thành viên Đoàn kiểm tra")
+
+
+@web.post("/campaigns/<int:campaign_id>/team/<int:member_id>")
+def member_save(campaign_id: int, member_id: int) -> Any:
+    form = Form(request.form)
+    role = form.text("role", required=True, max_length=32)
+    changed = run_form(form, commands.update_member, campaign_id, member_id, role, form.version())
+    if changed is None:
+        return _team_page(db_session(), campaign_id, {"member_id": member_id, "role": role}, form)
+    flash(f"Đã lưu vai trò của {changed.person.full_name}", "success")
+    return redirect(url_for("web.team_form", campaign_id=campaign_id), 303)
+
+
+@web.post("/campaigns/<int:campaign_id>/team/<int:member_id>/delete")
+def member_remove(campaign_id: int, member_id: int) -> Response:
+    """Refused (flashed, with the reason) while the issued team decision names the member."""
+    form = Form(request.form)
+    run_form_or_refuse(form, commands.remove_member, campaign_id, member_id, form.version())
+    flash("Đã xóa thành viên khỏi Đoàn kiểm tra", "success")
+    return redirect(url_for("web.team_form", campaign_id=campaign_id), 303)
 
 
 # --- the summary report ---------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """A document: its preview (the PDF in the page), downloads, issuing, and delivery per recipient;
-and the outgoing register the văn thư keeps (next numbers, numbers issued by hand, its export)."""
+and the outgoing register the văn thư keeps (next numbers, numbers issued by hand, its lines
+by series and campaign, page by page, and their export)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +19,7 @@ from service.commands.campaigns import get_campaign
 from service.database import session as db_session
 from service.errors import NotFound
 from service.identity import caller, can, current_user, require
-from service.mail.register import REGISTER_TYPES
+from service.mail.register import REGISTER_TYPES, Book
 from service.mail.register import export as export_register
 from service.mail.register import register_book as register_book_of
 from service.models import Organisation, Target
@@ -40,7 +42,8 @@ def document_page(doc_id: int) -> str:
     require("document.view", doc)
     campaign = get_campaign(db, doc.campaign_id)
     target = db.get(Target, doc.target_id) if doc.target_id else None
-    jobs, dispatches = document_work(db, doc)
+    jobs, everyone = document_work(db, doc)
+    dispatches = [d for d in everyone if can("document.view", d)]  # a district: its own
     return render_template(
         "document.html",
         doc=doc,
@@ -95,29 +98,86 @@ def dispatch_resend(dispatch_id: int) -> Response:
     return redirect(url_for("web.document_page", doc_id=dispatch.document_id), 303)
 
 
-def _register_scope(values: Any) -> tuple[Organisation | None, int, list[Organisation]]:
-    """The issuer and year the register page shows (default: the first issuer, this year)."""
-    found = register_queries.issuers(db_session())
-    wanted = Form(values).integer("organisation_id", minimum=1)
+# Lines of the register shown per page (the export has them all).
+REGISTER_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class RegisterScope:
+    """What the register page shows: the issuer and year, and the series and campaign it is
+    narrowed to (None: all); the export of the page is of the same lines."""
+
+    organisation: Organisation | None
+    year: int
+    issuers: list[Organisation]
+    series: str | None
+    campaign_id: int | None
+    campaigns: list[tuple[int, str]]
+    errors: dict[str, str]
+
+    def args(self, **extra: Any) -> dict[str, Any]:
+        """The query parameters of this scope, for links (filters kept)."""
+        found = {
+            "organisation_id": self.organisation.id if self.organisation else None,
+            "year": self.year,
+            "series": self.series,
+            "campaign_id": self.campaign_id,
+            **extra,
+        }
+        return {k: v for k, v in found.items() if v is not None}
+
+
+def _register_scope(values: Any) -> RegisterScope:
+    """The issuer and year the register page shows (default: the first issuer, this year); a
+    series or campaign that is not one of the issuer's is refused beside its filter."""
+    db = db_session()
+    found = register_queries.issuers(db)
+    form = Form(values)
+    wanted = form.integer("organisation_id", minimum=1)
     chosen = next((o for o in found if o.id == wanted), found[0] if found else None)
-    year = Form(values).integer("year", minimum=2000, maximum=2100) or caller().today().year
-    return chosen, year, found
+    year = form.integer("year", minimum=2000, maximum=2100) or caller().today().year
+    series = form.text("series", max_length=16) or None
+    if series is not None and series not in register_queries.SERIES:
+        form.fail("series", "Không có sổ này")
+        series = None
+    campaigns = register_queries.campaign_choices(db, chosen.id, year) if chosen else []
+    campaign_id = form.integer("campaign_id", minimum=1)
+    if campaign_id is not None and campaign_id not in {c for c, _ in campaigns}:
+        form.fail("campaign_id", f"Cơ quan không có kế hoạch kiểm tra này trong năm {year}")
+        campaign_id = None
+    return RegisterScope(chosen, year, found, series, campaign_id, campaigns, form.errors)
+
+
+def _book(scope: RegisterScope) -> Book:
+    tz = ZoneInfo(current_app.config["VANTHU"].timezone)
+    org_id = scope.organisation.id if scope.organisation else None
+    return register_book_of(db_session(), tz, scope.campaign_id, scope.year, org_id, scope.series)
 
 
 def _register_page(values: Any, status: int = 200, **forms: dict[str, Any]) -> tuple[str, int]:
     require("register.view")
-    org, year, found = _register_scope(values)
+    scope = _register_scope(values)
+    org, year = scope.organisation, scope.year
     db = db_session()
     registers = register_queries.overview(db, org, year) if org else []
+    rows = _book(scope).rows if org else []
+    pages = max(1, -(-len(rows) // REGISTER_PAGE_SIZE))
+    page_number = min(Form(values).integer("page", minimum=1) or 1, pages)
+    start = (page_number - 1) * REGISTER_PAGE_SIZE
     page = render_template(
         "register.html",
+        scope=scope,
         organisation=org,
         year=year,
-        issuers=[(o.id, o.name) for o in found],
+        issuers=[(o.id, o.name) for o in scope.issuers],
         registers=registers,
         entries=register_queries.entries(db, org.id, year) if org else [],
         series=[(r.series, r.series_label) for r in registers],
         labels=register_queries.SERIES,
+        rows=list(enumerate(rows[start : start + REGISTER_PAGE_SIZE], start=start + 1)),
+        total=len(rows),
+        page=page_number,
+        pages=pages,
         can_manage=can("register.manage"),
         next_form=forms.get("next_form", {"values": {}, "errors": {}}),
         entry_form=forms.get("entry_form", {"values": {}, "errors": {}}),
@@ -179,15 +239,14 @@ def _back_to_register(data: dict[str, Any]) -> Response:
 
 @web.get("/registers/export.<fmt>")
 def register_export(fmt: str) -> Response:
-    """The register of the issuer and year shown, as the API's `GET /register` gives it."""
+    """The register lines the page shows (issuer, year, series, campaign), all of them, as the
+    API's `GET /register` gives them."""
     require("register.view")
     if fmt not in REGISTER_TYPES:
         raise NotFound("định dạng sổ", fmt)
-    org, year, _found = _register_scope(request.args)
-    tz = ZoneInfo(current_app.config["VANTHU"].timezone)
-    book = register_book_of(db_session(), tz, year=year, organisation_id=org.id if org else None)
+    book = _book(_register_scope(request.args))
     content, content_type, name = export_register(book, fmt)
     response = Response(content, content_type=content_type)
     response.headers["Content-Disposition"] = downloads.content_disposition(name)
-    downloads.log_read("register.export", "register", year, f"{len(book.rows)} dòng, {fmt}")
+    downloads.log_read("register.export", "register", book.year, f"{len(book.rows)} dòng, {fmt}")
     return response

@@ -9,12 +9,12 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from service.commands import visits, working_days
+from service.commands import submissions, visits, working_days
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid, Stale
 from service.identity import caller, can, require
-from service.models import Campaign, Target, Visit
+from service.models import Campaign, DistrictSubmission, Target, Visit
 from service.queries.documents import newest_minutes
 from service.queries.facts import campaign_facts
 from service.queries.schedule import schedule_conflicts
@@ -76,19 +76,25 @@ def _schedule_page(
             rows=rows,
             errors=errors,
             conflicts=schedule_conflicts(db, campaign),
-            unconfirmed=list(unconfirmed.values()),
             ask_confirmation=ask_confirmation,
             confirm_field=working_days.CONFIRM_FIELD,
             can_schedule=can("visit.schedule", campaign),
             announced=lifecycle.stage_reached(stage, lifecycle.Stage.VISITS_SCHEDULED),
-            can_announce=stage in lifecycle.TRANSITIONS["schedule_visits"].sources
-            and can("document.issue", campaign),
-            announce_missing=lifecycle.problems_for(
-                "schedule_visits", campaign_facts(db, campaign)
-            ),
+            **announcing(db, campaign),
         ),
         status,
     )
+
+
+def announcing(db: Session, campaign: Campaign) -> dict[str, Any]:
+    """Whether the signed-in user may announce the schedule (issue every notice) at this stage,
+    and what is still missing before it: the schedule page and the notices' preview show both."""
+    stage = lifecycle.Stage(campaign.stage)
+    return {
+        "can_announce": stage in lifecycle.TRANSITIONS["schedule_visits"].sources
+        and can("document.issue", campaign),
+        "announce_missing": lifecycle.problems_for("schedule_visits", campaign_facts(db, campaign)),
+    }
 
 
 def _day_off(target: Target, unconfirmed: dict[int, str]) -> str:
@@ -221,13 +227,16 @@ def _team_lines(campaign: Campaign) -> list[str]:
     ]
 
 
-def visit_values(visit: Visit) -> dict[str, Any]:
+def visit_values(visit: Visit, submitted: DistrictSubmission | None) -> dict[str, Any]:
+    """The form as the visit stands; until the team records its figures, the office's own
+    (sent before the visit) are filled in, for the team to confirm or correct."""
     campaign = visit.target.campaign
     held = visit.status == VisitStatus.HELD
+    figures = visit.statistics if held or submitted is None else submitted.statistics
     return {
         "team_attendees": visit.team_attendees or _team_lines(campaign),
         "unit_attendees": visit.unit_attendees,
-        "statistics": {k: str(v) for k, v in (visit.statistics or {}).items()},
+        "statistics": {k: str(v) for k, v in (figures or {}).items()},
         "findings": dict(visit.findings or {}),
         "unit_comments": visit.unit_comments,
         **{name: getattr(visit, name) for name in Visit.REPRESENTATIVES},
@@ -239,9 +248,9 @@ def visit_values(visit: Visit) -> dict[str, Any]:
     }
 
 
-def read_visit(form: Form, campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the values to show again, the data for `visits.record`), over the campaign's indicators
-    and inspection contents."""
+def read_statistics(form: Form, campaign: Campaign) -> tuple[dict[str, str], dict[str, object]]:
+    """(the figures as typed, those given) for the campaign's indicators: the visit's form and
+    the inspected office's own read them alike."""
     keys = [i.key for i in indicators.parse(campaign.indicators)]
     raw_stats = {k: form.text(f"statistics.{k}", max_length=12) for k in keys}
     stats: dict[str, object] = {}
@@ -249,6 +258,13 @@ def read_visit(form: Form, campaign: Campaign) -> tuple[dict[str, Any], dict[str
         if raw:
             # Non-numbers stay text so that the statistics rules name them.
             stats[key] = int(raw) if raw.lstrip("-").isdigit() else raw
+    return raw_stats, stats
+
+
+def read_visit(form: Form, campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the values to show again, the data for `visits.record`), over the campaign's indicators
+    and inspection contents."""
+    raw_stats, stats = read_statistics(form, campaign)
     findings = {n: form.text(f"findings.{n}") for n in finding_areas(campaign.contents)}
     values: dict[str, Any] = {
         "team_attendees": form.lines("team_attendees"),
@@ -292,6 +308,7 @@ def _visit_page(
     """The visit's page; its form carries `version` (by default the visit's own)."""
     campaign = visit.target.campaign
     own = indicators.parse(campaign.indicators)
+    _visit, submitted = submissions.submission_of(db, caller(), visit.id)
     return (
         render_template(
             "visit.html",
@@ -305,6 +322,7 @@ def _visit_page(
             fields=[(i, statistics.depth(i, own)) for i in own],
             areas=list(finding_areas(campaign.contents).items()),
             minutes=newest_minutes(db, visit),
+            submitted=submitted,
             editable=can("visit.record", visit)
             and lifecycle.stage_reached(
                 lifecycle.Stage(campaign.stage), lifecycle.Stage.VISITS_SCHEDULED
@@ -319,7 +337,8 @@ def visit_page(visit_id: int) -> tuple[str, int]:
     db = db_session()
     visit = visits.get_visit(db, visit_id)
     require("visit.view", visit)
-    return _visit_page(db, visit, visit_values(visit), {})
+    _visit, submitted = submissions.submission_of(db, caller(), visit.id)
+    return _visit_page(db, visit, visit_values(visit, submitted), {})
 
 
 @web.post("/visits/<int:visit_id>")
