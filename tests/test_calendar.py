@@ -365,7 +365,11 @@ def test_announcing_asks_to_confirm_a_day_off_nobody_confirmed(
     path = f"/campaigns/{campaign_id}/schedule"
     page = text(client.get(path))
     assert f"Lịch kiểm tra tại {office} vào ngày nghỉ: Chủ nhật, 10/9/2023" in page
-    assert "Ngày nghỉ (Chủ nhật, 10/9/2023), chưa xác nhận" in page and CONFIRM in page
+    assert "Ngày nghỉ (Chủ nhật, 10/9/2023), chưa xác nhận" in page
+    # The preview of the notices, before they are issued, asks for the confirmation.
+    preview = text(client.get(f"/campaigns/{campaign_id}/notices/preview?issue_date={NOTICE_DAY}"))
+    assert f"Lịch kiểm tra tại {office} vào ngày nghỉ: Chủ nhật, 10/9/2023" in preview
+    assert CONFIRM in preview
     action = f"/campaigns/{campaign_id}/actions/schedule_visits"
     form = {"csrf_token": token, "issue_date": str(NOTICE_DAY)}
     refused = client.post(action, data=form, headers={"Referer": f"http://localhost{path}"})

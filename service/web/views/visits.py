@@ -78,6 +78,7 @@ def _schedule_page(
             conflicts=schedule_conflicts(db, campaign),
             ask_confirmation=ask_confirmation,
             confirm_field=working_days.CONFIRM_FIELD,
+            unconfirmed=list(unconfirmed.values()),
             can_schedule=can("visit.schedule", campaign),
             announced=lifecycle.stage_reached(stage, lifecycle.Stage.VISITS_SCHEDULED),
             **announcing(db, campaign),
