@@ -180,8 +180,9 @@ def test_a_district_user_sees_exactly_its_campaigns_targets_documents(
     assert visible_targets(db, staff, campaign) == campaign.targets
 
     mine = current_documents(db, district, campaign)
-    assert [d.kind for d in mine] == ["TB", "BB"]
-    assert {d.target_id for d in mine} == {own[0].id}
+    # The issued plan and decision (about every office), then its own notice and minutes.
+    assert [d.kind for d in mine] == ["KH", "QD", "TB", "BB"]
+    assert {d.target_id for d in mine} == {None, own[0].id}
     assert {d.id for d in current_jobs(db, district, campaign)} and all(
         j.document_id in {d.id for d in mine} for j in current_jobs(db, district, campaign)
     )
