@@ -103,18 +103,35 @@ def _organisations_page(values: dict[str, Any], errors: dict[str, str], status: 
     db = db_session()
     search = _search()
     found = directory.find_organisations(db, search["q"], search["kind"], search["inactive"])
-    page = render_template(
+    page = _list_page(
+        db,
         "directory_organisations.html",
-        organisations=found,
-        receipts=receipts.receipts(db),
+        values,
+        errors,
         search=search,
+        organisations=found,
         parents=_organisation_choices(db),
+    )
+    return page, status
+
+
+def _list_page(
+    db: Session,
+    template: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    **listing: Any,
+) -> str:
+    """A directory list with its add form: what each holder receives, the fields' limits."""
+    return render_template(
+        template,
+        receipts=receipts.receipts(db),
         values=values,
         errors=errors,
         limits=LIMITS,
         no_address=NO_ADDRESS,
+        **listing,
     )
-    return page, status
 
 
 @web.get("/directory")
@@ -274,16 +291,14 @@ def read_person(form: Form) -> dict[str, Any]:
 def _people_page(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
     db = db_session()
     search = _search()
-    page = render_template(
+    page = _list_page(
+        db,
         "directory_people.html",
-        people=directory.find_people(db, search["q"], search["inactive"]),
-        receipts=receipts.receipts(db),
+        values,
+        errors,
         search=search,
+        people=directory.find_people(db, search["q"], search["inactive"]),
         organisations=_organisation_choices(db),
-        values=values,
-        errors=errors,
-        limits=LIMITS,
-        no_address=NO_ADDRESS,
     )
     return page, status
 
