@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from apiflask import Schema
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from service.api import api
 from service.api.schemas import PageQuery
 from service.database import Base, session
 from service.identity import require
+from service.queries.paging import page_of
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -26,18 +27,9 @@ def paged(page: type[Schema], query: type[Schema] = PageQuery) -> Callable[[Endp
 
 
 def paginate(stmt: Select[Any], page: int, per_page: int) -> dict[str, Any]:
-    db = session()
-    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    items = db.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return {
-        "items": items,
-        "meta": {
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": (total + per_page - 1) // per_page,
-        },
-    }
+    """The API's answer: page `page` as asked (past the end, an empty one) and its `meta`."""
+    found = page_of(session(), stmt, page, per_page, clamp=False)
+    return {"items": found.items, "meta": found.meta()}
 
 
 def listing(

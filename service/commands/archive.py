@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from service import jobs
 from service.commands.caller import Caller
@@ -51,7 +51,6 @@ def request_build(db: Session, caller: Caller, campaign_id: int) -> ArchiveBuild
         raise Conflict(problems)
     pending = db.scalar(
         select(ArchiveBuild)
-        .options(defer(ArchiveBuild.content))
         .where(ArchiveBuild.campaign_id == campaign.id, ArchiveBuild.state.in_(PENDING))
         .order_by(ArchiveBuild.id.desc())
         .limit(1)
@@ -94,7 +93,6 @@ def newest_build(db: Session, campaign_id: int, *, finished: bool = False) -> Ar
     """The newest build (or newest finished one) of the campaign, without its content."""
     stmt = (
         select(ArchiveBuild)
-        .options(defer(ArchiveBuild.content))
         .where(ArchiveBuild.campaign_id == campaign_id)
         .order_by(ArchiveBuild.id.desc())
         .limit(1)
@@ -155,7 +153,7 @@ def verified_chunks(build: ArchiveBuild) -> Iterator[bytes]:
         return content_chunks(build_id, size)
     message = f"{CORRUPT}: tệp ZIP {name} không khớp mã SHA-256 đã lưu; hãy lập lại hồ sơ"
     with transaction() as db:
-        stored = db.get(ArchiveBuild, build_id, options=[defer(ArchiveBuild.content)])
+        stored = db.get(ArchiveBuild, build_id)
         if stored is not None:
             stored.last_error = message
         alert(db, "archive", build_id, f"{name}: lưu {expected}, đọc {digest.hexdigest()}")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from service.archive.builder import Progress, member_count, write_archive
 from service.archive.catalogue import collect
@@ -116,8 +116,8 @@ def _store(build_id: int, path: Path, filename: str) -> None:
 
 
 def _build(db: Session, build_id: int) -> ArchiveBuild | None:
-    """The build row without its content (which may be a large ZIP)."""
-    return db.get(ArchiveBuild, build_id, options=[defer(ArchiveBuild.content)])
+    """The build row (its content, which may be a large ZIP, is deferred by the model)."""
+    return db.get(ArchiveBuild, build_id)
 
 
 def _reporter(build_id: int, every: float = 0.5) -> Progress:

@@ -22,7 +22,7 @@ class ArchiveBuild(Base):
     state: Mapped[str] = mapped_column(String(16), default=ArchiveState.QUEUED)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64), default="")
     size: Mapped[int] = mapped_column(Integer, default=0)
     filename: Mapped[str] = mapped_column(String(300), default="")

@@ -85,9 +85,15 @@ class Target(_CampaignPart, Versioned, Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
-    office: Mapped[Organisation] = relationship(foreign_keys=[office_id])
-    commune: Mapped[Organisation | None] = relationship(foreign_keys=[commune_id])
-    visit: Mapped[Visit | None] = relationship(back_populates="target", uselist=False)
+    # Loaded with the targets, in one query each for all of them: every list of targets shows
+    # them, and a campaign may have hundreds (a query per target would grow with it).
+    office: Mapped[Organisation] = relationship(foreign_keys=[office_id], lazy="selectin")
+    commune: Mapped[Organisation | None] = relationship(
+        foreign_keys=[commune_id], lazy="selectin"
+    )
+    visit: Mapped[Visit | None] = relationship(
+        back_populates="target", uselist=False, lazy="selectin"
+    )
 
 
 class TeamMember(_CampaignPart, Versioned, Base):

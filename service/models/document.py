@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.database import Base
 from service.timeutil import utcnow
 from workflows.vocabulary import DocumentStatus
+
+if TYPE_CHECKING:
+    from service.models.campaign import Target
 
 
 class Register(Base):
@@ -100,6 +103,7 @@ class Document(Base):
     files: Mapped[list[DocumentFile]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="DocumentFile.id"
     )
+    target: Mapped[Target | None] = relationship(viewonly=True)
 
     @property
     def reference(self) -> str:
@@ -116,7 +120,7 @@ class DocumentFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     format: Mapped[str] = mapped_column(String(8))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     page_count: Mapped[int | None] = mapped_column(Integer)
@@ -134,7 +138,7 @@ class Template(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     version: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

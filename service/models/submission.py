@@ -23,7 +23,7 @@ class DistrictSubmission(Base):
     statistics: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     figures_by: Mapped[str] = mapped_column(String(100), default="")
     figures_at: Mapped[datetime | None] = mapped_column(DateTime)
-    report_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    report_content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     report_name: Mapped[str] = mapped_column(String(255), default="")
     report_format: Mapped[str] = mapped_column(String(8), default="")
     report_sha256: Mapped[str] = mapped_column(String(64), default="")

@@ -2,32 +2,54 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from service.models import Campaign, Target, User
+from service.models import Campaign, Organisation, Target, User
 from service.queries.scoping import campaigns_seen, targets_seen
 
 
-def campaigns_query(user: User) -> Select[Campaign]:
-    """The campaigns in `user`'s scope, newest year first; a statement, so the API can page it."""
-    return (
-        select(Campaign)
-        .where(campaigns_seen(user))
-        .order_by(Campaign.year.desc(), Campaign.id.desc())
-    )
+def campaigns_query(user: User, year: int | None = None, search: str = "") -> Select[Campaign]:
+    """The campaigns in `user`'s scope (of `year`, with `search` in the title), newest year
+    first; a statement, so the API and the web can page it."""
+    stmt = select(Campaign).where(campaigns_seen(user))
+    if year is not None:
+        stmt = stmt.where(Campaign.year == year)
+    if search:
+        stmt = stmt.where(Campaign.title.ilike(f"%{_like(search)}%", escape="\\"))
+    return stmt.order_by(Campaign.year.desc(), Campaign.id.desc())
 
 
 def visible_campaigns(db: Session, user: User) -> list[Campaign]:
     return list(db.scalars(campaigns_query(user)))
 
 
+def targets_query(user: User, campaign: Campaign, search: str = "") -> Select[Target]:
+    """The campaign's targets in `user`'s scope (whose office or commune names `search`), in
+    the plan's order (the model loads each one's office, commune and visit with it)."""
+    stmt = select(Target).where(Target.campaign_id == campaign.id, targets_seen(user))
+    if search:
+        office, commune = aliased(Organisation), aliased(Organisation)
+        pattern = f"%{_like(search)}%"
+        stmt = (
+            stmt.join(office, Target.office_id == office.id)
+            .outerjoin(commune, Target.commune_id == commune.id)
+            .where(
+                or_(
+                    office.name.ilike(pattern, escape="\\"),
+                    office.district.ilike(pattern, escape="\\"),
+                    commune.name.ilike(pattern, escape="\\"),
+                )
+            )
+        )
+    return stmt.order_by(Target.position, Target.id)
+
+
 def visible_targets(db: Session, user: User, campaign: Campaign) -> list[Target]:
     """The campaign's targets in `user`'s scope, in the plan's order."""
-    return list(
-        db.scalars(
-            select(Target)
-            .where(Target.campaign_id == campaign.id, targets_seen(user))
-            .order_by(Target.position, Target.id)
-        )
-    )
+    return list(db.scalars(targets_query(user, campaign)))
+
+
+def _like(text: str) -> str:
+    """`text` matched literally by LIKE."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -4,17 +4,18 @@ about them; and the templates they are rendered from."""
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, selectinload
 
 from service.models import Campaign, Dispatch, Document, Job, Target, Template, User, Visit
 from service.queries.scoping import documents_seen, jobs_seen
 from workflows.documents import FILING_ORDER
-from workflows.vocabulary import DocumentStatus
+from workflows.vocabulary import DocumentStatus, JobState
 
 # A document's place in the case file: by kind, then by its target's place in the plan.
 _FILING_RANK = case({kind: rank for rank, kind in enumerate(FILING_ORDER)}, value=Document.kind)
 # A current document: the version in force, or the draft of the next one; not one it replaced.
 _CURRENT = Document.status != DocumentStatus.SUPERSEDED
+UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
 
 
 def documents_query(user: User, campaign_id: int) -> Select[Document]:
@@ -26,33 +27,85 @@ def documents_query(user: User, campaign_id: int) -> Select[Document]:
     )
 
 
-def current_documents(db: Session, user: User, campaign: Campaign) -> list[Document]:
-    """The campaign's current (not superseded) documents in `user`'s scope, in filing order."""
-    return list(
-        db.scalars(
-            select(Document)
-            .outerjoin(Target, Document.target_id == Target.id)
-            .where(Document.campaign_id == campaign.id, _CURRENT, documents_seen(user))
-            .order_by(_FILING_RANK, func.coalesce(Target.position, -1), Document.id)
-        )
+def current_documents_query(
+    user: User, campaign: Campaign, kind: str | None = None, status: str | None = None
+) -> Select[Document]:
+    """The campaign's current (not superseded) documents in `user`'s scope, of `kind` and
+    `status` where given, in filing order, each with its files (not their bytes)."""
+    stmt = (
+        select(Document)
+        .outerjoin(Target, Document.target_id == Target.id)
+        .where(Document.campaign_id == campaign.id, _CURRENT, documents_seen(user))
+    )
+    if kind is not None:
+        stmt = stmt.where(Document.kind == kind)
+    if status is not None:
+        stmt = stmt.where(Document.status == status)
+    listed = (
+        selectinload(Document.files),
+        selectinload(Document.target).selectinload(Target.office),
+        defer(Document.context),
+    )
+    return stmt.options(*listed).order_by(
+        _FILING_RANK, func.coalesce(Target.position, -1), Document.id
     )
 
 
-def current_jobs(db: Session, user: User, campaign: Campaign) -> list[Job]:
+def current_documents(db: Session, user: User, campaign: Campaign) -> list[Document]:
+    """Every current document of the campaign in `user`'s scope, in filing order."""
+    return list(db.scalars(current_documents_query(user, campaign)))
+
+
+def documents_by_id(db: Session, ids: set[int]) -> dict[int, Document]:
+    """The documents of `ids` (without their frozen contexts), under their ids."""
+    if not ids:
+        return {}
+    stmt = select(Document).where(Document.id.in_(ids)).options(defer(Document.context))
+    return {d.id: d for d in db.scalars(stmt)}
+
+
+def _jobs_about_current(user: User, campaign: Campaign) -> Select[Job]:
     """The campaign's jobs in `user`'s scope about the whole campaign or a current document."""
     current = select(Document.id).where(Document.campaign_id == campaign.id, _CURRENT)
     about = Job.document_id.is_(None) | Job.document_id.in_(current)
-    stmt = select(Job).where(Job.campaign_id == campaign.id, jobs_seen(user), about)
-    return list(db.scalars(stmt.order_by(Job.id)))
+    return select(Job).where(Job.campaign_id == campaign.id, jobs_seen(user), about)
 
 
-def minutes_by_visit(db: Session, campaign: Campaign) -> dict[int | None, Document]:
-    """The campaign's current minutes (biên bản) under the id of the visit each records: the
+def recent_jobs(db: Session, user: User, campaign: Campaign, limit: int) -> list[Job]:
+    """The newest `limit` of those jobs, newest first."""
+    stmt = _jobs_about_current(user, campaign).order_by(Job.id.desc()).limit(limit)
+    return list(db.scalars(stmt))
+
+
+def unfinished_jobs(db: Session, user: User, campaign: Campaign) -> int:
+    """How many of those jobs are queued or running."""
+    stmt = _jobs_about_current(user, campaign).where(Job.state.in_(UNFINISHED))
+    return db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def jobs_of(db: Session, documents: list[Document]) -> dict[int, list[Job]]:
+    """The jobs about each of `documents`, oldest first, under the document's id."""
+    found: dict[int, list[Job]] = {d.id: [] for d in documents}
+    if not found:
+        return found
+    for job in db.scalars(select(Job).where(Job.document_id.in_(found)).order_by(Job.id)):
+        found[job.document_id or 0].append(job)
+    return found
+
+
+def minutes_by_visit(
+    db: Session, campaign: Campaign, visits: list[Visit]
+) -> dict[int | None, Document]:
+    """The current minutes (biên bản) of `visits` under the id of the visit each records: the
     newest version, where a correction is being drafted beside the issued one."""
     stmt = select(Document).where(
-        Document.campaign_id == campaign.id, Document.kind == "BB", _CURRENT
+        Document.campaign_id == campaign.id,
+        Document.kind == "BB",
+        _CURRENT,
+        Document.visit_id.in_([v.id for v in visits]),
     )
-    return {d.visit_id: d for d in db.scalars(stmt.order_by(Document.version))}
+    stmt = stmt.options(defer(Document.context)).order_by(Document.version)
+    return {d.visit_id: d for d in db.scalars(stmt)}
 
 
 def _newest_first(*conditions: ColumnElement[bool]) -> Select[Document]:

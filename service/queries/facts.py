@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from service.models import Campaign, Document, Target
 from workflows.lifecycle import CampaignFacts, Stage, VisitFacts
@@ -23,13 +23,8 @@ def campaign_facts(db: Session, campaign: Campaign) -> CampaignFacts:
             )
         )
     )
-    # Each target's office and visit in two queries, not two per target (a step on a campaign
-    # of 700 targets reads them all).
     targets = db.scalars(
-        select(Target)
-        .where(Target.campaign_id == campaign.id)
-        .options(selectinload(Target.office), selectinload(Target.visit))
-        .order_by(Target.position)
+        select(Target).where(Target.campaign_id == campaign.id).order_by(Target.position)
     ).all()
     visits = tuple(
         VisitFacts(

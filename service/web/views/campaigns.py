@@ -16,18 +16,26 @@ from service.database import session as db_session
 from service.identity import can, current_user, require
 from service.models import Campaign, LifecycleEvent, Target
 from service.queries import directory
-from service.queries.campaigns import visible_campaigns, visible_targets
+from service.queries.campaigns import targets_query, visible_campaigns
 from service.queries.documents import current_draft, minutes_by_visit
+from service.queries.paging import page_of
 from service.queries.representations import lifecycle_seen
 from service.queries.statistics import campaign_statistics
 from service.web.blueprint import web
 from service.web.formatting import REPORT_SECTIONS
-from service.web.forms import Form
+from service.web.forms import Form, clean
+from service.web.paging import asked_page
 from service.web.submit import run_form, run_form_or_refuse
-from service.web.views.progress import campaign_progress
+from service.web.views.progress import DocumentsShown, campaign_progress
 from workflows import indicators, inspection, lifecycle, presets
 from workflows.documents import KINDS
-from workflows.vocabulary import OrganisationKind, StageProgress, TeamRole, plan_fields
+from workflows.vocabulary import (
+    DocumentStatus,
+    OrganisationKind,
+    StageProgress,
+    TeamRole,
+    plan_fields,
+)
 
 LIST_FIELDS = plan_fields("lines")
 TEXT_FIELDS = plan_fields("text")
@@ -46,6 +54,9 @@ PLAN_LIMITS = {
     "label": indicators.MAX_LABEL,
     "short_label": indicators.MAX_SHORT_LABEL,
 }
+
+
+TARGETS_PER_PAGE = 50
 
 
 def load(db: Session, campaign_id: int, action: str = "campaign.view") -> Campaign:
@@ -149,6 +160,11 @@ def campaign_page(campaign_id: int) -> str:
         for s in summary.next_steps
         if s.document_kind in ("KH", "QD", "BC")
     }
+    shown = DocumentsShown.asked()
+    search = clean(request.args.get("q", ""))[:200]
+    targets = page_of(
+        db, targets_query(user, campaign, search), asked_page("units"), TARGETS_PER_PAGE
+    )
     return render_template(
         "campaign.html",
         campaign=campaign,
@@ -158,10 +174,13 @@ def campaign_page(campaign_id: int) -> str:
         steps=summary.next_steps,
         drafts=drafts,
         names=directory.display_names(db),
-        targets=visible_targets(db, user, campaign),
-        minutes=minutes_by_visit(db, campaign),
-        progress=campaign_progress(db, user, campaign),
+        targets=targets,
+        search=search,
+        minutes=minutes_by_visit(db, campaign, [t.visit for t in targets.items if t.visit]),
+        progress=campaign_progress(db, user, campaign, shown),
+        shown=shown,
         kinds=KINDS,
+        statuses=DocumentStatus.labels(),
     )
 
 

@@ -50,7 +50,7 @@ def document_page(doc_id: int) -> str:
         kind=KINDS[doc.kind],
         campaign=campaign,
         target=target,
-        row=document_row(doc, jobs, {target.id: target} if target else {}),
+        row=document_row(doc, jobs),
         versions=versions(db, doc),
         dispatches=dispatches,
         resendable=lambda d: (

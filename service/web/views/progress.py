@@ -3,9 +3,10 @@ state (JSON)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -15,12 +16,20 @@ from service.database import session as db_session
 from service.documents.store import file_of
 from service.errors import NotFound
 from service.identity import can, current_user, require
-from service.models import ArchiveBuild, Campaign, Document, Job, Target, User
-from service.queries.campaigns import visible_targets
-from service.queries.documents import current_documents, current_jobs
+from service.models import ArchiveBuild, Campaign, Document, Job, User
+from service.queries.documents import (
+    UNFINISHED,
+    current_documents_query,
+    documents_by_id,
+    jobs_of,
+    recent_jobs,
+    unfinished_jobs,
+)
 from service.queries.issuing import Issuing, issuing
+from service.queries.paging import page_of
 from service.web.blueprint import web
 from service.web.formatting import date_vn, job_label, moment_vn, size_vn
+from service.web.paging import asked_page
 from workflows.documents import KINDS
 from workflows.vocabulary import (
     ARCHIVE_NOT_BUILT_LABEL,
@@ -30,8 +39,8 @@ from workflows.vocabulary import (
     JobState,
 )
 
-UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
 RECENT_JOBS = 40
+DOCUMENTS_PER_PAGE = 50
 
 
 def _activity(doc: Document, jobs: list[Job]) -> tuple[str, str]:
@@ -49,7 +58,7 @@ def _activity(doc: Document, jobs: list[Job]) -> tuple[str, str]:
     return "busy", "Đang chờ xử lý"
 
 
-def document_row(doc: Document, jobs: list[Job], targets: dict[int, Target]) -> dict[str, Any]:
+def document_row(doc: Document, jobs: list[Job]) -> dict[str, Any]:
     files = {}
     for stored in doc.files:
         query: dict[str, Any] = {"v": stored.sha256[:12]}
@@ -62,7 +71,6 @@ def document_row(doc: Document, jobs: list[Job], targets: dict[int, Target]) -> 
             "pages": stored.page_count,
         }
     state, label = _activity(doc, jobs)
-    target = targets.get(doc.target_id or 0)
     return {
         "id": doc.id,
         "kind": doc.kind,
@@ -72,7 +80,7 @@ def document_row(doc: Document, jobs: list[Job], targets: dict[int, Target]) -> 
         "status": doc.status,
         "status_label": DocumentStatus.label_of(doc.status),
         "issue_date": date_vn(doc.issue_date),
-        "about": target.office.name if target else "",
+        "about": doc.target.office.name if doc.target else "",
         "url": url_for("web.document_page", doc_id=doc.id),
         "files": files,
         "pdf_note": doc.pdf_note,
@@ -137,34 +145,66 @@ def issuing_state(db: Session, user: User, campaign: Campaign) -> dict[str, Any]
     }
 
 
-def campaign_progress(db: Session, user: User, campaign: Campaign) -> dict[str, Any]:
-    """Documents with their files and activity, the recent jobs, the bulk issue and the
-    case-file build."""
-    docs = current_documents(db, user, campaign)
-    visible_jobs = current_jobs(db, user, campaign)
-    jobs: dict[int | None, list[Job]] = {}
-    for job in visible_jobs:
-        jobs.setdefault(job.document_id, []).append(job)
-    visible_jobs.reverse()  # newest first
-    targets = {t.id: t for t in visible_targets(db, user, campaign)}
-    names = {d.id: d for d in docs}
+@dataclass(frozen=True)
+class DocumentsShown:
+    """Which of a campaign's documents a page lists: of a kind, a status, one document, and
+    which page of them (the campaign page's filters, and its progress polls)."""
+
+    kind: str | None = None
+    status: str | None = None
+    doc_id: int | None = None
+    page: int = 1
+
+    @classmethod
+    def asked(cls) -> DocumentsShown:
+        """The filters of the query string; one that names nothing is left out."""
+        kind = request.args.get("kind") or None
+        status = request.args.get("status") or None
+        return cls(
+            kind=kind if kind in KINDS else None,
+            status=status if status in DocumentStatus.labels() else None,
+            doc_id=request.args.get("doc", type=int),
+            page=asked_page(),
+        )
+
+    def args(self) -> dict[str, Any]:
+        """The query string that asks for these documents again."""
+        values = {"kind": self.kind, "status": self.status, "doc": self.doc_id}
+        if self.page > 1:
+            values["page"] = self.page
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def campaign_progress(
+    db: Session, user: User, campaign: Campaign, shown: DocumentsShown
+) -> dict[str, Any]:
+    """A page of the documents with their files and activity, the recent jobs, the bulk issue
+    and the case-file build: a fixed number of queries whatever the campaign's size."""
+    stmt = current_documents_query(user, campaign, shown.kind, shown.status)
+    if shown.doc_id is not None:
+        stmt = stmt.where(Document.id == shown.doc_id)
+    page = page_of(db, stmt, shown.page, DOCUMENTS_PER_PAGE)
+    jobs = jobs_of(db, page.items)
+    recent = recent_jobs(db, user, campaign, RECENT_JOBS)
+    about = documents_by_id(db, {j.document_id for j in recent if j.document_id})
     return {
         "archive": archive_state(db, campaign),
         "issuing": issuing_state(db, user, campaign),
-        "pending": sum(1 for j in visible_jobs if j.state in UNFINISHED),
-        "documents": [document_row(d, jobs.get(d.id, []), targets) for d in docs],
+        "pending": unfinished_jobs(db, user, campaign),
+        "documents": [document_row(d, jobs[d.id]) for d in page.items],
+        "page_of": page,
         "jobs": [
             {
                 "id": j.id,
                 "kind": JobKind.label_of(j.kind),
                 "state": j.state,
                 "label": job_label(j.kind, j.state, j.attempts),
-                "document": _document_label(names.get(j.document_id or 0)),
+                "document": _document_label(about.get(j.document_id or 0)),
                 "attempts": j.attempts,
                 "error": j.last_error[:300],
                 "updated": moment_vn(j.updated_at),
             }
-            for j in visible_jobs[:RECENT_JOBS]
+            for j in recent
         ],
     }
 
@@ -181,4 +221,5 @@ def campaign_progress_json(campaign_id: int) -> Response:
     db = db_session()
     campaign = get_campaign(db, campaign_id)
     require("campaign.view", campaign)
-    return jsonify(campaign_progress(db, current_user(), campaign))
+    progress = campaign_progress(db, current_user(), campaign, DocumentsShown.asked())
+    return jsonify({**progress, "page_of": progress["page_of"].meta()})
