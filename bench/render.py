@@ -3,8 +3,9 @@
 Engines (`engines`): raw `DocxTemplate(...).render(context)` and `save()`, nothing around it;
 Vanthu's renderer before (`render_docx_whole`: docxtpl's whole document, saved and rezipped) and
 now (`render_docx`: only the parts holding tags, the rest copied compressed); where Node.js is
-installed, docxtemplater on KH converted tag for tag (bench/peers, installed by `npm ci`). They
-take turns, one document each a round, and each is checked to read as `render_docx`'s output.
+installed, docxtemplater and Carbone (DOCX to DOCX, no conversion) on KH converted tag for tag
+(bench/peers, installed by `npm ci`). They take turns, one document each a round, and each is
+checked to read as `render_docx`'s output.
 Pipeline: `POST /campaigns/{id}/actions/issue_plan` against gunicorn with an administrator's
 bearer token, each call issuing a new version of the plan in one transaction, then render-only
 worker processes until the DOCX of the last one is stored with its SHA-256. Same template (KH),
@@ -94,8 +95,8 @@ class _Peer:
 def peers_ready() -> str:
     """Empty when the Node peers can run (installed by `npm ci` if need be), else why not."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        return "Node.js is not installed: docxtemplater is not measured"
-    if not (PEERS / "node_modules").is_dir():
+        return "Node.js is not installed: docxtemplater and Carbone are not measured"
+    if not all((PEERS / "node_modules" / name).is_dir() for name in PEER_ENGINES):
         done = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=PEERS, capture_output=True, text=True
         )
@@ -148,7 +149,7 @@ def engines(template: bytes, context: dict[str, Any], rounds: int) -> dict[str, 
     raw = rates["raw docxtpl"]
     return {
         "rounds": rounds,
-        "peers_note": note or "docxtemplater " + _version("docxtemplater"),
+        "peers_note": note or ", ".join(f"{name} {_version(name)}" for name in PEER_ENGINES),
         "engines": {
             name: {"docs_per_s": round(rate, 2), "ratio_to_raw": round(rate / raw, 2)}
             for name, rate in rates.items()
@@ -156,7 +157,7 @@ def engines(template: bytes, context: dict[str, Any], rounds: int) -> dict[str, 
     }
 
 
-PEER_ENGINES = ("docxtemplater",)
+PEER_ENGINES = ("docxtemplater", "carbone")  # each its npm package's name
 
 
 def _version(package: str) -> str:

@@ -70,6 +70,7 @@ class World:
     plan: int
     office: int
     person: int
+    signer: int  # the campaign's: removing it is refused (409)
     member: int  # on the team the issued decision names
     job: int
     dispatch: int
@@ -143,6 +144,7 @@ def world(app: Flask) -> World:
                 plan=next(d.id for d in docs if d.kind == "KH"),
                 office=office.id,
                 person=db.scalars(select(Person.id)).first() or 0,
+                signer=campaign.signer_id or 0,
                 member=campaign.members[0].id,
                 job=db.scalars(select(Job.id)).first() or 0,
                 dispatch=_dispatch(db, own_minutes, "own@example.org"),
@@ -437,6 +439,21 @@ def calls(w: World) -> list[Call]:
             "/api/v1/signers",
             "/api/v1/signers",
             {"person_id": w.person, "position_title": "Phó Giám đốc"},
+            OFFICE_ONLY,
+        ),
+        Call(
+            "PATCH",
+            "/api/v1/signers/<int:signer_id>",
+            f"/api/v1/signers/{w.signer}",
+            {"position_title": "PHÓ GIÁM ĐỐC"},
+            OFFICE_ONLY,
+        ),
+        # Refused by the state for every office role (409): the campaign signs in it.
+        Call(
+            "DELETE",
+            "/api/v1/signers/<int:signer_id>",
+            f"/api/v1/signers/{w.signer}",
+            None,
             OFFICE_ONLY,
         ),
     ]

@@ -277,3 +277,24 @@ def test_people_signers_and_series_plan(client: FlaskClient, campaign_id: int) -
         ]
     )
     assert refs == ["01/KH-SLĐTBXH", "01/QĐ-SLĐTBXH"]
+
+
+def test_signers_are_changed_and_removed(client: FlaskClient, campaign_id: int) -> None:
+    used = client.get(f"/api/v1/campaigns/{campaign_id}").json["signer_id"]
+    person = next(s for s in client.get("/api/v1/signers").json if s["id"] == used)["person_id"]
+    created = client.post("/api/v1/signers", json={"person_id": person, "position_title": "GĐ"})
+    assert created.status_code == 201
+    new = created.json["id"]
+    twice = client.post("/api/v1/signers", json={"person_id": person, "position_title": "GĐ"})
+    assert twice.status_code == 422 and "authority_title" in twice.json["detail"]["json"]
+    changed = client.patch(f"/api/v1/signers/{new}", json={"authority_prefix": "Q."})
+    assert changed.status_code == 200
+    assert (changed.json["authority_prefix"], changed.json["position_title"]) == ("Q.", "GĐ")
+    nobody = client.patch(f"/api/v1/signers/{new}", json={"person_id": 999999})
+    assert nobody.status_code == 422 and "person_id" in nobody.json["detail"]["json"]
+    # The campaign signs in the other capacity: refused, named, nothing removed.
+    refused = client.delete(f"/api/v1/signers/{used}")
+    assert refused.status_code == 409 and "đang dùng" in refused.json["message"]
+    assert client.delete(f"/api/v1/signers/{new}").status_code == 204
+    assert [s["id"] for s in client.get("/api/v1/signers").json].count(used) == 1
+    assert client.patch(f"/api/v1/signers/{new}", json={}).status_code == 404

@@ -15,7 +15,18 @@ from pathlib import Path
 import pytest
 
 import bench.__main__ as bench_main
-from bench.__main__ import REQUIRED, STAGES, TINY, Sizes, lookup, run
+from bench.__main__ import (
+    README,
+    README_BEGIN,
+    README_END,
+    REQUIRED,
+    STAGES,
+    TINY,
+    Sizes,
+    lookup,
+    run,
+    write_readme,
+)
 from bench.api import percentile
 from bench.env import Backend
 from bench.memory import peak_mb, tree_peaks
@@ -57,6 +68,28 @@ def test_only_measures_again_and_keeps_the_other_stages(
     assert json.loads(out.read_text()) == results
     with pytest.raises(SystemExit, match="other sizes"):
         run(Sizes(), backend, out, ("render",))
+
+
+def test_readme_figures_are_written_between_the_markers_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bench_main, "table", lambda results: f"table {results['render']['x']}")
+    monkeypatch.setattr(bench_main.render, "table", lambda figures: "engines")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{README_BEGIN}\nold\n{README_END}\nafter\n")
+    measured = {"render": "2026-12-01T22:00:00+00:00"}
+    info = {"backend": "SQLite", "machine": "m", "python": "3.11", "measured": measured}
+    results = {"run": info, "render": {"x": 1}}
+    write_readme(results, readme)
+    text = readme.read_text()
+    assert text.startswith(f"before\n{README_BEGIN}\n") and text.endswith(f"{README_END}\nafter\n")
+    assert "table 1" in text and "engines" in text and "old" not in text
+    write_readme(results, readme)
+    assert readme.read_text() == text
+    readme.write_text("no markers")
+    with pytest.raises(SystemExit, match="markers"):
+        write_readme(results, readme)
+    assert README_BEGIN in README.read_text() and README_END in README.read_text()
 
 
 @pytest.mark.slow

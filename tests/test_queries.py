@@ -34,7 +34,7 @@ from service.models import (
     Visit,
 )
 from service.queries import directory, scoping
-from service.queries.campaigns import visible_campaigns, visible_targets
+from service.queries.campaigns import campaigns_query, visible_targets
 from service.queries.documents import (
     current_documents,
     current_draft,
@@ -165,6 +165,10 @@ def test_a_district_user_sees_exactly_its_campaigns_targets_documents(
 ) -> None:
     users = _users(world.office)
     district, staff = users["district"], users["staff"]
+
+    def visible_campaigns(db: Session, user: User) -> list[Campaign]:
+        return list(db.scalars(campaigns_query(user)))
+
     assert [c.id for c in visible_campaigns(db, district)] == [world.driven, world.with_own]
     assert [c.id for c in visible_campaigns(db, staff)] == [
         world.driven,

@@ -4,15 +4,19 @@ edited and deactivated, with what each receives, under the API's directory permi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from service.database import transaction
-from service.models import Campaign, Contact, Organisation, Person
-from tests.test_web import signed_in, text
+from service.database import session, transaction
+from service.models import Campaign, Contact, Organisation, Person, Signer
+from service.seed.synthetic import synthetic_campaign
+from tests.test_web import flashes, signed_in, text
 from tests.test_web_support import Accounts, accounts, campaign_id
+from workflows.lifecycle import Stage
 
 __all__ = ["accounts", "campaign_id"]  # fixtures used here
 
@@ -237,3 +241,183 @@ def test_the_directory_pages_are_the_agency_staffs(
         (f"/directory/people/{hung}/active", {"active": "0"}),
     ):
         assert client.post(path, data={"csrf_token": token, **data}).status_code == 403
+
+
+def _signers(app: Any, org_id: int) -> list[tuple[Any, ...]]:
+    """(person, prefix, head's title, position) of the organisation's signers, as stored."""
+    with app.app_context(), transaction() as db:
+        rows = db.execute(
+            select(
+                Signer.person_id,
+                Signer.authority_prefix,
+                Signer.authority_title,
+                Signer.position_title,
+            )
+            .join(Signer.person)
+            .where(Person.organisation_id == org_id)
+            .order_by(Signer.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_an_organisation_shows_and_changes_who_signs_for_it(
+    app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    with app.app_context(), transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None and campaign.signer is not None
+        issuer_id, used_id, title = campaign.issuer_id, campaign.signer.id, campaign.title
+        giang = campaign.signer.person_id
+        deputy = Person(organisation_id=issuer_id, full_name="Trần Thị Hạnh", position="PGĐ")
+        db.add(deputy)
+        db.flush()
+        deputy_id = deputy.id
+    org_url = f"/directory/organisations/{issuer_id}"
+    token = signed_in(client, accounts, "staff")
+    signers = _table(text(client.get(org_url)), "signers")
+    assert "Nguyễn Văn Giang" in signers and "KT. GIÁM ĐỐC - PHÓ GIÁM ĐỐC" in signers
+    assert title in signers  # the campaign it signs, so it cannot be removed
+    assert f"/directory/signers/{used_id}/remove" not in signers
+
+    added = client.post(
+        f"{org_url}/signers",
+        data={
+            "csrf_token": token,
+            "person_id": str(deputy_id),
+            "authority_prefix": "KT.",
+            "authority_title": "GIÁM ĐỐC",
+            "position_title": "PHÓ GIÁM ĐỐC",
+        },
+    )
+    assert added.status_code == 303
+    before = _signers(app, issuer_id)
+    assert before[-1] == (deputy_id, "KT.", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
+    with app.app_context(), transaction() as db:
+        new_id = db.scalar(select(Signer.id).where(Signer.person_id == deputy_id))
+
+    # Every field refused on its own, the form shown again, nothing written.
+    bad = client.post(
+        f"/directory/signers/{new_id}",
+        data={
+            "csrf_token": token,
+            "person_id": "999999",
+            "authority_prefix": "XX.",
+            "authority_title": "G" * 201,
+            "position_title": "",
+        },
+    )
+    page = text(bad)
+    assert bad.status_code == 422
+    for field in ("person_id", "authority_prefix", "authority_title", "position_title"):
+        assert f'data-error-for="{field}"' in page, field
+    duplicate = client.post(
+        f"/directory/signers/{new_id}",
+        data={
+            "csrf_token": token,
+            "person_id": str(giang),
+            "authority_prefix": "KT.",
+            "authority_title": "GIÁM ĐỐC",
+            "position_title": "PHÓ GIÁM ĐỐC",
+        },
+    )
+    assert duplicate.status_code == 422
+    assert re.search(r'data-error-for="authority_title">[^<]*đã có chức danh ký', text(duplicate))
+    emoji = client.post(
+        f"/directory/signers/{new_id}",
+        data={"csrf_token": token, "person_id": str(deputy_id), "position_title": "PHÓ 😀"},
+    )
+    assert emoji.status_code == 422 and 'data-error-for="position_title"' in text(emoji)
+    assert _signers(app, issuer_id) == before
+
+    saved = client.post(
+        f"/directory/signers/{new_id}",
+        data={
+            "csrf_token": token,
+            "person_id": str(deputy_id),
+            "authority_prefix": "TL.",
+            "authority_title": "GIÁM ĐỐC",
+            "position_title": "CHÁNH VĂN PHÒNG",
+        },
+    )
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(org_url)
+    page = text(client.get(org_url))
+    assert "Đã lưu người ký" in page and "TL. GIÁM ĐỐC - CHÁNH VĂN PHÒNG" in page
+    # The campaign's own signer changes who signs it: its page offers the new capacity too.
+    assert "Trần Thị Hạnh (TL. GIÁM ĐỐC - CHÁNH VĂN PHÒNG)" in text(client.get("/"))
+
+    refused = client.post(f"/directory/signers/{used_id}/remove", data={"csrf_token": token})
+    assert refused.status_code == 303
+    assert "đang dùng chức danh ký này" in flashes(client)
+    removed = client.post(f"/directory/signers/{new_id}/remove", data={"csrf_token": token})
+    assert removed.status_code == 303
+    assert _signers(app, issuer_id) == before[:-1]
+    assert client.post("/directory/signers/999999", data={"csrf_token": token}).status_code == 404
+
+
+def test_only_directory_editors_change_signers(
+    app: Any, client: FlaskClient, accounts: Accounts, campaign_id: int
+) -> None:
+    with app.app_context(), transaction() as db:
+        campaign = db.get(Campaign, campaign_id)
+        assert campaign is not None and campaign.signer is not None
+        issuer_id, signer_id = campaign.issuer_id, campaign.signer.id
+    before = _signers(app, issuer_id)
+    token = signed_in(client, accounts, "district")
+    for path in (
+        f"/directory/organisations/{issuer_id}/signers",
+        f"/directory/signers/{signer_id}",
+        f"/directory/signers/{signer_id}/remove",
+    ):
+        assert client.post(path, data={"csrf_token": token}).status_code == 403, path
+    assert _signers(app, issuer_id) == before
+
+
+@contextmanager
+def _counted(app: Any) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = session().get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _directory_queries(app: Any, client: FlaskClient, targets: int) -> dict[str, int]:
+    """page -> its queries, with one current campaign: a synthetic one of `targets` targets
+    (those before archived, so that as many campaigns are current each time)."""
+    with app.app_context(), transaction() as db:
+        for before in db.scalars(select(Campaign)):
+            before.stage = Stage.ARCHIVED
+        campaign = synthetic_campaign(db, targets)
+        pages = {
+            "organisations": "/directory/organisations",
+            "search": "/directory/organisations?q=thu nghiem&inactive=1",
+            "people": "/directory/people",
+            "issuer": f"/directory/organisations/{campaign.issuer_id}",
+            "office": f"/directory/organisations/{campaign.targets[0].office_id}",
+            "member": f"/directory/people/{campaign.members[0].person_id}",
+        }
+    counts = {}
+    for name, page in pages.items():
+        with _counted(app) as seen:
+            assert client.get(page).status_code == 200, page
+        counts[name] = len(seen)
+    return counts
+
+
+def test_directory_pages_run_as_many_queries_whatever_the_campaigns_size(
+    app: Any, client: FlaskClient, accounts: Accounts
+) -> None:
+    """What each holder receives is routed for every target of every current campaign: the
+    pages load it in a fixed number of queries, not some per target or per organisation."""
+    signed_in(client, accounts, "staff")
+    few = _directory_queries(app, client, 3)
+    many = _directory_queries(app, client, 30)
+    assert many == few

@@ -224,6 +224,13 @@ def stored_members(data: bytes) -> list[Member]:
     return members
 
 
+def inflated(member: Member) -> bytes:
+    """The member's content, decompressed: for the few parts a writer reads before it edits."""
+    return (
+        zlib.decompress(member.data, -15) if member.method == zipfile.ZIP_DEFLATED else member.data
+    )
+
+
 def deflated(name: str, blob: bytes) -> Member:
     """`blob` as a deflated member, compressed once, as zipfile compresses by default."""
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)

@@ -16,6 +16,7 @@ from datetime import datetime
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
+from workflows.docx_package import deflated, inflated, stored_members, write_members
 from workflows.text import clean_text
 
 APPLICATION = "Vanthu"
@@ -54,14 +55,21 @@ class DocxProperties:
 
 def with_properties(docx: bytes, properties: DocxProperties) -> bytes:
     """`docx` with its core (`docProps/core.xml`) and extended (`docProps/app.xml`) properties
-    replaced by `properties`; parts missing from the package are added and registered."""
-    with zipfile.ZipFile(io.BytesIO(docx)) as source:
-        parts = {member.filename: source.read(member) for member in source.infolist()}
+    replaced by `properties`; parts missing from the package are added and registered. Only
+    the parts written here are compressed again: every other member keeps its bytes."""
+    members = {member.name: member for member in stored_members(docx)}
+    read = {
+        name: inflated(members[name]) for name in (_PACKAGE_RELS, _CONTENT_TYPES) if name in members
+    }
+    parts = dict(read)
     core = _part_of(parts, _CORE_TYPE, "docProps/core.xml", _CORE_CONTENT)
     app = _part_of(parts, _APP_TYPE, "docProps/app.xml", _APP_CONTENT)
     parts[core] = _core_xml(properties).encode("utf-8")
     parts[app] = _app_xml(properties).encode("utf-8")
-    return write_package(parts.items())
+    for name, blob in parts.items():  # in place, or appended as the members they add
+        if read.get(name) != blob:
+            members[name] = deflated(name, blob)
+    return write_members(members.values())
 
 
 def write_package(members: Iterable[tuple[str, bytes]]) -> bytes:

@@ -22,8 +22,10 @@ from service.api.schemas import (
     PersonPage,
     SignerIn,
     SignerOut,
+    SignerPatch,
 )
 from service.commands import campaigns as commands
+from service.commands import directory as edits
 from service.database import session
 from service.models import Contact, Organisation, Person, Signer
 from service.queries.directory import signers
@@ -93,3 +95,19 @@ def list_signers() -> list[Signer]:
 @api.output(SignerOut, status_code=201)
 def create_signer(data: dict[str, Any]) -> Signer:
     return as_caller(commands.create_signer, data)
+
+
+@api.patch("/signers/<int:signer_id>")
+@api.input(SignerPatch, arg_name="data")
+@api.output(SignerOut)
+def update_signer(signer_id: int, data: dict[str, Any]) -> Signer:
+    """Change the person or the lines of a capacity; documents already drawn up keep theirs."""
+    return as_caller(edits.update_signer, signer_id, data)
+
+
+@api.delete("/signers/<int:signer_id>")
+@api.output({}, status_code=204)
+def remove_signer(signer_id: int) -> str:
+    """409 with the reason while a campaign signs in this capacity."""
+    as_caller(edits.remove_signer, signer_id)
+    return ""

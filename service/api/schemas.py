@@ -645,6 +645,13 @@ class SignerIn(StrictSchema):
     position_title = String(required=True, validate=Length(min=1, max=200))
 
 
+class SignerPatch(StrictSchema):
+    person_id = Integer(validate=Range(min=1))
+    authority_prefix = String(validate=OneOf(AUTHORITY_PREFIXES))
+    authority_title = String(validate=Length(max=200))
+    position_title = String(validate=Length(min=1, max=200))
+
+
 class SignerOut(Schema):
     id = Integer()
     person_id = Integer()

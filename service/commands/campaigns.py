@@ -511,12 +511,39 @@ def create_person(db: Session, caller: Caller, data: dict[str, Any]) -> Person:
     return person
 
 
+def checked_signer(
+    db: Session, data: dict[str, Any], signer: Signer | None = None
+) -> dict[str, Any]:
+    """A signer's fields (new, or changed on `signer`) once they print in a document, name a
+    person and are not a capacity that person already signs in (one block, not two)."""
+    data = checks.checked(Signer, data, names=("authority_title", "position_title"))
+    merged = {
+        "person_id": signer.person_id if signer else None,
+        "authority_prefix": signer.authority_prefix if signer else "",
+        "authority_title": signer.authority_title if signer else "",
+        **data,
+    }
+    if merged["authority_prefix"] not in AUTHORITY_PREFIXES:
+        raise Invalid({"authority_prefix": "Chọn thẩm quyền ký (KT., TL., …)"})
+    if "position_title" in data and not str(data["position_title"]).strip():
+        raise Invalid({"position_title": "Cần nhập chức vụ người ký"})
+    if merged["person_id"] is None or db.get(Person, merged["person_id"]) is None:
+        raise Invalid({"person_id": "Không tồn tại"})
+    same = select(Signer.id).where(
+        Signer.person_id == merged["person_id"],
+        Signer.authority_prefix == merged["authority_prefix"],
+        Signer.authority_title == merged["authority_title"],
+    )
+    if signer is not None:
+        same = same.where(Signer.id != signer.id)
+    if db.scalar(same) is not None:
+        raise Invalid({"authority_title": "Người này đã có chức danh ký với thẩm quyền này"})
+    return data
+
+
 def create_signer(db: Session, caller: Caller, data: dict[str, Any]) -> Signer:
     caller.require("directory.edit")
-    data = checks.checked(Signer, data, names=("authority_title", "position_title"))
-    if db.get(Person, data["person_id"]) is None:
-        raise Invalid({"person_id": "Không tồn tại"})
-    signer = Signer(**data)
+    signer = Signer(**checked_signer(db, data))
     db.add(signer)
     db.flush()
     return signer

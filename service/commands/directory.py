@@ -1,5 +1,5 @@
-"""The directory's use cases the API has none for: editing a person or a contact, removing a
-contact and deactivating (or reactivating) an organisation or a person.
+"""The directory's use cases beyond creating: editing a person, a contact or a signer, removing
+a contact or a signer and deactivating (or reactivating) an organisation or a person.
 
 Creating organisations, people, contacts and signers, and editing an organisation, are in
 `service.commands.campaigns`, which the API and the UI both call.
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.commands import checks
 from service.commands.caller import Caller
-from service.commands.campaigns import get, get_organisation
-from service.errors import Invalid
-from service.models import Contact, Organisation, Person
+from service.commands.campaigns import checked_signer, get, get_organisation
+from service.errors import Conflict, Invalid
+from service.models import Campaign, Contact, Organisation, Person, Signer
 
 PERSON_NAMES = ("full_name", "position")
 
@@ -28,6 +29,37 @@ def get_person(db: Session, person_id: int) -> Person:
 def get_contact(db: Session, contact_id: int) -> Contact:
     result: Contact = get(db, Contact, contact_id, "địa chỉ liên hệ")
     return result
+
+
+def get_signer(db: Session, signer_id: int) -> Signer:
+    result: Signer = get(db, Signer, signer_id, "chức danh ký")
+    return result
+
+
+def update_signer(db: Session, caller: Caller, signer_id: int, data: dict[str, Any]) -> Signer:
+    """Change who signs in a capacity, or the capacity's lines; documents already drawn up keep
+    the signature block they were drawn up with, the next ones print the new one."""
+    caller.require("directory.edit")
+    signer = get_signer(db, signer_id)
+    for key, value in checked_signer(db, data, signer).items():
+        setattr(signer, key, value)
+    db.flush()
+    return signer
+
+
+def remove_signer(db: Session, caller: Caller, signer_id: int) -> Person:
+    """Remove a capacity no campaign signs in (a campaign's signer is chosen again first); the
+    person it was of is returned."""
+    caller.require("directory.edit")
+    signer = get_signer(db, signer_id)
+    using = db.scalars(select(Campaign).where(Campaign.signer_id == signer.id)).all()
+    if using:
+        titles = ", ".join(f"«{c.title}» ({c.year})" for c in using)
+        raise Conflict([f"Kế hoạch {titles} đang dùng chức danh ký này: chọn người ký khác trước"])
+    person = signer.person
+    db.delete(signer)
+    db.flush()
+    return person
 
 
 def update_person(db: Session, caller: Caller, person_id: int, data: dict[str, Any]) -> Person:

@@ -44,6 +44,10 @@ def unknown_names(kind: str, content: bytes) -> list[str]:
 
 def check(kind: str, content: bytes) -> None:
     """Refuse a template that is not a DOCX, uses unknown names or unsafe code."""
+    unknown = unknown_names(kind, content)
+    if unknown:  # said in Vietnamese: the message reaches the templates page and the API
+        names = ", ".join(unknown)
+        raise Invalid({"file": f"Mẫu dùng các tên không có trong dữ liệu văn bản: {names}"})
     try:
         check_template(content, contract.PROVIDED[kind], contract.SAMPLE_CONTEXTS[kind])
     except TemplateError as error:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from service.documents.context import directory as routing_directory
-from service.models import Campaign, Organisation, Person
+from service.models import Campaign, Organisation, Person, Target, TeamMember
 from workflows import routing
 from workflows.documents import FILING_ORDER, KINDS
 from workflows.lifecycle import Stage
@@ -53,8 +53,26 @@ class Receipts:
 
 
 def current_campaigns(db: Session) -> list[Campaign]:
-    """The campaigns whose documents are still to come: every one not yet archived."""
-    stmt = select(Campaign).where(Campaign.stage != Stage.ARCHIVED).order_by(Campaign.id)
+    """The campaigns whose documents are still to come: every one not yet archived, with what
+    their routing reads (targets' offices and communes, team, contacts) loaded in a few
+    queries, however many targets they have."""
+    with_contacts = selectinload(Organisation.contacts)
+    stmt = (
+        select(Campaign)
+        .where(Campaign.stage != Stage.ARCHIVED)
+        .order_by(Campaign.id)
+        .options(
+            selectinload(Campaign.issuer).options(
+                with_contacts, selectinload(Organisation.parent).options(with_contacts)
+            ),
+            selectinload(Campaign.unit).options(with_contacts),
+            selectinload(Campaign.targets).options(
+                selectinload(Target.office).options(with_contacts),
+                selectinload(Target.commune).options(with_contacts),
+            ),
+            selectinload(Campaign.members).selectinload(TeamMember.person),
+        )
+    )
     return list(db.scalars(stmt))
 
 

@@ -88,9 +88,7 @@ class Target(_CampaignPart, Versioned, Base):
     # Loaded with the targets, in one query each for all of them: every list of targets shows
     # them, and a campaign may have hundreds (a query per target would grow with it).
     office: Mapped[Organisation] = relationship(foreign_keys=[office_id], lazy="selectin")
-    commune: Mapped[Organisation | None] = relationship(
-        foreign_keys=[commune_id], lazy="selectin"
-    )
+    commune: Mapped[Organisation | None] = relationship(foreign_keys=[commune_id], lazy="selectin")
     visit: Mapped[Visit | None] = relationship(
         back_populates="target", uselist=False, lazy="selectin"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from service.models import Campaign, Organisation, Target, User
@@ -20,8 +20,30 @@ def campaigns_query(user: User, year: int | None = None, search: str = "") -> Se
     return stmt.order_by(Campaign.year.desc(), Campaign.id.desc())
 
 
-def visible_campaigns(db: Session, user: User) -> list[Campaign]:
-    return list(db.scalars(campaigns_query(user)))
+def campaign_years(db: Session, user: User) -> list[int]:
+    """The years of the campaigns in `user`'s scope, newest first (the list's year filter)."""
+    stmt = select(Campaign.year).where(campaigns_seen(user)).distinct()
+    return list(db.scalars(stmt.order_by(Campaign.year.desc())))
+
+
+def campaign_choices(db: Session, user: User) -> list[tuple[int, str]]:
+    """(id, "year · title") of every campaign in `user`'s scope, newest first: what a new
+    campaign may be copied from, without loading whole campaigns."""
+    stmt = campaigns_query(user).with_only_columns(Campaign.id, Campaign.year, Campaign.title)
+    return [(id_, f"{year} · {title}") for id_, year, title in db.execute(stmt)]
+
+
+def target_counts(db: Session, user: User, campaigns: list[Campaign]) -> dict[int, int]:
+    """How many targets in `user`'s scope each of `campaigns` has, in one query."""
+    ids = [c.id for c in campaigns]
+    stmt = (
+        select(Target.campaign_id, func.count())
+        .where(Target.campaign_id.in_(ids), targets_seen(user))
+        .group_by(Target.campaign_id)
+    )
+    counts: dict[int, int] = {id_: 0 for id_ in ids}
+    counts.update({id_: n for id_, n in db.execute(stmt)})
+    return counts
 
 
 def targets_query(user: User, campaign: Campaign, search: str = "") -> Select[Target]:

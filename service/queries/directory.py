@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -82,6 +83,17 @@ def display_names(db: Session) -> dict[str, str]:
 # --- the directory pages --------------------------------------------------------------------
 
 
+# The directory's names sort on every page view; their keys are computed once per name.
+_name_key = lru_cache(maxsize=16384)(vietnamese_key)
+_KINDS = [str(k) for k in OrganisationKind]
+_KIND_ORDER = {kind: i for i, kind in enumerate(_KINDS)}
+
+
+def _organisation_order(kind: str, name: str) -> tuple[int, tuple[tuple[int, ...], ...]]:
+    """The directory's order of organisations: by kind, then by name."""
+    return _KIND_ORDER.get(kind, len(_KINDS)), _name_key(name)
+
+
 def _folded(text: str) -> str:
     """Text as a search compares it: no case, no accents ("lang son" finds "Lạng Sơn")."""
     decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
@@ -117,9 +129,15 @@ def find_organisations(
             ),
         )
     ]
-    kinds = [str(k) for k in OrganisationKind]
-    order = {kind: i for i, kind in enumerate(kinds)}
-    return sorted(found, key=lambda o: (order.get(o.kind, len(kinds)), vietnamese_key(o.name)))
+    return sorted(found, key=lambda o: _organisation_order(o.kind, o.name))
+
+
+def organisation_choices(db: Session) -> list[tuple[int, str, str]]:
+    """The active organisations' (id, name, kind) a parent or a person's organisation is
+    chosen from, in the directory's order: their columns only, not their contacts."""
+    stmt = select(Organisation.id, Organisation.name, Organisation.kind).where(Organisation.active)
+    rows = [(row.id, row.name, row.kind) for row in db.execute(stmt)]
+    return sorted(rows, key=lambda row: _organisation_order(row[2], row[1]))
 
 
 def find_people(db: Session, search: str = "", inactive: bool = False) -> list[Person]:
@@ -136,14 +154,41 @@ def find_people(db: Session, search: str = "", inactive: bool = False) -> list[P
             (p.full_name, p.position, p.email, p.organisation.name if p.organisation else ""),
         )
     ]
-    return sorted(found, key=lambda p: vietnamese_key(p.full_name))
+    return sorted(found, key=lambda p: _name_key(p.full_name))
 
 
 def people_of(db: Session, org: Organisation) -> list[Person]:
     """The people of an organisation, active first, by name."""
     people = db.scalars(select(Person).where(Person.organisation_id == org.id))
-    return sorted(people, key=lambda p: (not p.active, vietnamese_key(p.full_name)))
+    return sorted(people, key=lambda p: (not p.active, _name_key(p.full_name)))
 
 
 def signers_of(db: Session, person: Person) -> list[Signer]:
     return list(db.scalars(select(Signer).where(Signer.person_id == person.id).order_by(Signer.id)))
+
+
+def signers_of_organisation(db: Session, org: Organisation) -> list[Signer]:
+    """Who signs for an organisation: the capacities of its people, in the order entered."""
+    stmt = (
+        select(Signer)
+        .join(Signer.person)
+        .where(Person.organisation_id == org.id)
+        .options(selectinload(Signer.person))
+        .order_by(Signer.id)
+    )
+    return list(db.scalars(stmt))
+
+
+def campaigns_signed(db: Session, signers: Iterable[Signer]) -> dict[int, list[Campaign]]:
+    """signer id → the campaigns whose documents it signs, newest first (one query)."""
+    ids = [s.id for s in signers]
+    stmt = (
+        select(Campaign)
+        .where(Campaign.signer_id.in_(ids))
+        .order_by(Campaign.year.desc(), Campaign.id.desc())
+    )
+    found: dict[int, list[Campaign]] = {}
+    for campaign in db.scalars(stmt):
+        assert campaign.signer_id is not None
+        found.setdefault(campaign.signer_id, []).append(campaign)
+    return found

@@ -146,11 +146,13 @@ def inbox(db: Session, user: User, now: datetime) -> Inbox:
     """Everything waiting for `user` at local time `now`, oldest first but failed e-mails,
     newest first."""
     drafts, visits, failed = _statements(user, now)
-    office = contains_eager(Visit.target).contains_eager(Target.office)
+    # A visit's row names its office, read in the same query; its commune is not shown.
+    target = contains_eager(Visit.target)
+    office = (target.contains_eager(Target.office), target.lazyload(Target.commune))
     return Inbox(
         drafts=_entries(db, drafts, Document.campaign_id, Document.created_at, Document.id),
         waiting=waiting_for(db, user),
-        visits=_entries(db, visits, Visit.scheduled_start, Visit.id, options=(office,)),
+        visits=_entries(db, visits, Visit.scheduled_start, Visit.id, options=office),
         failed=_entries(
             db, failed, Dispatch.id.desc(), options=(contains_eager(Dispatch.document),)
         ),

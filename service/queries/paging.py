@@ -44,3 +44,9 @@ def page_of(
         number = min(number, max(1, -(-total // size)))
     items = list(db.scalars(stmt.limit(size).offset((number - 1) * size)))
     return Page(items, number, size, total)
+
+
+def page_of_list(rows: list[Row], number: int, size: int) -> Page[Row]:
+    """Page `number` (within the pages there are) of rows already read, `size` a page."""
+    number = min(number, max(1, -(-len(rows) // size)))
+    return Page(rows[(number - 1) * size : number * size], number, size, len(rows))

@@ -19,10 +19,16 @@ def asked_page(param: str = "page") -> int:
 
 
 @web.app_template_global()
-def page_url(param: str, number: int) -> str:
-    """This page's URL with page `number` of the list paged by `param`, keeping every other
-    filter and page of the query string."""
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != param}
+def page_url(
+    param: str, number: int, endpoint: str = "", args: dict[str, Any] | None = None
+) -> str:
+    """The URL of page `number` of the list paged by `param`: this page's, keeping every other
+    filter and page of the query string; or `endpoint`'s with `args` (a page re-drawn after a
+    refused form, whose own URL is the form's)."""
+    if not endpoint:
+        endpoint = request.endpoint or "web.campaigns"
+        args = {**(request.view_args or {}), **request.args.to_dict()}
+    kept: dict[str, Any] = {k: v for k, v in (args or {}).items() if k != param}
     if number > 1:
-        args[param] = number
-    return url_for(request.endpoint or "web.campaigns", **{**(request.view_args or {}), **args})
+        kept[param] = number
+    return url_for(endpoint, **kept)

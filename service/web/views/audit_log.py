@@ -12,6 +12,7 @@ from service import audit
 from service.database import session as db_session
 from service.identity import require
 from service.queries import audit as audit_queries
+from service.queries.paging import Page
 from service.web.blueprint import web
 from service.web.forms import Form
 
@@ -39,8 +40,8 @@ PAGES: dict[str, tuple[str, str]] = {
     "registers": ("web.register_book", ""),
     "users": ("web.user_list", ""),
     "tokens": ("web.token_list", ""),
-    "directory": ("web.directory", ""),
-    "templates": ("web.templates", ""),
+    "directory": ("web.directory_organisations", ""),
+    "templates": ("web.templates_page", ""),
 }
 
 
@@ -99,9 +100,7 @@ def audit_log() -> tuple[str, int]:
     return render_template(
         "audit.html",
         rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        page=Page(rows, page, PER_PAGE, total),
         areas=AREAS,
         object_types=audit.OBJECT_LABELS,
         actors=actors,

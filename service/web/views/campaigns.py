@@ -14,9 +14,15 @@ from service.commands import actions, documents
 from service.commands import campaigns as commands
 from service.database import session as db_session
 from service.identity import can, current_user, require
-from service.models import Campaign, LifecycleEvent, Target
+from service.models import Campaign, LifecycleEvent, Target, User
 from service.queries import directory
-from service.queries.campaigns import targets_query, visible_campaigns
+from service.queries.campaigns import (
+    campaign_choices,
+    campaign_years,
+    campaigns_query,
+    target_counts,
+    targets_query,
+)
 from service.queries.documents import current_draft, minutes_by_visit
 from service.queries.paging import page_of
 from service.queries.representations import lifecycle_seen
@@ -56,6 +62,7 @@ PLAN_LIMITS = {
 }
 
 
+CAMPAIGNS_PER_PAGE = 20
 TARGETS_PER_PAGE = 50
 
 
@@ -71,13 +78,22 @@ def campaigns() -> str:
 
 
 def _campaigns_page(db: Session, values: dict[str, Any], errors: dict[str, str]) -> str:
-    """The campaigns the user may see, and the new-campaign form for those who may create."""
-    seen = visible_campaigns(db, current_user())
+    """A page of the campaigns the user may see (of a year, by title), and the new-campaign
+    form for those who may create."""
+    user = current_user()
+    years = campaign_years(db, user)
+    year = request.args.get("year", type=int)
+    year = year if year in years else None
+    search = clean(request.args.get("q", ""))[:200]
+    page = page_of(db, campaigns_query(user, year, search), asked_page(), CAMPAIGNS_PER_PAGE)
     return render_template(
         "campaigns.html",
-        campaigns=seen,
+        campaigns=page,
+        counts=target_counts(db, user, page.items),
+        years=years,
+        filters={"year": year, "q": search},
         stage_labels=lifecycle.STAGE_LABELS,
-        new=_new_campaign_choices(db, seen) if can("campaign.create") else None,
+        new=_new_campaign_choices(db, user) if can("campaign.create") else None,
         values=values,
         errors=errors,
     )
@@ -87,13 +103,13 @@ def _choices(db: Session, kind: OrganisationKind) -> list[tuple[int, str]]:
     return [(o.id, o.name) for o in directory.organisations(db, kind)]
 
 
-def _new_campaign_choices(db: Session, seen: list[Campaign]) -> dict[str, Any]:
+def _new_campaign_choices(db: Session, user: User) -> dict[str, Any]:
     """Who issues and signs, and what a new campaign may start from: a preset or one seen."""
     return {
         "issuers": _choices(db, OrganisationKind.ISSUER),
         "signers": directory.signer_choices(db),
         "presets": [(p.slug, p.name, p.description) for p in presets.list_presets()],
-        "earlier": [(c.id, f"{c.year} · {c.title}") for c in seen],
+        "earlier": campaign_choices(db, user),
     }
 
 

@@ -15,6 +15,7 @@ from service.commands import directory as edits
 from service.commands.campaigns import AUTHORITY_PREFIXES
 from service.database import session as db_session
 from service.documents import receipts
+from service.errors import Invalid
 from service.identity import can, require
 from service.models import Contact, Organisation, Person, Signer
 from service.queries import directory
@@ -43,6 +44,7 @@ LIMITS = _lengths(
     }
 )
 LIMITS["competence_basis"] = MAX_COMPETENCE_BASIS
+PREFIXES = [(p, p or "— Không —") for p in AUTHORITY_PREFIXES]
 SERIES_LABELS = {"shared": "Một sổ chung", "per_kind": "Mỗi loại văn bản một sổ"}
 NO_ADDRESS = "chưa có địa chỉ thư: không nhận được văn bản"
 
@@ -64,11 +66,10 @@ def _address(form: Form, name: str = "email") -> str | None:
 
 def _organisation_choices(db: Session, excluding: int | None = None) -> list[tuple[int, str]]:
     """The active organisations a parent (or a person's organisation) is chosen from."""
-    found = directory.find_organisations(db)
     return [
-        (o.id, f"{o.name} ({OrganisationKind.label_of(o.kind)})")
-        for o in found
-        if o.id != excluding
+        (org_id, f"{name} ({OrganisationKind.label_of(kind)})")
+        for org_id, name, kind in directory.organisation_choices(db)
+        if org_id != excluding
     ]
 
 
@@ -153,15 +154,22 @@ def organisation_create() -> Any:
     return redirect(url_for("web.organisation_page", org_id=org.id), 303)
 
 
+# A sub-form of a page shown again: which one (a row's id or "new"), what was typed, its errors.
+Shown = tuple[str, dict[str, Any], dict[str, str]]
+
+
 def _organisation_page(
     db: Session,
     org: Organisation,
     values: dict[str, Any],
     errors: dict[str, str],
     version: int | None = None,
-    contact: tuple[str, dict[str, Any], dict[str, str]] | None = None,
+    contact: Shown | None = None,
+    signer: Shown | None = None,
 ) -> str:
-    """The organisation's page; `contact`: the contact form (its id or "new") shown again."""
+    """The organisation's page; `contact`, `signer`: a contact's or a signer's form shown again."""
+    people = directory.people_of(db, org)
+    signers = directory.signers_of_organisation(db, org)
     return render_template(
         "directory_organisation.html",
         org=org,
@@ -169,13 +177,25 @@ def _organisation_page(
         errors=errors,
         version=org.version if version is None else version,
         contact=contact or ("", {}, {}),
-        people=directory.people_of(db, org),
+        signer=signer or ("", {"authority_prefix": ""}, {}),
+        people=people,
+        signers=[(s, directory.signer_capacity(s)) for s in signers],
+        signed=directory.campaigns_signed(db, signers),
+        signing_people=_signing_people(people, signers),
+        prefixes=PREFIXES,
         receipts=receipts.receipts(db).of_organisation(org),
         parents=_organisation_choices(db, excluding=org.id),
         series_labels=SERIES_LABELS,
         limits=LIMITS,
         no_address=NO_ADDRESS,
     )
+
+
+def _signing_people(people: list[Person], signers: list[Signer]) -> list[tuple[int, str]]:
+    """Whom a signer of the organisation is chosen from: its active people, and those who
+    already sign for it."""
+    signing = {s.person_id for s in signers}
+    return [(p.id, p.full_name) for p in people if p.active or p.id in signing]
 
 
 def organisation_values(org: Organisation) -> dict[str, Any]:
@@ -338,7 +358,7 @@ def _person_page(
         signers=[(s, directory.signer_capacity(s)) for s in directory.signers_of(db, person)],
         signer_values=signer_values,
         signer_errors=signer_errors,
-        prefixes=[(p, p or "— Không —") for p in AUTHORITY_PREFIXES],
+        prefixes=PREFIXES,
         receipts=receipts.receipts(db).of_person(person),
         organisations=_organisation_choices(db),
         limits=LIMITS,
@@ -381,11 +401,9 @@ def person_active(person_id: int) -> Response:
     return redirect(url_for("web.person_page", person_id=person.id), 303)
 
 
-@web.post("/directory/people/<int:person_id>/signers")
-def signer_add(person_id: int) -> Any:
-    form = Form(request.form)
+def read_signer(form: Form) -> dict[str, Any]:
+    """A capacity's lines: `KT.` `GIÁM ĐỐC` over `PHÓ GIÁM ĐỐC`."""
     values = {
-        "person_id": person_id,
         "authority_prefix": form.text("authority_prefix"),
         "authority_title": form.text("authority_title", max_length=LIMITS["authority_title"]),
         "position_title": form.text(
@@ -394,6 +412,13 @@ def signer_add(person_id: int) -> Any:
     }
     if values["authority_prefix"] not in AUTHORITY_PREFIXES:
         form.fail("authority_prefix", "Chọn thẩm quyền ký (KT., TL., …)")
+    return values
+
+
+@web.post("/directory/people/<int:person_id>/signers")
+def signer_add(person_id: int) -> Any:
+    form = Form(request.form)
+    values = {"person_id": person_id, **read_signer(form)}
     if run_form(form, commands.create_signer, values) is not None:
         flash("Đã thêm chức danh ký", "success")
         return redirect(url_for("web.person_page", person_id=person_id), 303)
@@ -401,3 +426,63 @@ def signer_add(person_id: int) -> Any:
     person = edits.get_person(db, person_id)
     signer = (values, form.errors)
     return _person_page(db, person, person_values(person), {}, signer=signer), 422
+
+
+def _read_organisation_signer(form: Form, db: Session, org: Organisation) -> dict[str, Any]:
+    """A signer of the organisation's page: one of the people it is chosen from, and its lines."""
+    person_id = form.integer("person_id", required=True, minimum=1)
+    people, signers = directory.people_of(db, org), directory.signers_of_organisation(db, org)
+    chosen = dict(_signing_people(people, signers))
+    if person_id is not None and person_id not in chosen:
+        form.fail("person_id", "Chọn một người đang làm việc ở đơn vị này")
+    return {"person_id": person_id, **read_signer(form)}
+
+
+def _signer_refused(db: Session, org: Organisation, which: str, form: Form, values: Any) -> Any:
+    """The organisation's page again, the refused signer's form open with what was typed."""
+    signer = (which, values, form.errors)
+    page = _organisation_page(db, org, organisation_values(org), {}, signer=signer)
+    return page, 422
+
+
+@web.post("/directory/organisations/<int:org_id>/signers")
+def organisation_signer_add(org_id: int) -> Any:
+    require("directory.edit")  # the answer may show the page again
+    form = Form(request.form)
+    db = db_session()
+    org = commands.get_organisation(db, org_id)
+    values = _read_organisation_signer(form, db, org)
+    if run_form(form, commands.create_signer, values) is None:
+        return _signer_refused(db, org, "new", form, values)
+    flash("Đã thêm người ký", "success")
+    return redirect(url_for("web.organisation_page", org_id=org_id), 303)
+
+
+def _signer_organisation(db: Session, signer_id: int) -> Organisation:
+    """The organisation whose page a signer is edited on: its person's."""
+    org_id = edits.get_signer(db, signer_id).person.organisation_id
+    if org_id is None:
+        raise Invalid({"person_id": "Người ký chưa thuộc cơ quan, đơn vị nào"})
+    return commands.get_organisation(db, org_id)
+
+
+@web.post("/directory/signers/<int:signer_id>")
+def signer_save(signer_id: int) -> Any:
+    require("directory.edit")  # the answer may show the page again
+    form = Form(request.form)
+    db = db_session()
+    org = _signer_organisation(db, signer_id)
+    values = _read_organisation_signer(form, db, org)
+    if run_form(form, edits.update_signer, signer_id, values) is None:
+        return _signer_refused(db, org, str(signer_id), form, values)
+    flash("Đã lưu người ký", "success")
+    return redirect(url_for("web.organisation_page", org_id=org.id), 303)
+
+
+@web.post("/directory/signers/<int:signer_id>/remove")
+def signer_remove(signer_id: int) -> Response:
+    require("directory.edit")
+    org = _signer_organisation(db_session(), signer_id)
+    run_form_or_refuse(Form(request.form), edits.remove_signer, signer_id)
+    flash("Đã xóa chức danh ký", "success")
+    return redirect(url_for("web.organisation_page", org_id=org.id), 303)

@@ -26,6 +26,7 @@ from service.models import Organisation, Target
 from service.queries import registers as register_queries
 from service.queries.directory import display_names
 from service.queries.documents import document_work, versions
+from service.queries.paging import page_of_list
 from service.web.blueprint import web
 from service.web.forms import Form
 from service.web.submit import run_form, run_form_or_refuse
@@ -161,9 +162,7 @@ def _register_page(values: Any, status: int = 200, **forms: dict[str, Any]) -> t
     db = db_session()
     registers = register_queries.overview(db, org, year) if org else []
     rows = _book(scope).rows if org else []
-    pages = max(1, -(-len(rows) // REGISTER_PAGE_SIZE))
-    page_number = min(Form(values).integer("page", minimum=1) or 1, pages)
-    start = (page_number - 1) * REGISTER_PAGE_SIZE
+    shown = page_of_list(rows, Form(values).integer("page", minimum=1) or 1, REGISTER_PAGE_SIZE)
     page = render_template(
         "register.html",
         scope=scope,
@@ -174,10 +173,8 @@ def _register_page(values: Any, status: int = 200, **forms: dict[str, Any]) -> t
         entries=register_queries.entries(db, org.id, year) if org else [],
         series=[(r.series, r.series_label) for r in registers],
         labels=register_queries.SERIES,
-        rows=list(enumerate(rows[start : start + REGISTER_PAGE_SIZE], start=start + 1)),
-        total=len(rows),
-        page=page_number,
-        pages=pages,
+        rows=list(enumerate(shown.items, start=shown.offset + 1)),
+        page=shown,
         can_manage=can("register.manage"),
         next_form=forms.get("next_form", {"values": {}, "errors": {}}),
         entry_form=forms.get("entry_form", {"values": {}, "errors": {}}),

@@ -15,12 +15,16 @@ from service.documents.context import directory
 from service.identity import caller, current_user
 from service.models import Campaign, Target
 from service.queries.inbox import DraftFiles, counts, inbox, notice_drafts, notice_targets
+from service.queries.paging import page_of_list
 from service.web.blueprint import web
 from service.web.forms import Form
+from service.web.paging import asked_page
 from service.web.views.campaigns import load
 from service.web.views.visits import announcing
 from workflows import routing
 from workflows.documents import KINDS
+
+NOTICES_PER_PAGE = 50
 
 
 def inbox_count() -> int:
@@ -103,11 +107,13 @@ def notice_preview(campaign_id: int) -> tuple[str, int]:
     issue_date = form.date("issue_date")
     db = db_session()
     campaign = load(db, campaign_id, "document.issue")
+    found = preview(db, campaign)
     return (
         render_template(
             "notice_preview.html",
             campaign=campaign,
-            preview=preview(db, campaign),
+            preview=found,
+            notices=page_of_list(found.notices, asked_page(), NOTICES_PER_PAGE),
             issue_date=issue_date.isoformat() if issue_date else typed,
             errors=form.errors,
             confirm_field=working_days.CONFIRM_FIELD,

@@ -13,14 +13,17 @@ from service.commands import submissions, visits, working_days
 from service.database import session as db_session
 from service.database import transaction
 from service.errors import Invalid, Stale
-from service.identity import caller, can, require
+from service.identity import caller, can, current_user, require
 from service.models import Campaign, DistrictSubmission, Target, Visit
+from service.queries.campaigns import targets_query
 from service.queries.documents import newest_minutes
 from service.queries.facts import campaign_facts
+from service.queries.paging import page_of
 from service.queries.schedule import schedule_conflicts
 from service.web.blueprint import web
 from service.web.formatting import visit_status
-from service.web.forms import Form
+from service.web.forms import Form, clean
+from service.web.paging import asked_page
 from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.campaigns import load
 from workflows import calendar, indicators, lifecycle, statistics
@@ -28,6 +31,7 @@ from workflows.findings import finding_areas
 from workflows.vocabulary import TeamRole, VisitStatus
 
 FINISHED = (VisitStatus.HELD, VisitStatus.SKIPPED)
+SCHEDULE_PER_PAGE = 50
 
 
 def _row_values(target: Target) -> dict[str, str]:
@@ -58,6 +62,10 @@ def _schedule_page(
     stage = lifecycle.Stage(campaign.stage)
     scheduled = [t.visit for t in campaign.targets if t.visit is not None]
     unconfirmed = working_days.unconfirmed(db, scheduled)
+    search = clean(request.args.get("q", ""))[:200]
+    shown = page_of(
+        db, targets_query(current_user(), campaign, search), asked_page(), SCHEDULE_PER_PAGE
+    )
     rows = [
         {
             "target": t,
@@ -67,13 +75,15 @@ def _schedule_page(
             "finished": t.visit is not None and t.visit.status in FINISHED,
             "day_off": _day_off(t, unconfirmed),
         }
-        for t in campaign.targets
+        for t in shown.items
     ]
     return (
         render_template(
             "schedule.html",
             campaign=campaign,
             rows=rows,
+            page=shown,
+            search=search,
             errors=errors,
             conflicts=schedule_conflicts(db, campaign),
             ask_confirmation=ask_confirmation,
@@ -120,14 +130,16 @@ Change = tuple[Target, datetime, datetime, str, int | None]
 
 
 def _read_rows(form: Form, campaign: Campaign) -> tuple[dict[int, dict[str, str]], list[Change]]:
-    """The submitted rows, and the changed ones as (target, start, end, place, the version of
-    the visit the row was shown with)."""
+    """The submitted rows (the page of the schedule the form showed), and the changed ones as
+    (target, start, end, place, the version of the visit the row was shown with)."""
     values: dict[int, dict[str, str]] = {}
     changes = []
     for target in campaign.targets:
+        key = target.id
         if target.visit is not None and target.visit.status in FINISHED:
             continue
-        key = target.id
+        if f"date-{key}" not in form.data:
+            continue  # a row on another page of the schedule
         row = {n: form.text(f"{n}-{key}", max_length=1000) for n in ("date", "start", "end")}
         row["place"] = form.text(f"place-{key}", max_length=1000)
         version = form.version(f"version-{key}")
@@ -205,7 +217,13 @@ def schedule_save(campaign_id: int) -> Any:
         flash("Đang ban hành thông báo lịch cập nhật; tiến độ hiện trên trang kế hoạch", "success")
     if schedule_conflicts(db_session(), load(db_session(), campaign_id)):
         flash("Lưu ý: có lịch kiểm tra bị trùng, xem các dòng được đánh dấu", "warning")
-    return redirect(url_for("web.schedule_form", campaign_id=campaign_id), 303)
+    return _back_to_schedule(campaign_id)
+
+
+def _back_to_schedule(campaign_id: int) -> Response:
+    """The schedule again, on the page (and search) the form was sent from."""
+    args: dict[str, Any] = {"campaign_id": campaign_id, **request.args.to_dict()}
+    return redirect(url_for("web.schedule_form", **args), 303)
 
 
 @web.post("/visits/<int:visit_id>/cancel")
@@ -215,7 +233,7 @@ def visit_cancel(visit_id: int) -> Response:
     visit = run_form_or_refuse(form, visits.cancel, visit_id, reason)
     campaign_id, office = visit.target.campaign_id, visit.target.office.name
     flash(f"Đã ghi nhận không kiểm tra {office}", "success")
-    return redirect(url_for("web.schedule_form", campaign_id=campaign_id), 303)
+    return _back_to_schedule(campaign_id)
 
 
 # --- a visit's data -------------------------------------------------------------------------
