@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -37,3 +38,16 @@ def api_client(app: Flask, role: str = "admin", organisation_id: int | None = No
     with app.app_context():
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {bearer(role, organisation_id)}"
     return client
+
+
+def campaign_targets(client: FlaskClient, campaign_id: int) -> list[dict[str, Any]]:
+    """Every target of the campaign the client may see, page after page, with its visit."""
+    found: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        answer = client.get(f"/api/v1/campaigns/{campaign_id}/targets?per_page=100&page={page}")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        found += answer.json["items"]
+        if page >= answer.json["meta"]["pages"]:
+            return found
+        page += 1

@@ -42,7 +42,7 @@ from service.documents.libreoffice import libreoffice_available
 from service.models import ArchiveBuild, Campaign, Document, Job
 from service.seed.load import load_demo
 from tests import test_mail
-from tests.auth_helper import SYSTEM, api_client
+from tests.auth_helper import SYSTEM, api_client, campaign_targets
 from tests.conftest import REDIS_URL, need
 from tests.test_mail import SmtpServer
 from tests.test_web_support import sign_in
@@ -221,9 +221,7 @@ def _drive(api: FlaskClient, campaign_id: int) -> None:
     """Plan, team, schedule and notices, visits and minutes, report, case file."""
     _action(api, campaign_id, "issue_plan", PLAN_DAY)
     _action(api, campaign_id, "decide_team", TEAM_DAY)
-    campaign = _ok(api.get(f"/api/v1/campaigns/{campaign_id}"))
-    targets = campaign["targets"]
-    for i, target in enumerate(targets):
+    for i, target in enumerate(campaign_targets(api, campaign_id)):
         start = FIRST_VISIT + timedelta(days=i)
         body = {
             "target_id": target["id"],
@@ -234,8 +232,7 @@ def _drive(api: FlaskClient, campaign_id: int) -> None:
         }
         _ok(api.post(f"/api/v1/campaigns/{campaign_id}/visits", json=body), 201)
     _action(api, campaign_id, "schedule_visits", NOTICE_DAY)
-    campaign = _ok(api.get(f"/api/v1/campaigns/{campaign_id}"))
-    for i, target in enumerate(campaign["targets"]):
+    for i, target in enumerate(campaign_targets(api, campaign_id)):
         visit_id = target["visit"]["id"]
         _ok(api.post(f"/api/v1/visits/{visit_id}/result", json=_visit_result(i, "Phòng")))
         draft = _ok(
@@ -408,7 +405,7 @@ def test_a_second_programme_runs_end_to_end_in_its_own_words(stack: Stack, tmp_p
     _add_communes(api)
     campaign = _import(api, data)
     campaign_id = int(campaign["id"])
-    assert [t["office_id"] for t in campaign["targets"]] == [
+    assert [t["office_id"] for t in campaign_targets(api, campaign_id)] == [
         _organisation_id(api, t["office"]) for t in data["targets"]
     ]
     exported = _ok(api.get(f"/api/v1/campaigns/{campaign_id}/export"))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from service.database import session, transaction
 from service.models import Campaign, Document, LifecycleEvent
 from service.seed.load import load_demo
+from tests.auth_helper import campaign_targets
 from tests.jobs_helper import run_due_jobs
 from workflows.vocabulary import JobKind
 
@@ -89,7 +90,7 @@ def test_refused_transition_is_409_with_what_is_missing(
 
 def test_visit_statistics_are_validated(client: FlaskClient, campaign_id: int) -> None:
     _to_visits_scheduled(client, campaign_id)
-    visit_id = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"][0]["visit"]["id"]
+    visit_id = campaign_targets(client, campaign_id)[0]["visit"]["id"]
     response = client.post(
         f"/api/v1/visits/{visit_id}/result",
         json={"statistics": {"workers": 3, "workers_female": 5, "hotspots": -1}},
@@ -105,7 +106,7 @@ def test_visit_statistics_keyed_by_an_unknown_indicator_are_422(
 ) -> None:
     """A figure the plan does not collect is refused by name, and nothing of the result is kept."""
     _to_visits_scheduled(client, campaign_id)
-    visit_id = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"][0]["visit"]["id"]
+    visit_id = campaign_targets(client, campaign_id)[0]["visit"]["id"]
     before = client.get(f"/api/v1/visits/{visit_id}").json
     response = client.post(
         f"/api/v1/visits/{visit_id}/result",
@@ -128,7 +129,7 @@ def _to_visits_scheduled(client: FlaskClient, campaign_id: int) -> None:
     issued = client.post(f"/api/v1/documents/{plan['id']}/issue", json={"issue_date": "2023-04-05"})
     assert issued.status_code == 200, issued.json
     assert issued.json["reference"] == "01/KH-SLĐTBXH"
-    targets = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"]
+    targets = campaign_targets(client, campaign_id)
     for i, target in enumerate(targets):
         response = client.post(
             f"/api/v1/campaigns/{campaign_id}/visits",
@@ -160,7 +161,8 @@ def test_whole_lifecycle_through_the_api(client: FlaskClient, campaign_id: int) 
     assert notices["meta"]["total"] == 11
     assert [d["number"] for d in notices["items"]] == list(range(2, 13))
 
-    visit_ids = [t["visit"]["id"] for t in campaign["targets"]]
+    assert campaign["target_count"] == 11
+    visit_ids = [t["visit"]["id"] for t in campaign_targets(client, campaign_id)]
     refused = client.post(
         f"/api/v1/campaigns/{campaign_id}/documents", json={"kind": "BB", "visit_id": visit_ids[0]}
     )

@@ -20,7 +20,7 @@ from service.errors import Conflict, Invalid
 from service.models import Campaign, Document, Visit
 from service.models.user import AuditEntry
 from service.seed.load import load_demo
-from tests.auth_helper import SYSTEM
+from tests.auth_helper import SYSTEM, campaign_targets
 from tests.jobs_helper import run_due_jobs
 from tests.test_web import signed_in, text
 from tests.test_web_support import Accounts, accounts, campaign_id
@@ -261,7 +261,7 @@ def _plan_issued_api(client: FlaskClient, campaign_id: int) -> list[dict[str, An
             f"/api/v1/campaigns/{campaign_id}/actions/{action}", json={"issue_date": str(day)}
         )
         assert response.status_code == 200, response.json
-    targets: list[dict[str, Any]] = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"]
+    targets: list[dict[str, Any]] = campaign_targets(client, campaign_id)
     return targets
 
 
@@ -277,7 +277,7 @@ def test_api_refuses_a_day_off_until_confirmed(client: FlaskClient, campaign_id:
     refused = client.post(path, json=body)
     assert refused.status_code == 409
     assert "vào ngày nghỉ: Quốc khánh, 02/9/2023" in refused.json["problems"][0]
-    assert client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"][0]["visit"] is None
+    assert campaign_targets(client, campaign_id)[0]["visit"] is None
     confirmed = client.post(path, json=body | {"confirm_non_working_days": True})
     assert confirmed.status_code == 201, confirmed.json
     assert _confirmations(confirmed.json["id"]) == ["2023-09-02 Quốc khánh"]

@@ -23,7 +23,7 @@ from service.errors import Invalid
 from service.mail.compose import Mail, compose
 from service.models import Campaign, Organisation, Register, User
 from service.seed.load import load_demo
-from tests.auth_helper import SYSTEM
+from tests.auth_helper import SYSTEM, campaign_targets
 from tests.test_web_support import Accounts, accounts, campaign_id, csrf_token, sign_in
 from workflows import limits, routing, text
 
@@ -184,7 +184,7 @@ def test_a_visit_time_outside_the_window_is_422(
         f"/api/v1/campaigns/{campaign_id}/actions/issue_plan", json={"issue_date": "2023-04-05"}
     )
     assert issued.status_code == 200
-    target = client.get(f"/api/v1/campaigns/{campaign_id}").json["targets"][0]
+    target = campaign_targets(client, campaign_id)[0]
     response = client.post(
         f"/api/v1/campaigns/{campaign_id}/visits",
         json={"target_id": target["id"], "start": start, "end": "2023-09-05T11:30:00"},

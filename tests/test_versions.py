@@ -20,7 +20,7 @@ from service.database import transaction
 from service.errors import RACED
 from service.models import Campaign
 from service.web.submit import KEPT
-from tests.auth_helper import SYSTEM, api_client
+from tests.auth_helper import SYSTEM, api_client, campaign_targets
 from tests.test_web_support import Accounts, accounts, campaign_id, csrf_token, sign_in
 
 __all__ = ["accounts", "campaign_id"]  # fixtures used here
@@ -112,7 +112,7 @@ def test_an_organisation_and_a_visit_are_versioned_alike(
         client.post(f"/api/v1/campaigns/{campaign_id}/actions/issue_plan", json={}).status_code
         == 200
     )
-    target = client.get(f"/api/v1/campaigns/{campaign_id}").get_json()["targets"][0]["id"]
+    target = campaign_targets(client, campaign_id)[0]["id"]
     slot = {"target_id": target, "place": "Trụ sở"}
     early = slot | {"start": "2023-09-05T08:00:00", "end": "2023-09-05T11:00:00"}
     late = slot | {"start": "2023-09-06T14:00:00", "end": "2023-09-06T16:00:00"}

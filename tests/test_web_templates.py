@@ -92,7 +92,7 @@ def test_register_page_filters_pages_and_exports_what_it_shows(
 
     html = _text(clerk.get(base))
     assert plan in _lines(html) and "100/CV-SLĐTBXH" in _lines(html)
-    assert "Trang 1/2 · 56 số" in html and "153/CV-SLĐTBXH" not in _lines(html)
+    assert "Trang 1/2 · 1–50 trong 56 số" in html and "153/CV-SLĐTBXH" not in _lines(html)
     second = _text(clerk.get(f"{base}&page=2"))
     assert "153/CV-SLĐTBXH" in _lines(second) and plan not in _lines(second)
     assert "← Trang trước" in second

@@ -33,6 +33,8 @@ from service.api.schemas import (
     TargetFields,
     TargetIn,
     TargetOut,
+    TargetPage,
+    TargetQuery,
     VisitOut,
     VisitResultIn,
     VisitScheduleIn,
@@ -42,7 +44,7 @@ from service.commands import actions, documents, exchange, visits
 from service.commands import campaigns as commands
 from service.database import session
 from service.models import Campaign, Document, Target, TeamMember, Visit
-from service.queries.campaigns import campaigns_query
+from service.queries.campaigns import campaigns_query, targets_query
 from service.queries.documents import documents_query
 from service.queries.issuing import issuing
 from service.queries.lifecycle import LifecycleSummary
@@ -61,8 +63,8 @@ def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
 @api.post("/campaigns")
 @api.input(CampaignIn, arg_name="data")
 @api.output(CampaignOut, status_code=201)
-def create_campaign(data: dict[str, Any]) -> Campaign:
-    return as_caller(commands.create, data)
+def create_campaign(data: dict[str, Any]) -> dict[str, Any]:
+    return _seen(as_caller(commands.create, data))
 
 
 @api.get("/presets")
@@ -83,28 +85,44 @@ def export_campaign(campaign_id: int) -> dict[str, Any]:
 @api.post("/campaigns/import")
 @api.input(CampaignExport, arg_name="data", validation=False)
 @api.output(CampaignOut, status_code=201)
-def import_campaign(data: Any) -> Campaign:
+def import_campaign(data: Any) -> dict[str, Any]:
     """A new draft campaign from an exported document; 422 naming each wrong field, and
     nothing written, when any part is wrong (the command checks the whole document)."""
-    return as_caller(exchange.import_, data)
+    return _seen(as_caller(exchange.import_, data))
 
 
 @api.get("/campaigns/<int:campaign_id>")
 @api.output(CampaignOut, headers=ETagHeader)
 def get_campaign(campaign_id: int) -> dict[str, Any]:
-    db = session()
-    campaign = permitted("campaign.view", commands.get_campaign(db, campaign_id))
-    return tagged(campaign.version, campaign_seen(db, current_user(), campaign))
+    """The campaign and its team; its targets, which may be hundreds, are paged apart."""
+    campaign = permitted("campaign.view", commands.get_campaign(session(), campaign_id))
+    return tagged(campaign.version, _seen(campaign))
+
+
+def _seen(campaign: Campaign) -> dict[str, Any]:
+    return campaign_seen(session(), current_user(), campaign)
+
+
+@api.get("/campaigns/<int:campaign_id>/targets")
+@api.input(TargetQuery, location="query", arg_name="query")
+@api.output(TargetPage)
+def list_targets(campaign_id: int, query: dict[str, Any]) -> dict[str, Any]:
+    """The campaign's targets in the caller's scope, in the plan's order, each with its visit."""
+    campaign = permitted("campaign.view", commands.get_campaign(session(), campaign_id))
+    stmt = targets_query(current_user(), campaign, query.get("q", "").strip())
+    return paginate(stmt, query["page"], query["per_page"])
 
 
 @api.patch("/campaigns/<int:campaign_id>")
 @api.input(CampaignFields, arg_name="data")
 @api.input(IfMatch, location="headers", arg_name="headers")
 @api.output(CampaignOut, headers=ETagHeader)
-def update_campaign(campaign_id: int, data: dict[str, Any], headers: dict[str, Any]) -> Campaign:
+def update_campaign(
+    campaign_id: int, data: dict[str, Any], headers: dict[str, Any]
+) -> dict[str, Any]:
     """With `If-Match`, refused (409, nothing written) once someone has changed the campaign."""
     campaign = as_caller(commands.update, campaign_id, data, headers["if_match"])
-    return tagged(campaign.version, campaign)
+    return tagged(campaign.version, _seen(campaign))
 
 
 @api.post("/campaigns/<int:campaign_id>/targets")

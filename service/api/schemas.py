@@ -318,6 +318,16 @@ class MemberIn(StrictSchema):
     role = String(required=True, validate=OneOf(TeamRole.values()))
 
 
+TargetPage = page_of(TargetOut, "TargetPage")
+
+
+class TargetQuery(PageQuery):
+    q = String(
+        validate=Length(max=200),
+        metadata={"description": "Tên đơn vị, huyện hoặc xã có chứa"},
+    )
+
+
 class TargetFields(StrictSchema):
     """A target's change: the fields sent are changed, the others kept."""
 
@@ -375,7 +385,9 @@ class CampaignOut(CampaignSummary):
     sub_unit_label = String()
     report_recipients = List(String())
     signing = Dict(keys=String(), values=List(Nested(SigningStep)))
-    targets = List(Nested(TargetOut))
+    target_count = Integer(
+        metadata={"description": "Số đơn vị được kiểm tra; danh sách ở /campaigns/{id}/targets"}
+    )
     members = List(Nested(MemberOut))
 
 

@@ -18,11 +18,16 @@ _CURRENT = Document.status != DocumentStatus.SUPERSEDED
 UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
 
 
+# What a list of documents shows: the files (not their bytes), not the frozen context.
+_LISTED = (selectinload(Document.files), defer(Document.context))
+
+
 def documents_query(user: User, campaign_id: int) -> Select[Document]:
     """Every version of the campaign's documents in `user`'s scope, oldest first (API pages)."""
     return (
         select(Document)
         .where(Document.campaign_id == campaign_id, documents_seen(user))
+        .options(*_LISTED)
         .order_by(Document.id)
     )
 
@@ -41,12 +46,8 @@ def current_documents_query(
         stmt = stmt.where(Document.kind == kind)
     if status is not None:
         stmt = stmt.where(Document.status == status)
-    listed = (
-        selectinload(Document.files),
-        selectinload(Document.target).selectinload(Target.office),
-        defer(Document.context),
-    )
-    return stmt.options(*listed).order_by(
+    about = selectinload(Document.target).selectinload(Target.office)
+    return stmt.options(*_LISTED, about).order_by(
         _FILING_RANK, func.coalesce(Target.position, -1), Document.id
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from service.models import Campaign, User
-from service.queries.campaigns import visible_targets
+from service.queries.campaigns import target_counts
 from service.queries.lifecycle import LifecycleSummary, lifecycle_summary
 from service.queries.scoping import kind_seen, sees_every_office
 from workflows.vocabulary import PLAN_FIELDS
@@ -34,14 +34,15 @@ TEXT_OF: dict[str, str] = {
 
 
 def campaign_seen(db: Session, user: User, campaign: Campaign) -> dict[str, Any]:
-    """The campaign's fields as `user` may see them, its targets (and visits) in scope, its team."""
+    """The campaign's fields as `user` may see them, how many targets it has in scope, its team."""
     columns = (attr.key for attr in inspect(Campaign).column_attrs)
     shown = {
         name: getattr(campaign, name)
         for name in columns
         if name not in TEXT_OF or kind_seen(user, TEXT_OF[name])
     }
-    return {**shown, "targets": visible_targets(db, user, campaign), "members": campaign.members}
+    count = target_counts(db, user, [campaign])[campaign.id]
+    return {**shown, "target_count": count, "members": campaign.members}
 
 
 def lifecycle_seen(db: Session, user: User, campaign: Campaign) -> LifecycleSummary:

@@ -14,6 +14,7 @@ from service.database import session as db_session
 from service.downloads import submission_report
 from service.identity import caller, can, current_user
 from service.models import DistrictSubmission, Visit
+from service.queries.directory import display_names
 from service.queries.documents import current_documents
 from service.web.blueprint import web
 from service.web.forms import Form
@@ -50,6 +51,7 @@ def _page(
             visit=visit,
             target=visit.target,
             submission=found,
+            names=display_names(db_session()),
             documents=sent,
             kinds=KINDS,
             figures=figures,

@@ -16,6 +16,7 @@ from service.errors import Invalid, Stale
 from service.identity import caller, can, current_user, require
 from service.models import Campaign, DistrictSubmission, Target, Visit
 from service.queries.campaigns import targets_query
+from service.queries.directory import display_names
 from service.queries.documents import newest_minutes
 from service.queries.facts import campaign_facts
 from service.queries.paging import page_of
@@ -342,6 +343,7 @@ def _visit_page(
             areas=list(finding_areas(campaign.contents).items()),
             minutes=newest_minutes(db, visit),
             submitted=submitted,
+            names=display_names(db),
             editable=can("visit.record", visit)
             and lifecycle.stage_reached(
                 lifecycle.Stage(campaign.stage), lifecycle.Stage.VISITS_SCHEDULED
