@@ -188,3 +188,17 @@ def test_the_campaign_list_pages_and_filters(
     titles = re.findall(r"Kế hoạch thử số (\d+)", table)
     assert sorted(set(titles)) == ["10", "13", "16", "19"]
     assert "Không có kế hoạch kiểm tra nào khớp bộ lọc" in text(client.get("/?q=không có"))
+
+
+def test_the_directory_lists_page(app: Flask, client: FlaskClient, accounts: Accounts) -> None:
+    _synthetic(app, 40)  # 80 more organisations: an office and a commune a target
+    signed_in(client, accounts, "staff")
+    first = text(client.get("/directory/organisations?kind="))
+    rows = first.split("data-organisations")[1].split("</table>")[0]
+    assert rows.count("<tr") == 51  # the header and 50
+    pager = re.search(r"Trang 1/(\d+) · 1–50 trong (\d+) cơ quan, đơn vị", first)
+    assert (
+        pager and int(pager.group(2)) > 80 and int(pager.group(1)) == -(-int(pager.group(2)) // 50)
+    )
+    found = text(client.get("/directory/organisations?kind=&q=Thử nghiệm 0007&page=3"))
+    assert "Thử nghiệm 0007" in found and "Trang 1/" not in found  # one page: no pager

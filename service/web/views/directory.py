@@ -19,8 +19,10 @@ from service.errors import Invalid
 from service.identity import can, require
 from service.models import Contact, Organisation, Person, Signer
 from service.queries import directory
+from service.queries.paging import page_of_list
 from service.web.blueprint import web
 from service.web.forms import Form
+from service.web.paging import asked_page
 from service.web.submit import run_form, run_form_or_refuse
 from workflows.limits import MAX_COMPETENCE_BASIS
 from workflows.vocabulary import OrganisationKind
@@ -47,6 +49,7 @@ LIMITS["competence_basis"] = MAX_COMPETENCE_BASIS
 PREFIXES = [(p, p or "— Không —") for p in AUTHORITY_PREFIXES]
 SERIES_LABELS = {"shared": "Một sổ chung", "per_kind": "Mỗi loại văn bản một sổ"}
 NO_ADDRESS = "chưa có địa chỉ thư: không nhận được văn bản"
+LIST_PAGE_SIZE = 50
 
 
 def _search() -> dict[str, Any]:
@@ -109,8 +112,8 @@ def _organisations_page(values: dict[str, Any], errors: dict[str, str], status: 
         "directory_organisations.html",
         values,
         errors,
+        found,
         search=search,
-        organisations=found,
         parents=_organisation_choices(db),
     )
     return page, status
@@ -121,11 +124,14 @@ def _list_page(
     template: str,
     values: dict[str, Any],
     errors: dict[str, str],
+    rows: list[Any],
     **listing: Any,
 ) -> str:
-    """A directory list with its add form: what each holder receives, the fields' limits."""
+    """A page of a directory list with its add form: what each holder receives, the fields'
+    limits."""
     return render_template(
         template,
+        rows=page_of_list(rows, asked_page(), LIST_PAGE_SIZE),
         receipts=receipts.receipts(db),
         values=values,
         errors=errors,
@@ -316,8 +322,8 @@ def _people_page(values: dict[str, Any], errors: dict[str, str], status: int = 2
         "directory_people.html",
         values,
         errors,
+        directory.find_people(db, search["q"], search["inactive"]),
         search=search,
-        people=directory.find_people(db, search["q"], search["inactive"]),
         organisations=_organisation_choices(db),
     )
     return page, status
