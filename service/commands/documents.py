@@ -67,7 +67,8 @@ def _subject(
     if target_id is not None:
         if per != "target":
             raise Invalid({"target_id": "Loại văn bản này không lập theo từng đơn vị"})
-        if not any(t.id == target_id for t in campaign.targets):
+        target = db.get(Target, target_id)
+        if target is None or target.campaign_id != campaign.id:
             raise Invalid({"target_id": "Đơn vị không thuộc kế hoạch này"})
         return f"t{target_id}", target_id, None
     return "", None, None

@@ -470,10 +470,15 @@ def build(campaign: Campaign, doc: Document, plan: Document | None) -> dict[str,
         return plan_context(campaign, doc)
     if doc.kind == "QD":
         return decision_context(campaign, doc, plan)
+    # A notice or minutes about one target reads that target, not the campaign's hundreds.
+    db = object_session(campaign)
     if doc.kind == "TB":
-        targets = [t for t in campaign.targets if doc.target_id in (None, t.id)]
+        target = db.get(Target, doc.target_id) if db and doc.target_id else None
+        targets = [target] if target is not None else list(campaign.targets)
         return notice_context(campaign, doc, plan, targets)
     if doc.kind == "BB":
-        visit = next(t.visit for t in campaign.targets if t.visit and t.visit.id == doc.visit_id)
+        visit = db.get(Visit, doc.visit_id) if db and doc.visit_id else None
+        if visit is None or visit.target.campaign_id != campaign.id:
+            raise ValueError(f"the minutes of {doc.visit_id} are not of campaign {campaign.id}")
         return minutes_context(campaign, doc, visit, plan)
     return report_context(campaign, doc, plan)

@@ -104,7 +104,7 @@ class TeamMember(_CampaignPart, Versioned, Base):
     role: Mapped[str] = mapped_column(String(32))
 
     campaign: Mapped[Campaign] = relationship(back_populates="members")
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person] = relationship(lazy="selectin")  # every list of the team names them
 
 
 class Visit(Versioned, Base):

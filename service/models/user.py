@@ -44,7 +44,8 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    user: Mapped[User] = relationship()
+    # Read with the token in one query: every API call checks both.
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class UserSession(Base):
@@ -62,7 +63,8 @@ class UserSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
 
-    user: Mapped[User] = relationship()
+    # Read with the session in one query: every signed-in page checks both.
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class AuditEntry(Base):

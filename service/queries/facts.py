@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import Campaign, Document, Target
+from service.models import Campaign, Document, Organisation, Target, Visit
 from workflows.lifecycle import CampaignFacts, Stage, VisitFacts
 from workflows.vocabulary import PLAN_FIELDS, DocumentStatus, TeamRole, VisitStatus
 
@@ -23,22 +23,28 @@ def campaign_facts(db: Session, campaign: Campaign) -> CampaignFacts:
             )
         )
     )
-    targets = db.scalars(
-        select(Target).where(Target.campaign_id == campaign.id).order_by(Target.position)
+    # The few columns the rules read, not whole targets and visits (a campaign may have 700).
+    rows = db.execute(
+        select(Organisation.name, Visit.id, Visit.status, Visit.skip_reason)
+        .select_from(Target)
+        .join(Organisation, Target.office_id == Organisation.id)
+        .outerjoin(Visit, Visit.target_id == Target.id)
+        .where(Target.campaign_id == campaign.id)
+        .order_by(Target.position, Target.id)
     ).all()
     visits = tuple(
         VisitFacts(
-            target_name=target.office.name,
-            status=VisitStatus(target.visit.status) if target.visit else None,
-            skip_reason=target.visit.skip_reason if target.visit else "",
-            minutes_issued=bool(target.visit and target.visit.id in minuted),
+            target_name=name,
+            status=VisitStatus(status) if visit_id is not None else None,
+            skip_reason=skip_reason or "",
+            minutes_issued=visit_id in minuted,
         )
-        for target in targets
+        for name, visit_id, status, skip_reason in rows
     )
     return CampaignFacts(
         stage=Stage(campaign.stage),
         missing_plan_fields=tuple(missing),
-        target_count=len(targets),
+        target_count=len(rows),
         has_team_leader=any(m.role == TeamRole.LEADER for m in campaign.members),
         visits=visits,
     )
