@@ -19,7 +19,7 @@ from service.database import transaction
 from service.demo import PLAN_DAY, drive_campaign
 from service.models import Campaign, Document, Target
 from service.seed.synthetic import synthetic_campaign
-from tests.auth_helper import SYSTEM
+from tests.auth_helper import SYSTEM, api_client
 from tests.test_web import signed_in, text
 from tests.test_web_support import Accounts, accounts, campaign_id
 
@@ -90,6 +90,35 @@ def test_a_campaigns_pages_cost_the_same_queries_at_any_size(
     small, large = _synthetic(app, 3, drive=True), _synthetic(app, 30, drive=True)
     signed_in(client, accounts, "leader")
     assert _queries(client, small) == _queries(client, large)
+
+
+API_READS = (
+    "/api/v1/campaigns",
+    "/api/v1/campaigns/{id}",
+    "/api/v1/campaigns/{id}/lifecycle",
+    "/api/v1/campaigns/{id}/documents?per_page=100",
+    "/api/v1/campaigns/{id}/targets?per_page=100",
+    "/api/v1/dispatches?campaign_id={id}&per_page=100",
+    "/api/v1/jobs?campaign_id={id}&per_page=100",
+)
+
+
+def test_the_apis_reads_cost_the_same_queries_at_any_size(app: Flask) -> None:
+    small, large = _synthetic(app, 3, drive=True), _synthetic(app, 30, drive=True)
+    api = api_client(app, "admin")
+
+    def queries(campaign: int) -> dict[str, int]:
+        found = {}
+        for path in API_READS:
+            url = path.format(id=campaign)
+            api.get(url)
+            with counted() as count:
+                response = api.get(url)
+            assert response.status_code == 200, (url, response.json)
+            found[path] = count[0]
+        return found
+
+    assert queries(small) == queries(large)
 
 
 def test_the_campaign_page_pages_and_filters_its_documents_and_targets(
