@@ -127,7 +127,15 @@ def drive_campaign(campaign_id: int, caller: Caller | None = None) -> None:
             visits.record(db, caller, visit.id, _visit_data(i, target))
             minutes = documents.draft(db, caller, campaign_id, "BB", visit_id=visit.id)
             documents.issue(db, caller, minutes.id)  # dated the day of its visit
-        actions.perform(db, caller, campaign_id, "issue_report", actions.Step(REPORT_DAY))
+        last = max(0, len(campaign.targets) - 1)
+        actions.perform(db, caller, campaign_id, "issue_report", actions.Step(report_day(last)))
+
+
+def report_day(last_visit: int) -> date:
+    """The report's date: the demo's, or the first working day after the last visit of a
+    larger campaign (a report never comes before the minutes it sums up)."""
+    after = visit_start(last_visit).date() + timedelta(days=1)
+    return max(REPORT_DAY, next(calendar.working_days(after)))
 
 
 def _visit_data(index: int, target: Target) -> dict[str, object]:
