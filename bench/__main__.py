@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import api, archive, chaos, notices, pdf, render, scale
+from bench import api, archive, chaos, notices, pages, pdf, render, scale
 from bench.env import Backend
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -40,6 +40,7 @@ REQUIRED = (
     "archive.memory_growth_mb",
     "api.p95_ms",
     "api.p95_baseline_ms",
+    "pages.slowest.ms",
     "notices.total_s",
     "notices.notices_per_s",
 )
@@ -71,7 +72,17 @@ TINY = Sizes(
 )
 
 
-STAGES = ("pdf", "render", "archive", "api", "scale", "scale_embedded", "notices", "chaos")
+STAGES = (
+    "pdf",
+    "render",
+    "archive",
+    "api",
+    "pages",
+    "scale",
+    "scale_embedded",
+    "notices",
+    "chaos",
+)
 
 
 def machine() -> str:
@@ -139,6 +150,7 @@ def run(
     stage("render", lambda: render.measure(backend, sizes.render_docs, sizes.render_workers))
     stage("archive", lambda: archive.measure(backend, sizes.archive, (made or [pdf.sample()])[0]))
     stage("api", lambda: api.measure(backend, sizes.api_requests, sizes.api_clients))
+    stage("pages", lambda: pages.measure(backend.root, sizes.scale))
     stage("scale", lambda: scale.measure(backend, sizes.scale, sizes.scale_workers))
     if backend.postgres_url:  # the same campaign on the embedded default (SQLite, file broker)
         embedded = Backend(backend.root / "embedded")
@@ -227,6 +239,7 @@ def table(results: dict[str, Any]) -> str:
             )
             for name, e in q["endpoints"].items()
         ),
+        *pages.rows(results["pages"]),
         *notices.rows(results["notices"]),
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
