@@ -57,6 +57,7 @@ class Sizes:
     archive: tuple[int, int] = (100, 1000)
     api_requests: int = 200
     api_clients: int = 20
+    api_large_targets: int = 700
     notices: int = 700
 
 
@@ -68,6 +69,7 @@ TINY = Sizes(
     archive=(3, 6),
     api_requests=8,
     api_clients=4,
+    api_large_targets=8,
     notices=2,
 )
 
@@ -149,7 +151,12 @@ def run(
     stage("pdf", measure_pdf)
     stage("render", lambda: render.measure(backend, sizes.render_docs, sizes.render_workers))
     stage("archive", lambda: archive.measure(backend, sizes.archive, (made or [pdf.sample()])[0]))
-    stage("api", lambda: api.measure(backend, sizes.api_requests, sizes.api_clients))
+    stage(
+        "api",
+        lambda: api.measure(
+            backend, sizes.api_requests, sizes.api_clients, sizes.api_large_targets
+        ),
+    )
     stage("pages", lambda: pages.measure(backend.root, sizes.scale))
     stage("scale", lambda: scale.measure(backend, sizes.scale, sizes.scale_workers))
     if backend.postgres_url:  # the same campaign on the embedded default (SQLite, file broker)

@@ -1,11 +1,12 @@
 """API: p50 and p95 latency of the main endpoints under concurrent clients, against /healthz.
 
 gunicorn as `vanthu run` starts it (two sync workers) on a free port. The reads go to the demo
-campaign, driven through every step with its documents rendered; the generate request drafts a
-notice for a different target of a large synthetic campaign each time (no worker runs: the web
-process only enqueues). Each client thread opens a connection per request, as a browser would
-against gunicorn's sync workers; every API request carries an administrator's bearer token (the
-token's check is part of what is measured), the /healthz baseline none.
+campaign, driven through every step with its documents rendered, and to a large synthetic one
+(700 targets at make bench's size); the generate request then drafts a notice for a different
+target of the large one each time (no worker runs: the web process only enqueues). Each client
+thread opens a connection per request, as a browser would against gunicorn's sync workers; every
+API request carries an administrator's bearer token (the token's check is part of what is
+measured), the /healthz baseline none.
 """
 
 from __future__ import annotations
@@ -101,17 +102,24 @@ def prepare(generate_targets: int) -> tuple[int, list[int], int]:
     return demo, targets, large_id
 
 
-def measure(backend: Backend, requests: int, clients: int) -> dict[str, Any]:
+def measure(
+    backend: Backend, requests: int, clients: int, large_targets: int = 700
+) -> dict[str, Any]:
     with backend.stage("api") as config:
-        campaign_id, targets, large_id = prepare(requests)
+        campaign_id, targets, large_id = prepare(max(requests, large_targets))
         token = api_token()
         with web_server(config) as (port, group):
             base = f"/api/v1/campaigns/{campaign_id}"
+            big = f"/api/v1/campaigns/{large_id}"
             reads: dict[str, Callable[[int], Request]] = {
                 "campaign_list": lambda _i: ("GET", "/api/v1/campaigns", None),
                 "campaign_detail": lambda _i: ("GET", base, None),
                 "lifecycle": lambda _i: ("GET", f"{base}/lifecycle", None),
                 "documents_list": lambda _i: ("GET", f"{base}/documents", None),
+                # The same reads of the large campaign (its targets, not yet its documents).
+                "large_campaign_detail": lambda _i: ("GET", big, None),
+                "large_lifecycle": lambda _i: ("GET", f"{big}/lifecycle", None),
+                "large_targets_list": lambda _i: ("GET", f"{big}/targets", None),
             }
             load(port, [("GET", "/healthz", None)] * clients, clients)  # warm every worker
             baseline = summary(load(port, [("GET", "/healthz", None)] * requests, clients))
