@@ -111,7 +111,8 @@ def test_bench_runs_at_tiny_sizes(tmp_path: Path) -> None:
     for path in REQUIRED:
         value = lookup(results, path)
         assert isinstance(value, int | float) and not isinstance(value, bool), (path, value)
-    assert list(results["run"]["measured"]) == list(STAGES)
+    # scale_embedded drives the campaign again on SQLite only when the run's backend is not it.
+    assert list(results["run"]["measured"]) == [s for s in STAGES if s != "scale_embedded"]
     assert results["scale"]["small"]["documents"] == 2 * 1 + 3
     assert results["scale"]["large"]["emails"] > 0
     assert results["notices"]["notices"] == TINY.notices
