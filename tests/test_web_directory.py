@@ -4,14 +4,13 @@ edited and deactivated, with what each receives, under the API's directory permi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from service.database import session, transaction
+from bench.pages import statements
+from service.database import transaction
 from service.models import Campaign, Contact, Organisation, Person, Signer
 from service.seed.synthetic import synthetic_campaign
 from tests.test_web import flashes, signed_in, text
@@ -372,23 +371,6 @@ def test_only_directory_editors_change_signers(
     assert _signers(app, issuer_id) == before
 
 
-@contextmanager
-def _counted(app: Any) -> Iterator[list[str]]:
-    """The SQL statements the app runs inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = session().get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def _directory_queries(app: Any, client: FlaskClient, targets: int) -> dict[str, int]:
     """page -> its queries, with one current campaign: a synthetic one of `targets` targets
     (those before archived, so that as many campaigns are current each time)."""
@@ -406,7 +388,7 @@ def _directory_queries(app: Any, client: FlaskClient, targets: int) -> dict[str,
         }
     counts = {}
     for name, page in pages.items():
-        with _counted(app) as seen:
+        with statements() as seen:
             assert client.get(page).status_code == 200, page
         counts[name] = len(seen)
     return counts

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from bench.pages import statements
 from service.commands import actions, documents, visits
-from service.database import session, transaction
+from service.database import transaction
 from service.demo import NOTICE_DAY, PLAN_DAY, visit_start
 from service.documents.store import put_file
 from service.models import Campaign, Dispatch, Document, TeamMember, User
@@ -33,23 +32,6 @@ def _client(app: Any, accounts: Accounts, role: str) -> tuple[FlaskClient, str]:
 
 def _text(response: Any) -> str:
     return str(response.get_data(as_text=True))
-
-
-@contextmanager
-def _statements(app: Any) -> Iterator[list[str]]:
-    """The SQL statements the app runs inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = session().get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _plan_issued(app: Any, campaign_id: int) -> None:
@@ -174,12 +156,12 @@ def test_the_inbox_runs_as_many_queries_for_one_row_as_for_many(
     _plan_issued(app, campaign_id)
     _fail_mail(app, campaign_id, 1)
     staff, _ = _client(app, accounts, "staff")
-    with _statements(app) as few:
+    with statements() as few:
         assert staff.get("/inbox").status_code == 200
     _schedule(app, campaign_id)
     _announce(app, campaign_id)
     _fail_mail(app, campaign_id, 5)
-    with _statements(app) as many:
+    with statements() as many:
         page = _text(staff.get("/inbox"))
     assert len(re.findall(r"data-inbox-visit=", page)) == 11
     assert len(many) == len(few), "\n".join(many)
@@ -259,7 +241,7 @@ def test_the_preview_runs_as_many_queries_whatever_the_number_of_targets(
 ) -> None:
     _announce_ready(app, campaign_id)
     leader, _ = _client(app, accounts, "leader")
-    with _statements(app) as many:
+    with statements() as many:
         assert leader.get(f"/campaigns/{campaign_id}/notices/preview").status_code == 200
     with app.app_context(), transaction() as db:
         campaign = db.get(Campaign, campaign_id)
@@ -268,7 +250,7 @@ def test_the_preview_runs_as_many_queries_whatever_the_number_of_targets(
             if target.visit is not None:
                 db.delete(target.visit)
         campaign.targets = campaign.targets[:4]
-    with _statements(app) as few:
+    with statements() as few:
         page = _text(leader.get(f"/campaigns/{campaign_id}/notices/preview"))
     assert page.count("data-notice-target=") == 4
     assert len(few) == len(many), "\n".join(few)

@@ -4,16 +4,13 @@ its number of targets (a national campaign has hundreds)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
+from bench.pages import statements
 from service.commands import actions
 from service.database import transaction
 from service.demo import PLAN_DAY, drive_campaign
@@ -24,21 +21,6 @@ from tests.test_web import signed_in, text
 from tests.test_web_support import Accounts, accounts, campaign_id
 
 __all__ = ["accounts", "campaign_id"]  # fixtures used here
-
-
-@contextmanager
-def counted() -> Iterator[list[int]]:
-    """How many SQL statements run inside the block."""
-    count = [0]
-
-    def one(*_args: Any) -> None:
-        count[0] += 1
-
-    event.listen(Engine, "before_cursor_execute", one)
-    try:
-        yield count
-    finally:
-        event.remove(Engine, "before_cursor_execute", one)
 
 
 def _synthetic(app: Flask, targets: int, drive: bool = False) -> int:
@@ -77,10 +59,10 @@ def _queries(client: FlaskClient, campaign: int) -> dict[str, int]:
     for path in CAMPAIGN_PAGES:
         url = path.format(id=campaign)
         client.get(url)  # the first request of a kind may fill a process-wide cache
-        with counted() as count:
+        with statements() as seen:
             response = client.get(url)
         assert response.status_code == 200, (url, text(response)[:500])
-        found[path] = count[0]
+        found[path] = len(seen)
     return found
 
 
@@ -112,10 +94,10 @@ def test_the_apis_reads_cost_the_same_queries_at_any_size(app: Flask) -> None:
         for path in API_READS:
             url = path.format(id=campaign)
             api.get(url)
-            with counted() as count:
+            with statements() as seen:
                 response = api.get(url)
             assert response.status_code == 200, (url, response.json)
-            found[path] = count[0]
+            found[path] = len(seen)
         return found
 
     assert queries(small) == queries(large)
