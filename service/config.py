@@ -5,10 +5,29 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+Number = TypeVar("Number", int, float)
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"VANTHU_{name}", default)
+
+
+def _number(name: str, default: Number, minimum: Number) -> Number:
+    """A numeric setting (whole if its default is), refused when the process starts, naming it,
+    rather than failing the first job that reads it."""
+    raw = _env(name, str(default))
+    try:
+        value = type(default)(raw)
+    except ValueError:
+        value = None
+    if value is None or not value >= minimum:  # `not >=` also refuses NaN
+        whole = "nguyên " if isinstance(default, int) else ""
+        raise ValueError(
+            f"VANTHU_{name} phải là số {whole}từ {minimum} trở lên, không phải {raw!r}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -22,8 +41,19 @@ class Config:
     smtp_url: str = field(default_factory=lambda: _env("SMTP_URL", ""))
     mail_from: str = field(default_factory=lambda: _env("MAIL_FROM", "vanthu@example.org"))
     soffice: str = field(default_factory=lambda: _env("SOFFICE", "soffice"))
+    # Seconds a conversion may take before its LibreOffice is killed and restarted.
+    convert_timeout: float = field(default_factory=lambda: _number("CONVERT_TIMEOUT", 60.0, 1.0))
+    # Warm LibreOffice instances a worker converts on at once, one document each (workers.pdf);
+    # a worker on the convert queue runs at least this many jobs at once.
+    pdf_instances: int = field(
+        default_factory=lambda: _number("PDF_INSTANCES", os.cpu_count() or 1, 1)
+    )
+    # Documents an instance converts before it is restarted (LibreOffice's memory grows); 0: never.
+    pdf_restart_after: int = field(default_factory=lambda: _number("PDF_RESTART_AFTER", 200, 0))
     lease_seconds: int = field(default_factory=lambda: int(_env("LEASE_SECONDS", "20")))
     sweep_seconds: float = field(default_factory=lambda: float(_env("SWEEP_SECONDS", "5")))
+    # How many due jobs of a batched kind (renders) a worker claims at once (service.runner).
+    claim_batch: int = field(default_factory=lambda: _number("CLAIM_BATCH", 8, 1))
     reminder_days: int = field(default_factory=lambda: int(_env("REMINDER_DAYS", "3")))
     max_content_length: int = field(
         default_factory=lambda: int(_env("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024)))

@@ -96,10 +96,17 @@ def _jobs(config: Config) -> str:
 
 
 def _libreoffice(config: Config) -> str:
+    """Where LibreOffice is, and how many warm instances convert on it and for how long (the
+    workers' settings, as this process reads them)."""
     path = libreoffice_available(config.soffice)
     if path is None:
         raise FileNotFoundError("không có LibreOffice: văn bản chỉ có bản DOCX")
-    return path
+    restart = (
+        f"khởi động lại sau mỗi {config.pdf_restart_after} văn bản"
+        if config.pdf_restart_after
+        else "không khởi động lại định kỳ"
+    )
+    return f"{path} ({config.pdf_instances} phiên bản chạy sẵn mỗi tiến trình xử lý, {restart})"
 
 
 def _pdf_font(_config: Config) -> str:

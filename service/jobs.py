@@ -6,7 +6,7 @@ The broker only rings a doorbell after commit; a lost ring is made good by the p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,8 +84,13 @@ def enqueue(
     )
     db.add(job)
     db.flush()
-    db.info.setdefault("new_jobs", []).append((job.id, kind))
+    ring_on_commit(db, job.id, kind)
     return job
+
+
+def ring_on_commit(db: Session, job_id: int, kind: str) -> None:
+    """Ring for job `job_id` once `db`'s transaction commits (and not if it rolls back)."""
+    db.info.setdefault("new_jobs", []).append((job_id, kind))
 
 
 def enqueue_for(db: Session, kind: str, doc: Document, version: str) -> Job:
@@ -124,31 +129,119 @@ def _due(now: datetime) -> Any:
     )
 
 
+def _claimable(now: datetime) -> Any:
+    return and_(_due(now), Job.attempts < Job.max_attempts)
+
+
+def _taking(now: datetime, lease_seconds: int) -> dict[str, Any]:
+    """What a claim writes on each row it takes: running, one attempt more, under a lease."""
+    return {
+        "state": JobState.RUNNING,
+        "attempts": Job.attempts + 1,
+        "lease_until": now + timedelta(seconds=lease_seconds),
+        "updated_at": now,
+    }
+
+
 def claim(db: Session, job_id: int, lease_seconds: int) -> bool:
     """Take the job if it is due or its lease expired; exactly one claimer wins."""
     now = utcnow()
     result = db.execute(
         update(Job)
-        .where(Job.id == job_id, _due(now), Job.attempts < Job.max_attempts)
-        .values(
-            state=JobState.RUNNING,
-            attempts=Job.attempts + 1,
-            lease_until=now + timedelta(seconds=lease_seconds),
-            updated_at=now,
-        )
+        .where(Job.id == job_id, _claimable(now))
+        .values(**_taking(now, lease_seconds))
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
 
 
-def renew(db: Session, job_id: int, attempt: int, lease_seconds: int) -> bool:
-    """Extend the lease of attempt `attempt` while its worker is alive; False once that attempt
-    no longer holds the job (it finished, or its lease lapsed and another worker took it)."""
+def claim_batch(
+    db: Session, job_id: int, batched: Collection[str], limit: int, lease_seconds: int
+) -> list[Job]:
+    """Take job `job_id` and, if its kind is among `batched`, up to `limit` - 1 more due jobs of
+    its kind (oldest first), in one conditional UPDATE that returns them as claimed (job
+    `job_id` first). Each row is taken as `claim` takes one: its own attempt and lease, and
+    only if it is still claimable when written, so a row another claimer took meanwhile is
+    left out and no two claimers ever get the same job."""
+    now = utcnow()
+    same_kind = select(Job.kind).where(Job.id == job_id).scalar_subquery()
+    chosen = (
+        select(Job.id)
+        .where(
+            _claimable(now),
+            or_(Job.id == job_id, and_(Job.kind == same_kind, Job.kind.in_(list(batched)))),
+        )
+        .order_by(Job.id != job_id, Job.run_after, Job.id)
+        .limit(max(1, limit))
+    )
+    taken = db.scalars(
+        update(Job)
+        .where(Job.id.in_(chosen.scalar_subquery()), _claimable(now))
+        .values(**_taking(now, lease_seconds))
+        .returning(Job)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).all()
+    return sorted(taken, key=lambda job: (job.id != job_id, job.run_after, job.id))
+
+
+def _attempts_of(held: Mapping[int, int]) -> Any:
+    """The rows that attempt `held[id]` of job `id` still holds."""
+    return and_(
+        Job.state == JobState.RUNNING,
+        or_(*(and_(Job.id == job_id, Job.attempts == attempt) for job_id, attempt in held.items())),
+    )
+
+
+def renew(db: Session, held: Mapping[int, int], lease_seconds: int) -> set[int]:
+    """Extend the leases of the jobs `held` (id: attempt) while their worker is alive; returns
+    the ids still held (a job is no longer once its attempt finished, or its lease lapsed and
+    another worker took it)."""
+    if not held:
+        return set()
+    until = utcnow() + timedelta(seconds=lease_seconds)
+    return set(
+        db.scalars(
+            update(Job)
+            .where(_attempts_of(held))
+            .values(lease_until=until)
+            .returning(Job.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def unclaim(db: Session, held: Mapping[int, int]) -> list[tuple[int, str]]:
+    """Put back, as if never claimed, the jobs `held` (id: attempt) that a batch claimed but
+    never started: due at once, the attempt given back. Returns (id, kind) of those put back."""
+    if not held:
+        return []
+    now = utcnow()
+    rows = db.execute(
+        update(Job)
+        .where(_attempts_of(held))
+        .values(
+            state=JobState.QUEUED,
+            attempts=Job.attempts - 1,
+            lease_until=None,
+            run_after=now,
+            updated_at=now,
+        )
+        .returning(Job.id, Job.kind)
+        .execution_options(synchronize_session=False)
+    )
+    return [(row.id, row.kind) for row in rows]
+
+
+def finish_attempt(db: Session, job_id: int, attempt: int) -> bool:
+    """Record attempt `attempt` of the job done, in one statement; False if that attempt no
+    longer holds it (its lease lapsed and another worker took it)."""
     now = utcnow()
     result = db.execute(
         update(Job)
-        .where(Job.id == job_id, Job.state == JobState.RUNNING, Job.attempts == attempt)
-        .values(lease_until=now + timedelta(seconds=lease_seconds))
+        .where(_attempts_of({job_id: attempt}))
+        .values(
+            state=JobState.DONE, lease_until=None, last_error="", finished_at=now, updated_at=now
+        )
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))

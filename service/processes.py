@@ -32,7 +32,9 @@ def worker_command(
     queues: str = ALL_QUEUES, concurrency: int | None = None, name: str = "w1"
 ) -> list[str]:
     """A worker on `queues`; without `concurrency`, as many at once as the broker's settings
-    size it for (`service.broker`: threads per core on the embedded default, else one)."""
+    size it for (`service.broker`: threads per core on the embedded default, else one), and on
+    the convert queue at least one per warm LibreOffice (`VANTHU_PDF_INSTANCES`, default one
+    per core; `workers.celery_app`), so the queue spreads documents across them."""
     threads = ("-c", str(concurrency)) if concurrency is not None else ()
     return celery_command(
         "worker",

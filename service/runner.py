@@ -11,15 +11,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from service import jobs
-from service.database import transaction
+from service.database import SessionFactory, transaction
 from service.models import Job
 from service.timeutil import utcnow
 from workflows.vocabulary import JobState
@@ -60,6 +62,8 @@ class Kind:
     given_up: Hook | None = None  # over without success: failed for good, or out of attempts
     retrying: Hook | None = None  # an attempt failed and another is due (job.last_error says why)
     handed_back: Hook | None = None  # its worker stopped or died mid-run; due again now
+    # Short jobs a worker may claim several of at once (`execute`'s `batch`), run one by one.
+    batched: bool = False
 
 
 Kinds = Mapping[str, Kind]
@@ -77,6 +81,8 @@ class Outcome(StrEnum):
 
 # Names the worker process to the supervisor that started it (`service.processes`).
 HOLDER_ENV = "VANTHU_HOLDER"
+# Marks the holding of a job claimed in a batch that has not started yet.
+WAITING = "w"
 
 
 # What a job handed back says about why it runs again.
@@ -88,12 +94,14 @@ REASONS = {
 
 @dataclass(frozen=True)
 class Holding:
-    """Attempt `attempt` of job `job_id`, held by process `pid` on host `host`."""
+    """Attempt `attempt` of job `job_id`, held by process `pid` on host `host`; `waiting`: claimed
+    in a batch and not started yet (handed back, it gets its attempt back)."""
 
     job_id: int
     attempt: int
     pid: int
     host: str
+    waiting: bool = False
 
     @property
     def orphaned(self) -> bool:
@@ -114,7 +122,8 @@ class Holding:
 
 class Holdings:
     """The jobs one worker (and its pool processes) holds, as empty files
-    `<holder>-<job>-<attempt>-<pid>@<host>` (empty, so even a full disk takes them): whoever sees
+    `<holder>-<job>-<attempt>-<pid>@<host>` (`<attempt>w` while it waits its turn in a batch;
+    empty, so even a full disk takes them): whoever sees
     a process stop or die hands its jobs back at once instead of leaving them to their lease —
     the supervisor when the worker dies (`hand_back`), a pool process given a dead sibling's
     redelivered job (`execute`)."""
@@ -134,16 +143,26 @@ class Holdings:
         return cls.of(var_dir, holder) if holder else None
 
     def _path(self, held: Holding) -> Path:
-        return self.folder / f"{self.holder}-{held.job_id}-{held.attempt}-{held.pid}@{held.host}"
+        attempt = f"{held.attempt}{WAITING if held.waiting else ''}"
+        return self.folder / f"{self.holder}-{held.job_id}-{attempt}-{held.pid}@{held.host}"
 
-    def hold(self, job_id: int, attempt: int) -> Holding:
-        held = Holding(job_id, attempt, os.getpid(), socket.gethostname())
+    def hold(self, job_id: int, attempt: int, *, waiting: bool = False) -> Holding:
+        held = Holding(job_id, attempt, os.getpid(), socket.gethostname(), waiting)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._path(held).touch()
         except OSError as error:  # the lease still bounds how long the job can be stuck
             log.warning("could not record holding job %s: %s", job_id, error)
         return held
+
+    def start(self, held: Holding) -> Holding:
+        """The waiting job `held` is starting: from now on, handing it back counts its attempt."""
+        started = replace(held, waiting=False)
+        try:
+            os.replace(self._path(held), self._path(started))
+        except OSError:
+            return self.hold(held.job_id, held.attempt)
+        return started
 
     def drop(self, held: Holding) -> None:
         with suppress(OSError):
@@ -157,8 +176,10 @@ class Holdings:
             job, _, rest = path.name.removeprefix(f"{self.holder}-").partition("-")
             attempt, _, owner = rest.partition("-")
             pid, _, host = owner.partition("@")
+            waiting = attempt.endswith(WAITING)
+            attempt = attempt.removesuffix(WAITING)
             if job.isdigit() and attempt.isdigit() and pid.isdigit():
-                found.append(Holding(int(job), int(attempt), int(pid), host))
+                found.append(Holding(int(job), int(attempt), int(pid), host, waiting))
         return found
 
     @classmethod
@@ -196,13 +217,22 @@ def hand_back(
         if orphans_only and not held.orphaned:
             continue
         with transaction() as db:
-            job = release(db, kinds, held.job_id, held.attempt, refund=refund, reason=reason)
-            kind = job.kind if job is not None and job.state == JobState.QUEUED else None
+            kind = _put_back(db, kinds, held, refund=refund, reason=reason)
         if kind is not None:
             jobs.ring(held.job_id, kind, urgent=True)
             handed.append(held.job_id)
         holdings.drop(held)
     return handed
+
+
+def _put_back(db: Session, kinds: Kinds, held: Holding, *, refund: bool, reason: str) -> str | None:
+    """Hand back the job `held` says a stopped or dead process held: one that waited its turn in
+    a batch as if never claimed, one that ran as `release` does. Its kind if it is due again."""
+    if held.waiting:
+        back = jobs.unclaim(db, {held.job_id: held.attempt})
+        return back[0][1] if back else None
+    job = release(db, kinds, held.job_id, held.attempt, refund=refund, reason=reason)
+    return job.kind if job is not None and job.state == JobState.QUEUED else None
 
 
 def release(
@@ -249,73 +279,148 @@ def _call(hook: Hook | None, db: Session, job: Job) -> None:
         hook(db, job)
 
 
+# A worker that claimed a batch starts no more of it after this long; it hands the rest back,
+# due at once, rather than keep work other workers are free for or run into its task's limits
+# (a render's own stop, 30 s, after 5 s stays within Celery's 45 s: service.broker).
+BATCH_SECONDS = 5.0
+
+
 def execute(
-    job_id: int, kinds: Kinds, lease_seconds: int, holdings: Holdings | None = None
+    job_id: int,
+    kinds: Kinds,
+    lease_seconds: int,
+    holdings: Holdings | None = None,
+    batch: int = 1,
 ) -> Outcome:
-    """Claim and run job `job_id`, keeping its lease alive and recording the holding while it
-    runs; returns what happened."""
-    claimed: Job | None = None
-    held: Holding | None = None
+    """Claim job `job_id` (with up to `batch` - 1 more due jobs of its kind, if it runs in
+    batches) and run what was claimed one by one, keeping each lease alive and each holding
+    recorded until the job ends; returns what came of job `job_id`."""
+    taken = _claim(job_id, kinds, lease_seconds, holdings, batch)
+    live = {job.id: job.attempts for job, _held in taken}
+    outcome = Outcome.SKIPPED
+    started = time.monotonic()
+    try:
+        with _heartbeat(live, lease_seconds):
+            for job, held in taken:
+                if job.id not in live:  # its lease lapsed while it waited; another took it
+                    if holdings is not None and held is not None:
+                        holdings.drop(held)
+                    continue
+                if job.id != taken[0][0].id and time.monotonic() - started > BATCH_SECONDS:
+                    break
+                if holdings is not None and held is not None and held.waiting:
+                    held = holdings.start(held)
+                try:
+                    result = run_claimed(job, kinds)
+                finally:
+                    live.pop(job.id, None)
+                    if holdings is not None and held is not None:
+                        holdings.drop(held)
+                if job.id == job_id:
+                    outcome = result
+    finally:
+        _unclaim_rest(taken, live, holdings)
+    return outcome
+
+
+def _claim(
+    job_id: int, kinds: Kinds, lease_seconds: int, holdings: Holdings | None, batch: int
+) -> list[tuple[Job, Holding | None]]:
+    """The jobs claimed, each with its holding (recorded before the claim commits: a worker
+    killed at any moment after it is known to hold them; a holding whose claim never committed
+    hands back nothing)."""
+    batched = [kind for kind, spec in kinds.items() if spec.batched] if batch > 1 else []
+    taken: list[tuple[Job, Holding | None]] = []
     try:
         with transaction() as db:
-            if not jobs.claim(db, job_id, lease_seconds) and not _take_over(
-                db, kinds, job_id, lease_seconds, holdings
-            ):
-                return Outcome.SKIPPED
-            claimed = db.get(Job, job_id, populate_existing=True)  # as the claim left it
-            assert claimed is not None
-            db.expunge(claimed)
-            if holdings is not None:
-                # Recorded before the claim commits: a worker killed at any moment after it is
-                # known to hold the job; a holding whose claim never committed hands back nothing.
-                held = holdings.hold(job_id, claimed.attempts)
+            claimed = jobs.claim_batch(db, job_id, batched, batch, lease_seconds)
+            if not claimed:
+                siblings = _take_over(db, kinds, job_id, holdings)
+                if siblings is not None:
+                    claimed = jobs.claim_batch(db, job_id, batched, batch, lease_seconds)
+                    ours = {job.id for job in claimed}
+                    for sibling, kind in siblings:  # the dead holder's jobs this claim left
+                        if sibling not in ours:
+                            jobs.ring_on_commit(db, sibling, kind)
+            for index, job in enumerate(claimed):
+                db.expunge(job)
+                held = None
+                if holdings is not None:
+                    held = holdings.hold(job.id, job.attempts, waiting=index > 0)
+                taken.append((job, held))
     except BaseException:
-        if holdings is not None and held is not None:
-            holdings.drop(held)
+        for _job, held in taken:
+            if holdings is not None and held is not None:
+                holdings.drop(held)
         raise
-    job = claimed
-    try:
-        with _heartbeat(job_id, job.attempts, lease_seconds):
-            return _run(job, kinds)
-    finally:
-        if holdings is not None and held is not None:
+    return taken
+
+
+def _unclaim_rest(
+    taken: list[tuple[Job, Holding | None]],
+    live: dict[int, int],
+    holdings: Holdings | None,
+) -> None:
+    """Hand back, as if never claimed, the jobs of a batch that were not started (out of time,
+    or the worker is stopping), and ring for them ahead of the backlog: they waited already."""
+    if not live:
+        return
+    with transaction() as db:
+        back = jobs.unclaim(db, live)
+    for job_id, kind in back:
+        jobs.ring(job_id, kind, urgent=True)
+    for job, held in taken:
+        if job.id in live and holdings is not None and held is not None:
             holdings.drop(held)
+    live.clear()
 
 
 def _take_over(
-    db: Session, kinds: Kinds, job_id: int, lease_seconds: int, holdings: Holdings | None
-) -> bool:
-    """Claim a job whose lease is live but whose holder died (a pool process killed: Celery
-    redelivers its message at once), instead of waiting for the lease to lapse."""
+    db: Session, kinds: Kinds, job_id: int, holdings: Holdings | None
+) -> list[tuple[int, str]] | None:
+    """Hand back job `job_id` if its lease is live but its holder died (a pool process killed:
+    Celery redelivers its message at once), to claim it now instead of when the lease lapses;
+    and the other jobs of the dead holder's batch with it. None if its holder lives; else the
+    (id, kind) of the others handed back."""
     if holdings is None:
-        return False
-    orphans = [held for held in holdings.held(job_id) if held.orphaned]
-    for held in orphans:
-        release(db, kinds, job_id, held.attempt, refund=False, reason=REASONS["died"])
-        holdings.drop(held)
-    if not orphans:
-        return False
+        return None
+    dead = {(held.pid, held.host) for held in holdings.held(job_id) if held.orphaned}
+    if not dead:
+        return None
+    siblings = []
+    for held in holdings.held():
+        if (held.pid, held.host) in dead:
+            kind = _put_back(db, kinds, held, refund=False, reason=REASONS["died"])
+            holdings.drop(held)
+            if kind is not None and held.job_id != job_id:
+                siblings.append((held.job_id, kind))
     db.flush()
-    return jobs.claim(db, job_id, lease_seconds)
+    return siblings
 
 
 @contextmanager
-def _heartbeat(job_id: int, attempt: int, lease_seconds: int) -> Iterator[None]:
-    """Renew the lease every quarter lease while the job runs: a live worker keeps its job
-    however long it takes, and a dead one's job is due again within one lease."""
+def _heartbeat(live: dict[int, int], lease_seconds: int) -> Iterator[None]:
+    """Renew the leases of the claimed jobs not yet ended (`live`: id to attempt) every quarter
+    lease, in one statement: a live worker keeps its jobs however long they take, and a dead
+    one's are due again within one lease."""
     stop = threading.Event()
 
     def beat() -> None:
         started = time.monotonic()
         while not stop.wait(lease_seconds / 4) and time.monotonic() - started < HEARTBEAT_LIMIT:
+            held = dict(live)
             try:
                 with transaction() as db:
-                    if not jobs.renew(db, job_id, attempt, lease_seconds):
-                        return  # no longer ours: the outcome is recorded by its new holder
+                    kept = jobs.renew(db, held, lease_seconds)
             except Exception as error:  # a missed beat is made good by the next one
-                log.warning("could not renew the lease of job %s: %s", job_id, error)
+                log.warning("could not renew the leases of jobs %s: %s", sorted(held), error)
+                continue
+            for lost_id in set(held) - kept:  # no longer ours: its new holder records it
+                live.pop(lost_id, None)
+            if not live:
+                return
 
-    thread = threading.Thread(target=beat, name=f"lease-{job_id}", daemon=True)
+    thread = threading.Thread(target=beat, name="lease", daemon=True)
     thread.start()
     try:
         yield
@@ -324,8 +429,45 @@ def _heartbeat(job_id: int, attempt: int, lease_seconds: int) -> Iterator[None]:
         thread.join()
 
 
-def _run(job: Job, kinds: Kinds) -> Outcome:
+@dataclass
+class _Run:
+    """The job this thread runs, and whether its handler recorded it already (`record_done`):
+    None until that transaction commits, then whether the attempt still held the job."""
+
+    job: Job
+    recorded: bool | None = None
+
+
+_running: ContextVar[_Run | None] = ContextVar("running", default=None)
+_RECORDED = "recorded_runs"
+
+
+def record_done(db: Session) -> None:
+    """Record the job this thread runs as done in `db`'s transaction, the one storing what it
+    made and enqueuing what comes next, instead of in a transaction of the runner's own after
+    it. Outside a job, nothing."""
+    run = _running.get()
+    if run is not None:
+        held = jobs.finish_attempt(db, run.job.id, run.job.attempts)
+        db.info.setdefault(_RECORDED, []).append((run, held))
+
+
+@event.listens_for(SessionFactory, "after_commit")
+def _recorded_after_commit(db: Session) -> None:
+    for run, held in db.info.pop(_RECORDED, []):
+        run.recorded = held
+
+
+@event.listens_for(SessionFactory, "after_rollback")
+def _forget_records(db: Session) -> None:
+    db.info.pop(_RECORDED, None)
+
+
+def run_claimed(job: Job, kinds: Kinds) -> Outcome:
+    """Run one claimed job's handler and record how it ended."""
     job_id, attempt = job.id, job.attempts
+    run = _Run(job)
+    token = _running.set(run)
     try:
         kinds[job.kind].run(job)
     except NotYet as waiting:
@@ -333,11 +475,12 @@ def _run(job: Job, kinds: Kinds) -> Outcome:
     except Exception as error:
         log.warning("job %s (%s) attempt %s failed: %s", job_id, job.kind, attempt, error)
         return _record_failure(job_id, attempt, kinds, error)
-    with transaction() as db:
-        current = _current(db, job_id, attempt)
-        if current is not None:
-            jobs.finish(db, current)
-    return Outcome.DONE
+    finally:
+        _running.reset(token)
+    if run.recorded is None:
+        with transaction() as db:
+            run.recorded = jobs.finish_attempt(db, job_id, attempt)
+    return Outcome.DONE if run.recorded else Outcome.SKIPPED
 
 
 def _current(db: Session, job_id: int, attempt: int) -> Job | None:

@@ -176,6 +176,65 @@ def test_hung_instance_is_killed_and_replaced(converter: PdfConverter) -> None:
 
 
 @pytest.mark.libreoffice
+def test_an_instance_is_restarted_after_n_documents_and_none_is_lost(soffice: str) -> None:
+    """`restart_after` 2: the first two documents on one soffice, which is stopped once the
+    second's PDF is read; the third and fourth on a new one; every document still a PDF."""
+    with PdfConverter(soffice=soffice, restart_after=2) as converter:
+        pdfs, before, after = [], [], []
+        for number in range(1, 5):
+            before.append(converter.pid)
+            pdfs.append(converter.convert(_docx(f"Văn bản số {number}")))
+            after.append(converter.pid)
+        first, second = after[0], after[2]
+        assert first is not None and second is not None and first != second
+        assert before == [None, first, None, second]
+        assert after == [first, None, second, None]
+        assert _eventually(lambda: not _running(first))
+    for number, pdf in enumerate(pdfs, 1):
+        assert f"Văn bản số {number}" in _pdf_text(pdf)
+
+
+@pytest.mark.libreoffice
+def test_never_restarted_when_restart_after_is_zero(soffice: str) -> None:
+    with PdfConverter(soffice=soffice, restart_after=0) as converter:
+        converter.convert(_docx())
+        pid = converter.pid
+        for _ in range(3):
+            converter.convert(_docx())
+        assert pid is not None and converter.pid == pid
+
+
+@pytest.mark.libreoffice
+def test_the_worker_s_shared_instances_restart_after_the_setting(
+    soffice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefork worker's server reads `VANTHU_PDF_RESTART_AFTER`: its soffice is replaced after
+    that many documents, not before, and the pool processes' conversions all succeed."""
+    monkeypatch.setenv("VANTHU_SOFFICE", soffice)
+    monkeypatch.setenv("VANTHU_PDF_RESTART_AFTER", "2")
+    monkeypatch.setattr(shared_module, "_shared", None)
+    server = shared_module.Server(size=1).start()
+    try:
+        assert server.pid is not None
+        pid = server.pid
+
+        def convert(number: int) -> None:
+            text = f"Văn bản số {number}"
+            assert text in _pdf_text(get_converter().convert(_docx(text)))
+
+        convert(1)
+        first = _descendants(pid)
+        assert first  # the bridge and its soffice
+        convert(2)
+        assert _eventually(lambda: not _descendants(pid))  # stopped after the second document
+        convert(3)
+        assert _descendants(pid) and not _descendants(pid) & first
+    finally:
+        server.stop()
+        get_converter().close()
+
+
+@pytest.mark.libreoffice
 def test_timeout_during_startup_then_recovers(converter: PdfConverter) -> None:
     converter.timeout = 0.001
     with pytest.raises(ConversionTimeout):
@@ -264,12 +323,15 @@ def test_get_converter_is_shared_and_configured_from_env(
     monkeypatch.delenv(shared_module.SOCKET_ENV, raising=False)
     monkeypatch.setenv("VANTHU_SOFFICE", "/opt/lo/soffice")
     monkeypatch.setenv("VANTHU_CONVERT_TIMEOUT", "12.5")
+    monkeypatch.setenv("VANTHU_PDF_INSTANCES", "3")
+    monkeypatch.setenv("VANTHU_PDF_RESTART_AFTER", "7")
     shared = get_converter()
     assert get_converter() is shared
     assert isinstance(shared, ConverterPool)
     assert shared.soffice == "/opt/lo/soffice"
     assert shared.timeout == 12.5
-    assert shared.size == os.cpu_count()  # one LibreOffice per core at most
+    assert shared.size == 3
+    assert shared.restart_after == 7
 
 
 def _descendants(pid: int) -> set[int]:
@@ -282,7 +344,8 @@ def _descendants(pid: int) -> set[int]:
             except OSError:
                 continue
             parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {pid}
+    found: set[int] = set()
+    frontier = {pid}
     while frontier:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier

@@ -29,12 +29,22 @@ _pdf_server: list[shared.Server] = []
 
 
 @worker_init.connect
+def size_for_conversions(sender: Any, **_kwargs: Any) -> None:
+    """A worker on the convert queue runs at least one job per warm LibreOffice it may convert
+    on (`VANTHU_PDF_INSTANCES`), so that the queue spreads documents across all of them."""
+    instances = flask_app.config["VANTHU"].pdf_instances
+    if "convert" in sender.app.amqp.queues.consume_from and isinstance(sender.concurrency, int):
+        sender.concurrency = max(sender.concurrency, instances)
+
+
+@worker_init.connect
 def share_converter(sender: Any, **_kwargs: Any) -> None:
     """A prefork worker's pool processes convert on one set of warm LibreOffice instances of
     the worker's own, which outlive any pool process killed mid-job (`workers.pdf.shared`)."""
     pool = concurrency.get_implementation(sender.pool_cls)
     if isinstance(pool, type) and issubclass(pool, PreforkPool):
-        _pdf_server.append(shared.Server(size=int(sender.concurrency or 1)).start())
+        size = flask_app.config["VANTHU"].pdf_instances
+        _pdf_server.append(shared.Server(size=size).start())
 
 
 @worker_process_shutdown.connect

@@ -73,7 +73,7 @@ def _send(job: Job) -> None:
 
 
 KINDS: dict[str, runner.Kind] = {
-    JobKind.RENDER: runner.Kind(_render),
+    JobKind.RENDER: runner.Kind(_render, batched=True),
     JobKind.CONVERT: runner.Kind(_convert, given_up=rendering.conversion_given_up),
     JobKind.SEND: runner.Kind(_send, given_up=delivery.given_up, retrying=delivery.retrying),
     JobKind.ARCHIVE: runner.Kind(

@@ -19,7 +19,7 @@ from workers.kinds import KINDS
 def run_job(job_id: int) -> str:
     config = current_app.config["VANTHU"]
     holdings = runner.Holdings.from_env(config.var_dir)
-    return runner.execute(job_id, KINDS, config.lease_seconds, holdings)
+    return runner.execute(job_id, KINDS, config.lease_seconds, holdings, config.claim_batch)
 
 
 @shared_task(name="vanthu.sweep", ignore_result=True)

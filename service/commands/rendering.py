@@ -11,7 +11,8 @@ import logging
 from datetime import datetime, time
 
 from pypdf import PdfReader
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from service import jobs
 from service.commands import dispatch, signing
@@ -21,7 +22,7 @@ from service.documents.libreoffice import Converter
 from service.documents.render import TemplateError, UnreadableTemplate, render_docx
 from service.documents.store import file_of, put_file, read_verified, template_bytes
 from service.models import Campaign, Document, Job, Organisation
-from service.runner import PermanentError
+from service.runner import PermanentError, record_done
 from workflows import titles
 from workflows.documents import KINDS
 from workflows.docx_properties import DocxProperties, with_properties
@@ -33,9 +34,17 @@ NO_LIBREOFFICE = "LibreOffice không khả dụng: văn bản chỉ có bản DO
 RENDER_FAILED = "Không dựng được văn bản từ mẫu"
 
 
+def _document(db: Session, document_id: int) -> Document:
+    """The document with its files, read in one query: every step of its jobs looks at both."""
+    doc = db.get(
+        Document, document_id, options=[joinedload(Document.files)], populate_existing=True
+    )
+    return doc if doc is not None else get_document(db, document_id)  # its NotFound
+
+
 def render(document_id: int) -> None:
     with transaction() as db:
-        doc = get_document(db, document_id)
+        doc = _document(db, document_id)
         if doc.status != DocumentStatus.DRAFT and file_of(doc, "docx") is not None:
             return
         template = template_bytes(db, doc.template_id, doc.kind)
@@ -49,7 +58,7 @@ def render(document_id: int) -> None:
     except TemplateError as error:  # the same template and data would fail the same way again
         raise PermanentError(f"{RENDER_FAILED}: {error}") from error
     with transaction() as db:
-        doc = get_document(db, document_id)
+        doc = _document(db, document_id)
         if doc.status != context_status or (
             doc.status != DocumentStatus.DRAFT and file_of(doc, "docx")
         ):
@@ -57,14 +66,17 @@ def render(document_id: int) -> None:
         stored = put_file(db, doc, "docx", content)
         jobs.withdraw(db, JobKind.CONVERT, doc.id)  # a queued convert of the replaced draft DOCX
         jobs.enqueue_for(db, JobKind.CONVERT, doc, stored.sha256[:16])
+        record_done(db)  # the DOCX, the next step and the job's end commit as one
 
 
 def properties_of(db: Session, doc: Document) -> DocxProperties:
     """What the DOCX (and the PDF made from it) says it is: the document's own title, number
     and date, its campaign's programme and its issuer; nothing the template brings."""
-    campaign = db.get(Campaign, doc.campaign_id)
-    issuer = db.get(Organisation, doc.issuer_id)
-    assert campaign is not None and issuer is not None
+    campaign, issuer = db.execute(  # one query for the two
+        select(Campaign, Organisation)
+        .join(Organisation, Organisation.id == doc.issuer_id)
+        .where(Campaign.id == doc.campaign_id)
+    ).one()
     kind = KINDS[doc.kind]
     type_name = kind.type_name.capitalize()
     programme = campaign.programme or titles.subject(campaign.title)
@@ -86,7 +98,7 @@ def convert(document_id: int, docx_to_pdf: Converter | None, signing_on: bool = 
     """Make the PDF of the current DOCX; without LibreOffice, say so on the document. With
     signing on, the PDF is signed before it is mailed (commands.signing)."""
     with transaction() as db:
-        doc = get_document(db, document_id)
+        doc = _document(db, document_id)
         docx = file_of(doc, "docx")
         if docx is None:
             return  # a draft's convert outlived its DOCX at issue; the issued render enqueues one
@@ -98,13 +110,14 @@ def convert(document_id: int, docx_to_pdf: Converter | None, signing_on: bool = 
     pdf = docx_to_pdf(source)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     with transaction() as db:
-        doc = get_document(db, document_id)
+        doc = _document(db, document_id)
         current = file_of(doc, "docx")
         if current is None or current.sha256 != source_sha:
             return  # a newer draft replaced the DOCX; its own job converts it
         put_file(db, doc, "pdf", pdf, page_count=pages)
         doc.pdf_note = ""
         signing.pdf_ready(db, doc, signing_on)  # final: signed first, or mailed now (once)
+        record_done(db)
 
 
 def conversion_given_up(db: Session, job: Job) -> None:

@@ -69,6 +69,7 @@ class _Instance:
         self.bridge: subprocess.Popen[bytes] | None = None
         self.soffice_pid: int | None = None
         self.rundir: Path | None = None
+        self.converted = 0  # documents this soffice has converted (or refused) since it started
         self._pipe_name = ""
         self._buffer = b""
         # A forked child inherits this object; only the creating process may kill the group.
@@ -145,15 +146,18 @@ class _Instance:
         self.bridge = None
         self.soffice_pid = None
         self.rundir = None
+        self.converted = 0
         self._buffer = b""
 
 
 class PdfConverter:
-    """A warm LibreOffice reused across conversions, restarted when it hangs or dies.
+    """A warm LibreOffice reused across conversions, restarted when it hangs or dies, and after
+    every ``restart_after`` documents (0: never) so that its memory growth stays bounded.
 
     soffice starts lazily on the first ``convert``; conversions are serialised by a lock because
     one soffice handles one document at a time reliably. Each attempt (including starting
-    soffice when needed) must finish within ``timeout`` seconds.
+    soffice when needed) must finish within ``timeout`` seconds. The restart after N documents
+    happens once the Nth one's PDF is read, before the next one is taken.
     """
 
     def __init__(
@@ -162,11 +166,13 @@ class PdfConverter:
         timeout: float = 60.0,
         workdir: Path | None = None,
         python: str = UNO_PYTHON,
+        restart_after: int = 0,
     ) -> None:
         self.soffice = soffice
         self.timeout = timeout
         self.workdir = workdir
         self.python = python
+        self.restart_after = restart_after
         self._lock = threading.Lock()
         self._instance = _Instance()
         # Runs at interpreter exit (or if the converter is dropped unclosed): no orphan soffice.
@@ -205,8 +211,7 @@ class PdfConverter:
             try:
                 instance.send({"in": str(src), "out": str(dst)})
                 reply = instance.receive(deadline)
-                if reply.get("ok"):
-                    return dst.read_bytes()
+                pdf = dst.read_bytes() if reply.get("ok") else None
             finally:
                 src.unlink(missing_ok=True)
                 dst.unlink(missing_ok=True)
@@ -226,6 +231,16 @@ class PdfConverter:
         if reply.get("dead"):
             instance.stop()
             raise _InstanceDied(str(reply.get("error")))
+        instance.converted += 1
+        if self.restart_after and instance.converted >= self.restart_after:
+            log.info(
+                "LibreOffice pid %s converted %s documents; restarting it",
+                instance.soffice_pid,
+                instance.converted,
+            )
+            instance.stop()  # the next document starts a fresh one
+        if pdf is not None:
+            return pdf
         raise ConversionError(f"LibreOffice could not convert the document: {reply.get('error')}")
 
     def close(self) -> None:
@@ -293,16 +308,20 @@ def convert_cold(docx: bytes, soffice: str = "soffice", timeout: float = 120.0) 
 
 class ConverterPool:
     """A worker process's warm LibreOffice instances: one per conversion running at once, up to
-    `size` (one per core: a conversion keeps a core busy), each started at first need and kept.
+    `size` (one per core: a conversion keeps a core busy), each started at first need and kept,
+    and restarted after every `restart_after` documents (0: never).
 
     A prefork child runs one job at a time and so only ever starts one; the threads pool of the
     embedded default converts on as many threads at once as there are instances.
     """
 
-    def __init__(self, size: int, soffice: str = "soffice", timeout: float = 60.0) -> None:
+    def __init__(
+        self, size: int, soffice: str = "soffice", timeout: float = 60.0, restart_after: int = 0
+    ) -> None:
         self.size = max(1, size)
         self.soffice = soffice
         self.timeout = timeout
+        self.restart_after = restart_after
         self._idle: list[PdfConverter] = []
         self._started: list[PdfConverter] = []
         self._free = threading.Condition()
@@ -324,7 +343,9 @@ class ConverterPool:
                 self._free.wait()
             if self._idle:
                 return self._idle.pop()
-            converter = PdfConverter(soffice=self.soffice, timeout=self.timeout)
+            converter = PdfConverter(
+                soffice=self.soffice, timeout=self.timeout, restart_after=self.restart_after
+            )
             self._started.append(converter)
             return converter
 

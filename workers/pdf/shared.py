@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from service.config import Config
 from workers.pdf.converter import ConversionError, ConversionTimeout, ConverterPool
 
 log = logging.getLogger(__name__)
@@ -58,14 +59,24 @@ def _read_frame(conn: socket.socket) -> bytes:
     return _read_exactly(conn, size)
 
 
+def configured_pool(config: Config, size: int) -> ConverterPool:
+    """`size` instances as the settings want them: `VANTHU_SOFFICE`, `VANTHU_CONVERT_TIMEOUT`,
+    `VANTHU_PDF_RESTART_AFTER`."""
+    return ConverterPool(
+        size,
+        soffice=config.soffice,
+        timeout=config.convert_timeout,
+        restart_after=config.pdf_restart_after,
+    )
+
+
 class SharedConverter:
     """A pool process's side: converts on the worker's server, like a local `ConverterPool`;
     while the server is away (killed, restarting), on an instance of its own instead."""
 
-    def __init__(self, path: str, soffice: str, timeout: float) -> None:
+    def __init__(self, path: str, config: Config) -> None:
         self.path = path
-        self.soffice = soffice
-        self.timeout = timeout
+        self.config = config
         self._own: ConverterPool | None = None
 
     def convert(self, docx: bytes) -> bytes:
@@ -74,7 +85,7 @@ class SharedConverter:
         except OSError as exc:
             log.warning("the worker's LibreOffice server is away (%s); converting here", exc)
             if self._own is None:
-                self._own = ConverterPool(size=1, soffice=self.soffice, timeout=self.timeout)
+                self._own = configured_pool(self.config, 1)
             return self._own.convert(docx)
         if status == OK:
             return payload
@@ -84,7 +95,7 @@ class SharedConverter:
     def _ask(self, docx: bytes) -> tuple[bytes, bytes]:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             # The server applies the conversion timeout; this only bounds a hung server.
-            conn.settimeout(2 * self.timeout + START_SECONDS)
+            conn.settimeout(2 * self.config.convert_timeout + START_SECONDS)
             conn.connect(self.path)
             conn.sendall(_LENGTH.pack(len(docx)) + docx)
             return _read_exactly(conn, 1), _read_frame(conn)
@@ -122,11 +133,10 @@ class _Server(socketserver.ThreadingUnixStreamServer):
         super().__init__(path, _Handler)
 
 
-def serve(path: str, size: int, soffice: str, timeout: float, parent: int) -> None:
+def serve(path: str, pool: ConverterPool, parent: int) -> None:
     """Serve conversions on `path` until TERM or until process `parent` (the worker) is gone."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    pool = ConverterPool(size=size, soffice=soffice, timeout=timeout)
     server = _Server(path, pool)
 
     def watch_parent() -> None:
@@ -222,38 +232,32 @@ _shared_lock = threading.Lock()
 
 
 def get_converter() -> Converting:
-    """This worker process's converters (`VANTHU_SOFFICE`, `VANTHU_CONVERT_TIMEOUT`): its
+    """This worker process's converters, as the settings (`service.config`) want them: its
     worker's shared instances in a prefork pool process (`workers.pdf.shared`), else its own,
-    one LibreOffice per core at most."""
+    `VANTHU_PDF_INSTANCES` of them at most."""
     global _shared, _shared_pid
-    timeout = float(os.environ.get("VANTHU_CONVERT_TIMEOUT", "60"))
     with _shared_lock:
         # A forked child must not share its parent's soffice pipes: give it its own converters.
         if _shared is None or _shared_pid != os.getpid():
+            config = Config()
             socket_path = os.environ.get(SOCKET_ENV)
-            soffice = os.environ.get("VANTHU_SOFFICE", "soffice")
             _shared = (
-                SharedConverter(socket_path, soffice, timeout)
+                SharedConverter(socket_path, config)
                 if socket_path
-                else ConverterPool(size=os.cpu_count() or 1, soffice=soffice, timeout=timeout)
+                else configured_pool(config, config.pdf_instances)
             )
             _shared_pid = os.getpid()
         return _shared
 
 
 def main(argv: list[str] | None = None) -> None:
+    config = Config()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path")
-    parser.add_argument("--size", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--size", type=int, default=config.pdf_instances)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    serve(
-        args.path,
-        args.size,
-        soffice=os.environ.get("VANTHU_SOFFICE", "soffice"),
-        timeout=float(os.environ.get("VANTHU_CONVERT_TIMEOUT", "60")),
-        parent=os.getppid(),
-    )
+    serve(args.path, configured_pool(config, args.size), parent=os.getppid())
 
 
 if __name__ == "__main__":
