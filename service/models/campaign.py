@@ -85,12 +85,12 @@ class Target(_CampaignPart, Versioned, Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
-    # Loaded with the targets, in one query each for all of them: every list of targets shows
-    # them, and a campaign may have hundreds (a query per target would grow with it).
-    office: Mapped[Organisation] = relationship(foreign_keys=[office_id], lazy="selectin")
-    commune: Mapped[Organisation | None] = relationship(foreign_keys=[commune_id], lazy="selectin")
+    # Read in the targets' own query (joined): every list of targets shows them, and a campaign
+    # may have hundreds (a query per target, or per 500 of them, would grow with it).
+    office: Mapped[Organisation] = relationship(foreign_keys=[office_id], lazy="joined")
+    commune: Mapped[Organisation | None] = relationship(foreign_keys=[commune_id], lazy="joined")
     visit: Mapped[Visit | None] = relationship(
-        back_populates="target", uselist=False, lazy="selectin"
+        back_populates="target", uselist=False, lazy="joined"
     )
 
 

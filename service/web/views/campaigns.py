@@ -457,6 +457,9 @@ def _targets_page(
     return render_template(
         "targets.html",
         campaign=campaign,
+        targets=page_of(
+            db, targets_query(current_user(), campaign), asked_page(), TARGETS_PER_PAGE
+        ),
         editing=editing,
         version=editing.version if editing is not None and version is None else version,
         offices=offices,
