@@ -34,7 +34,7 @@ from service.models import (
     Visit,
 )
 from service.queries import directory, scoping
-from service.queries.campaigns import campaigns_query, visible_targets
+from service.queries.campaigns import campaigns_query, targets_query
 from service.queries.documents import (
     current_documents,
     current_draft,
@@ -180,6 +180,10 @@ def test_a_district_user_sees_exactly_its_campaigns_targets_documents(
     campaign = db.get(Campaign, world.driven)
     assert campaign is not None
     own = [t for t in campaign.targets if t.office_id == world.office]
+
+    def visible_targets(db: Session, user: User, campaign: Campaign) -> list[Target]:
+        return list(db.scalars(targets_query(user, campaign)))
+
     assert visible_targets(db, district, campaign) == own
     assert visible_targets(db, staff, campaign) == campaign.targets
 

@@ -16,7 +16,7 @@ def campaigns_query(user: User, year: int | None = None, search: str = "") -> Se
     if year is not None:
         stmt = stmt.where(Campaign.year == year)
     if search:
-        stmt = stmt.where(Campaign.title.ilike(f"%{_like(search)}%", escape="\\"))
+        stmt = stmt.where(Campaign.title.icontains(search, autoescape=True))
     return stmt.order_by(Campaign.year.desc(), Campaign.id.desc())
 
 
@@ -52,26 +52,15 @@ def targets_query(user: User, campaign: Campaign, search: str = "") -> Select[Ta
     stmt = select(Target).where(Target.campaign_id == campaign.id, targets_seen(user))
     if search:
         office, commune = aliased(Organisation), aliased(Organisation)
-        pattern = f"%{_like(search)}%"
+        names = (office.name, office.district, commune.name)
         stmt = (
             stmt.join(office, Target.office_id == office.id)
             .outerjoin(commune, Target.commune_id == commune.id)
-            .where(
-                or_(
-                    office.name.ilike(pattern, escape="\\"),
-                    office.district.ilike(pattern, escape="\\"),
-                    commune.name.ilike(pattern, escape="\\"),
-                )
-            )
+            .where(or_(*(name.icontains(search, autoescape=True) for name in names)))
         )
     return stmt.order_by(Target.position, Target.id)
 
 
-def visible_targets(db: Session, user: User, campaign: Campaign) -> list[Target]:
-    """The campaign's targets in `user`'s scope, in the plan's order."""
-    return list(db.scalars(targets_query(user, campaign)))
-
-
-def _like(text: str) -> str:
-    """`text` matched literally by LIKE."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def visible_target_ids(db: Session, user: User, campaign: Campaign) -> set[int]:
+    """The ids of the campaign's targets in `user`'s scope (not the targets themselves)."""
+    return set(db.scalars(targets_query(user, campaign).with_only_columns(Target.id)))

@@ -46,8 +46,8 @@ def current_documents_query(
         stmt = stmt.where(Document.kind == kind)
     if status is not None:
         stmt = stmt.where(Document.status == status)
-    about = selectinload(Document.target).selectinload(Target.office)
-    return stmt.options(*_LISTED, about).order_by(
+    # Each document's target, with its office as the model reads it.
+    return stmt.options(*_LISTED, selectinload(Document.target)).order_by(
         _FILING_RANK, func.coalesce(Target.position, -1), Document.id
     )
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import Campaign, Document, Job, User
-from service.queries.campaigns import visible_targets
+from service.queries.campaigns import visible_target_ids
 from service.queries.scoping import sees_every_office
 from workflows.vocabulary import DocumentStatus, JobKind, JobState
 
@@ -111,7 +111,7 @@ def issuing(db: Session, user: User, campaign: Campaign) -> Issuing | None:
     if job is None:
         return None
     order = Order.of(job.payload)
-    seen = {t.id for t in visible_targets(db, user, campaign)}
+    seen = visible_target_ids(db, user, campaign)
     asked = [(t, previous) for t, previous in order.targets if t in seen]
     left = set(outstanding(db, campaign.id, order))
     return Issuing(

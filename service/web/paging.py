@@ -7,15 +7,23 @@ from typing import Any
 from flask import request, url_for
 
 from service.web.blueprint import web
+from service.web.forms import clean
 
 # The most pages a link may ask for: a larger number is a typo or a probe, not a page.
 MAX_PAGE = 100_000
+SEARCH_LENGTH = 200
 
 
 def asked_page(param: str = "page") -> int:
     """The page number in the query string; anything else is the first page."""
     number = request.args.get(param, 1, type=int) or 1
     return max(1, min(number, MAX_PAGE))
+
+
+def asked_search(param: str = "q") -> str:
+    """A list's search text from the query string, as stored text is (NFC), at most 200
+    characters (the search fields' own limit)."""
+    return clean(request.args.get(param, ""))[:SEARCH_LENGTH]
 
 
 @web.app_template_global()

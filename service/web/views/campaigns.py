@@ -29,8 +29,8 @@ from service.queries.representations import lifecycle_seen
 from service.queries.statistics import campaign_statistics
 from service.web.blueprint import web
 from service.web.formatting import REPORT_SECTIONS
-from service.web.forms import Form, clean
-from service.web.paging import asked_page
+from service.web.forms import Form
+from service.web.paging import asked_page, asked_search
 from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.progress import DocumentsShown, campaign_progress
 from workflows import indicators, inspection, lifecycle, presets
@@ -84,7 +84,7 @@ def _campaigns_page(db: Session, values: dict[str, Any], errors: dict[str, str])
     years = campaign_years(db, user)
     year = request.args.get("year", type=int)
     year = year if year in years else None
-    search = clean(request.args.get("q", ""))[:200]
+    search = asked_search()
     page = page_of(db, campaigns_query(user, year, search), asked_page(), CAMPAIGNS_PER_PAGE)
     return render_template(
         "campaigns.html",
@@ -177,7 +177,7 @@ def campaign_page(campaign_id: int) -> str:
         if s.document_kind in ("KH", "QD", "BC")
     }
     shown = DocumentsShown.asked()
-    search = clean(request.args.get("q", ""))[:200]
+    search = asked_search()
     targets = page_of(
         db, targets_query(user, campaign, search), asked_page("units"), TARGETS_PER_PAGE
     )

@@ -23,8 +23,8 @@ from service.queries.paging import page_of
 from service.queries.schedule import schedule_conflicts
 from service.web.blueprint import web
 from service.web.formatting import visit_status
-from service.web.forms import Form, clean
-from service.web.paging import asked_page
+from service.web.forms import Form
+from service.web.paging import asked_page, asked_search
 from service.web.submit import run_form, run_form_or_refuse
 from service.web.views.campaigns import load
 from workflows import calendar, indicators, lifecycle, statistics
@@ -63,7 +63,7 @@ def _schedule_page(
     stage = lifecycle.Stage(campaign.stage)
     scheduled = [t.visit for t in campaign.targets if t.visit is not None]
     unconfirmed = working_days.unconfirmed(db, scheduled)
-    search = clean(request.args.get("q", ""))[:200]
+    search = asked_search()
     shown = page_of(
         db, targets_query(current_user(), campaign, search), asked_page(), SCHEDULE_PER_PAGE
     )
